@@ -1,0 +1,86 @@
+"""create_app(): the one place that wires settings, plugins, routes and the lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar, Request, Response
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.exceptions import HTTPException
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Tag
+from sqlalchemy.exc import IntegrityError
+
+from api.db.session import UnitOfWork, provide_uow
+from api.domain.accounts.controller import AuthController, MeController
+from api.domain.projects.controller import ProjectController
+from api.domain.tasks.controller import TaskController
+from api.health import VERSION, health
+from api.runtime import Runtime
+from api.security import make_jwt_auth
+from api.settings import Settings
+
+
+def _runtime(state: State) -> Runtime:
+    runtime: Runtime = state.runtime
+    return runtime
+
+
+async def _uow(state: State) -> AsyncIterator[UnitOfWork]:
+    runtime = _runtime(state)
+    async for uow in provide_uow(runtime.sessionmaker, runtime.dispatcher):
+        yield uow
+
+
+def _integrity_error(_request: Request[Any, Any, Any], exc: IntegrityError) -> Response[Any]:
+    """A constraint the input broke (a race on a unique name, a vanished row): 409, not 500."""
+    return Response(
+        {"status_code": 409, "detail": "Conflict with the current state; retry"}, status_code=409
+    )
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or Settings.from_env()
+    jwt_auth = make_jwt_auth(settings.secret_key, settings.token_ttl_seconds)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        runtime = Runtime.build(settings, jwt_auth)
+        app.state.runtime = runtime
+        try:
+            yield
+        finally:
+            await runtime.aclose()
+
+    return Litestar(
+        route_handlers=[AuthController, MeController, ProjectController, TaskController, health],
+        dependencies={
+            "runtime": Provide(_runtime, sync_to_thread=False),
+            "uow": Provide(_uow),
+        },
+        on_app_init=[jwt_auth.on_app_init],
+        lifespan=[lifespan],
+        exception_handlers={IntegrityError: _integrity_error},
+        request_max_body_size=settings.max_body_bytes,
+        openapi_config=OpenAPIConfig(
+            title="Taskroom API",
+            version=VERSION,
+            description="Projects, tasks, live rooms and exports for Taskroom.",
+            path="/schema",
+            render_plugins=[SwaggerRenderPlugin(), JsonRenderPlugin()],
+            tags=[
+                Tag(name="accounts", description="Register, log in, who am I"),
+                Tag(name="projects", description="Projects and their members"),
+                Tag(name="tasks", description="Tasks inside a project"),
+                Tag(name="health", description="Service status"),
+            ],
+        ),
+        debug=False,
+    )
+
+
+__all__ = ["HTTPException", "create_app"]

@@ -1,0 +1,1 @@
+"""Data layer: models, engine and unit of work, migrations."""

@@ -1,0 +1,57 @@
+"""Routes: /api/auth/register, /api/auth/login, /api/me."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.di import Provide
+
+from api.db.session import UnitOfWork
+from api.domain.accounts.service import AccountService
+from api.openapi import responses
+from api.runtime import Runtime
+from api.security import AuthUser
+from api.wire import AuthResponse, LoginRequest, RegisterRequest, User
+
+
+async def provide_account_service(uow: UnitOfWork, runtime: Runtime) -> AccountService:
+    return AccountService(uow, runtime.jwt_auth, runtime.login_limiter)
+
+
+class AuthController(Controller):
+    path = "/api/auth"
+    tags = ["accounts"]
+    dependencies = {"accounts": Provide(provide_account_service)}
+    security = []
+
+    @post(
+        "/register",
+        summary="Create an account",
+        status_code=201,
+        responses=responses(400, 409, 413),
+    )
+    async def register(self, data: RegisterRequest, accounts: AccountService) -> AuthResponse:
+        return await accounts.register(data)
+
+    @post(
+        "/login",
+        summary="Log in and get a bearer token",
+        status_code=200,
+        responses=responses(400, 401, 429),
+    )
+    async def login(
+        self, data: LoginRequest, accounts: AccountService, request: Request[Any, Any, Any]
+    ) -> AuthResponse:
+        address = request.client.host if request.client else "unknown"
+        return await accounts.login(data, address)
+
+
+class MeController(Controller):
+    path = "/api/me"
+    tags = ["accounts"]
+    dependencies = {"accounts": Provide(provide_account_service)}
+
+    @get("/", summary="The logged-in user", responses=responses(401))
+    async def me(self, request: Request[AuthUser, Any, Any], accounts: AccountService) -> User:
+        return await accounts.get(request.user.id)

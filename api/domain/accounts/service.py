@@ -1,0 +1,85 @@
+"""Accounts: register, log in (rate limited), look up."""
+
+from __future__ import annotations
+
+import uuid
+
+from litestar.exceptions import HTTPException, NotAuthorizedException
+from litestar.security.jwt import JWTAuth, Token
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from api.db.models import User
+from api.db.session import UnitOfWork
+from api.domain.accounts.ratelimit import LoginLimiter
+from api.security import AuthUser, hash_password, issue_token, verify_password
+from api.wire import AuthResponse, LoginRequest, RegisterRequest
+from api.wire import User as UserOut
+
+INVALID_LOGIN = "Invalid username or password"
+
+
+class ConflictException(HTTPException):
+    status_code = 409
+
+
+class TooManyRequestsException(HTTPException):
+    status_code = 429
+
+
+def user_out(user: User) -> UserOut:
+    return UserOut(
+        id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        created_at=user.created_at,
+    )
+
+
+class AccountService:
+    def __init__(self, uow: UnitOfWork, auth: JWTAuth[AuthUser, Token], limiter: LoginLimiter):
+        self.uow = uow
+        self.auth = auth
+        self.limiter = limiter
+
+    def _auth_response(self, user: User) -> AuthResponse:
+        return AuthResponse(
+            user=user_out(user),
+            access_token=issue_token(self.auth, user.id, user.username),
+            expires_in=int(self.auth.default_token_expiration.total_seconds()),
+        )
+
+    async def register(self, data: RegisterRequest) -> AuthResponse:
+        session = self.uow.session
+        if await session.scalar(select(User.id).where(User.username == data.username)):
+            raise ConflictException(detail="Username is already taken")
+        user = User(
+            username=data.username,
+            display_name=(data.display_name or "").strip() or data.username,
+            password_hash=hash_password(data.password),
+        )
+        session.add(user)
+        try:
+            await self.uow.commit()
+        except IntegrityError:
+            raise ConflictException(detail="Username is already taken") from None
+        return self._auth_response(user)
+
+    async def login(self, data: LoginRequest, address: str) -> AuthResponse:
+        keys = [f"user:{data.username.lower()}", f"addr:{address}"]
+        if await self.limiter.blocked(keys):
+            raise TooManyRequestsException(
+                detail="Too many failed logins; try again in a minute",
+                headers={"Retry-After": "60"},
+            )
+        user = await self.uow.session.scalar(select(User).where(User.username == data.username))
+        if not verify_password(user.password_hash if user else None, data.password) or not user:
+            await self.limiter.record_failure(keys)
+            raise NotAuthorizedException(detail=INVALID_LOGIN)
+        return self._auth_response(user)
+
+    async def get(self, user_id: uuid.UUID) -> UserOut:
+        user = await self.uow.session.get(User, user_id)
+        if user is None:
+            raise NotAuthorizedException(detail="Unknown user")
+        return user_out(user)

@@ -1,0 +1,38 @@
+"""Roles and membership checks. A non-member never learns that a project exists (404)."""
+
+from __future__ import annotations
+
+import uuid
+
+from litestar.exceptions import NotFoundException, PermissionDeniedException
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.db.models import Membership
+from api.wire import Role
+
+RANK: dict[str, int] = {"viewer": 0, "editor": 1, "owner": 2}
+PROJECT_NOT_FOUND = "Project not found"
+
+
+async def require_role(
+    session: AsyncSession, project_id: uuid.UUID, user_id: uuid.UUID, minimum: Role = "viewer"
+) -> Role:
+    """The caller's role in the project, or 404 for a non-member, 403 below `minimum`."""
+    role = await session.scalar(
+        select(Membership.role).where(
+            Membership.project_id == project_id, Membership.user_id == user_id
+        )
+    )
+    if role is None:
+        raise NotFoundException(detail=PROJECT_NOT_FOUND)
+    if RANK[role] < RANK[minimum]:
+        raise PermissionDeniedException(detail=f"This needs the {minimum} role; you are {role}")
+    return role  # type: ignore[return-value]
+
+
+async def member_ids(session: AsyncSession, project_id: uuid.UUID) -> tuple[uuid.UUID, ...]:
+    rows = await session.scalars(
+        select(Membership.user_id).where(Membership.project_id == project_id)
+    )
+    return tuple(rows)

@@ -1,0 +1,128 @@
+"""Routes: /api/projects and their members."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from litestar import Controller, Request, delete, get, patch, post
+from litestar.di import Provide
+
+from api.db.session import UnitOfWork
+from api.domain.projects.service import ProjectService
+from api.openapi import responses
+from api.security import AuthUser
+from api.wire import (
+    Member,
+    MemberAdd,
+    MemberUpdate,
+    Project,
+    ProjectCreate,
+    ProjectDetail,
+    ProjectUpdate,
+)
+
+AuthRequest = Request[AuthUser, Any, Any]
+
+
+async def provide_project_service(uow: UnitOfWork) -> ProjectService:
+    return ProjectService(uow)
+
+
+class ProjectController(Controller):
+    path = "/api/projects"
+    tags = ["projects"]
+    dependencies = {"projects": Provide(provide_project_service)}
+
+    @get("/", summary="Every project the caller is a member of", responses=responses(401))
+    async def list_projects(self, request: AuthRequest, projects: ProjectService) -> list[Project]:
+        return await projects.list_for(request.user.id)
+
+    @post(
+        "/",
+        summary="Create a project (the caller becomes owner)",
+        status_code=201,
+        responses=responses(400, 401, 413),
+    )
+    async def create_project(
+        self, request: AuthRequest, data: ProjectCreate, projects: ProjectService
+    ) -> Project:
+        return await projects.create(data, request.user)
+
+    @get(
+        "/{project_id:uuid}",
+        summary="A project with its members and all its tasks",
+        responses=responses(401, 404),
+    )
+    async def get_project(
+        self, request: AuthRequest, project_id: uuid.UUID, projects: ProjectService
+    ) -> ProjectDetail:
+        return await projects.detail(project_id, request.user.id)
+
+    @patch(
+        "/{project_id:uuid}",
+        summary="Rename or describe a project (editor+)",
+        responses=responses(400, 401, 403, 404, 409),
+    )
+    async def update_project(
+        self,
+        request: AuthRequest,
+        project_id: uuid.UUID,
+        data: ProjectUpdate,
+        projects: ProjectService,
+    ) -> Project:
+        return await projects.update(project_id, data, request.user)
+
+    @delete(
+        "/{project_id:uuid}",
+        summary="Delete a project with its tasks and exports (owner)",
+        responses=responses(401, 403, 404),
+    )
+    async def delete_project(
+        self, request: AuthRequest, project_id: uuid.UUID, projects: ProjectService
+    ) -> None:
+        await projects.delete(project_id, request.user)
+
+    @post(
+        "/{project_id:uuid}/members",
+        summary="Add a member by username (owner)",
+        status_code=201,
+        responses=responses(400, 401, 403, 404, 409),
+    )
+    async def add_member(
+        self,
+        request: AuthRequest,
+        project_id: uuid.UUID,
+        data: MemberAdd,
+        projects: ProjectService,
+    ) -> Member:
+        return await projects.add_member(project_id, data, request.user)
+
+    @patch(
+        "/{project_id:uuid}/members/{user_id:uuid}",
+        summary="Change a member's role (owner)",
+        responses=responses(400, 401, 403, 404, 409),
+    )
+    async def update_member(
+        self,
+        request: AuthRequest,
+        project_id: uuid.UUID,
+        user_id: uuid.UUID,
+        data: MemberUpdate,
+        projects: ProjectService,
+    ) -> Member:
+        return await projects.update_member(project_id, user_id, data, request.user)
+
+    @delete(
+        "/{project_id:uuid}/members/{user_id:uuid}",
+        summary="Remove a member (owner), or leave the project",
+        responses=responses(401, 403, 404, 409),
+    )
+    async def remove_member(
+        self,
+        request: AuthRequest,
+        project_id: uuid.UUID,
+        user_id: uuid.UUID,
+        projects: ProjectService,
+    ) -> None:
+        await projects.remove_member(project_id, user_id, request.user)

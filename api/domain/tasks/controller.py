@@ -1,0 +1,95 @@
+"""Routes: /api/projects/{id}/tasks and /api/tasks/{id}."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from litestar import Controller, Request, delete, get, patch, post
+from litestar.di import Provide
+from litestar.params import Parameter
+
+from api.db.session import UnitOfWork
+from api.domain.tasks.service import TaskFilters, TaskService
+from api.openapi import responses
+from api.security import AuthUser
+from api.wire import Task as TaskOut
+from api.wire import TaskCreate, TaskPage, TaskPriority, TaskStatus, TaskUpdate
+
+AuthRequest = Request[AuthUser, Any, Any]
+TaskSort = Annotated[str, Parameter(pattern=r"^(position|-updated_at|due_date|priority)$")]
+
+
+async def provide_task_service(uow: UnitOfWork) -> TaskService:
+    return TaskService(uow)
+
+
+class TaskController(Controller):
+    tags = ["tasks"]
+    dependencies = {"tasks": Provide(provide_task_service)}
+
+    @post(
+        "/api/projects/{project_id:uuid}/tasks",
+        summary="Create a task (editor+)",
+        status_code=201,
+        responses=responses(400, 401, 403, 404, 413),
+    )
+    async def create_task(
+        self, request: AuthRequest, project_id: uuid.UUID, data: TaskCreate, tasks: TaskService
+    ) -> TaskOut:
+        return await tasks.create(project_id, data, request.user)
+
+    @get(
+        "/api/projects/{project_id:uuid}/tasks",
+        summary="Filter, search, sort and page a project's tasks",
+        responses=responses(400, 401, 404),
+    )
+    async def list_tasks(
+        self,
+        request: AuthRequest,
+        project_id: uuid.UUID,
+        tasks: TaskService,
+        status: TaskStatus | None = None,
+        priority: TaskPriority | None = None,
+        assignee_id: uuid.UUID | None = None,
+        q: Annotated[str | None, Parameter(max_length=200)] = None,
+        sort: TaskSort = "position",
+        limit: Annotated[int, Parameter(ge=1, le=1000)] = 100,
+        offset: Annotated[int, Parameter(ge=0, le=10_000_000)] = 0,
+    ) -> TaskPage:
+        filters = TaskFilters(
+            status=status,
+            priority=priority,
+            assignee_id=assignee_id,
+            q=q,
+            sort=sort,
+            limit=limit,
+            offset=offset,
+        )
+        return await tasks.list(project_id, filters, request.user.id)
+
+    @get("/api/tasks/{task_id:uuid}", summary="A task", responses=responses(401, 404))
+    async def get_task(
+        self, request: AuthRequest, task_id: uuid.UUID, tasks: TaskService
+    ) -> TaskOut:
+        return await tasks.get(task_id, request.user.id)
+
+    @patch(
+        "/api/tasks/{task_id:uuid}",
+        summary="Change any task fields; a stale `version` gets 409 with the current task",
+        responses=responses(400, 401, 403, 404, 409),
+    )
+    async def update_task(
+        self, request: AuthRequest, task_id: uuid.UUID, data: TaskUpdate, tasks: TaskService
+    ) -> TaskOut:
+        return await tasks.update(task_id, data, request.user)
+
+    @delete(
+        "/api/tasks/{task_id:uuid}",
+        summary="Delete a task (editor+)",
+        responses=responses(401, 403, 404),
+    )
+    async def delete_task(
+        self, request: AuthRequest, task_id: uuid.UUID, tasks: TaskService
+    ) -> None:
+        await tasks.delete(task_id, request.user)

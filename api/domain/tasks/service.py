@@ -1,0 +1,178 @@
+"""Tasks: create, filter, update with optimistic concurrency, delete."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import msgspec
+from litestar.exceptions import NotFoundException, ValidationException
+from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy.orm.exc import StaleDataError
+
+from api.db.models import Membership, Task, utcnow
+from api.db.session import UnitOfWork
+from api.domain.projects.authz import member_ids, require_role
+from api.domain.projects.service import stale
+from api.domain.tasks.schemas import task_out
+from api.events import DomainEvent
+from api.security import AuthUser
+from api.wire import EventName, TaskCreate, TaskPage, TaskUpdate
+from api.wire import Task as TaskOut
+
+TASK_NOT_FOUND = "Task not found"
+POSITION_STEP = 1024.0
+_PRIORITY_RANK = case({"urgent": 0, "high": 1, "medium": 2, "low": 3}, value=Task.priority, else_=4)
+
+
+class TaskFilters(msgspec.Struct, kw_only=True):
+    status: str | None = None
+    priority: str | None = None
+    assignee_id: uuid.UUID | None = None
+    q: str | None = None
+    sort: str = "position"
+    limit: int = 100
+    offset: int = 0
+
+
+class TaskService:
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+        self.session = uow.session
+
+    async def _record(
+        self, name: EventName, task: Task, data: dict[str, Any], actor: AuthUser
+    ) -> None:
+        self.uow.record(
+            DomainEvent(
+                name=name,
+                project_id=task.project_id,
+                data=data,
+                actor=actor.actor(),
+                member_ids=await member_ids(self.session, task.project_id),
+            )
+        )
+
+    async def _check_assignee(self, project_id: uuid.UUID, assignee_id: uuid.UUID | None) -> None:
+        if assignee_id is None:
+            return
+        if await self.session.get(Membership, (project_id, assignee_id)) is None:
+            raise ValidationException(detail="assignee_id must be a member of the project")
+
+    async def _next_position(self, project_id: uuid.UUID, status: str) -> float:
+        top = await self.session.scalar(
+            select(func.max(Task.position)).where(
+                Task.project_id == project_id, Task.status == status
+            )
+        )
+        return (top or 0.0) + POSITION_STEP
+
+    async def _task_for(self, task_id: uuid.UUID, user_id: uuid.UUID, minimum: str) -> Task:
+        task = await self.session.get(Task, task_id)
+        if task is None:
+            raise NotFoundException(detail=TASK_NOT_FOUND)
+        try:
+            await require_role(self.session, task.project_id, user_id, minimum)  # type: ignore[arg-type]
+        except NotFoundException:
+            raise NotFoundException(detail=TASK_NOT_FOUND) from None
+        return task
+
+    async def create(self, project_id: uuid.UUID, data: TaskCreate, actor: AuthUser) -> TaskOut:
+        await require_role(self.session, project_id, actor.id, "editor")
+        await self._check_assignee(project_id, data.assignee_id)
+        now = utcnow()
+        task = Task(
+            project_id=project_id,
+            title=data.title,
+            description=data.description,
+            status=data.status,
+            priority=data.priority,
+            assignee_id=data.assignee_id,
+            due_date=data.due_date,
+            position=(
+                data.position
+                if data.position is not None
+                else await self._next_position(project_id, data.status)
+            ),
+            created_at=now,
+            updated_at=now,
+            created_by=actor.id,
+            updated_by=actor.id,
+        )
+        self.session.add(task)
+        await self.session.flush()
+        out = task_out(task)
+        await self._record("task:created", task, msgspec.to_builtins(out), actor)
+        await self.uow.commit()
+        return out
+
+    def _filtered(self, project_id: uuid.UUID, f: TaskFilters) -> Select[Task]:
+        stmt = select(Task).where(Task.project_id == project_id)
+        if f.status:
+            stmt = stmt.where(Task.status == f.status)
+        if f.priority:
+            stmt = stmt.where(Task.priority == f.priority)
+        if f.assignee_id:
+            stmt = stmt.where(Task.assignee_id == f.assignee_id)
+        if f.q:
+            escaped = f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            pattern = f"%{escaped.lower()}%"
+            stmt = stmt.where(
+                or_(
+                    func.lower(Task.title).like(pattern, escape="\\"),
+                    func.lower(Task.description).like(pattern, escape="\\"),
+                )
+            )
+        return stmt
+
+    async def list(self, project_id: uuid.UUID, f: TaskFilters, user_id: uuid.UUID) -> TaskPage:
+        await require_role(self.session, project_id, user_id)
+        stmt = self._filtered(project_id, f)
+        total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
+        order = {
+            "position": (Task.status, Task.position, Task.id),
+            "-updated_at": (Task.updated_at.desc(), Task.id),
+            "due_date": (Task.due_date.is_(None), Task.due_date, Task.position, Task.id),
+            "priority": (_PRIORITY_RANK, Task.position, Task.id),
+        }[f.sort]
+        rows = await self.session.scalars(stmt.order_by(*order).limit(f.limit).offset(f.offset))
+        return TaskPage(items=[task_out(t) for t in rows], total=total or 0)
+
+    async def get(self, task_id: uuid.UUID, user_id: uuid.UUID) -> TaskOut:
+        return task_out(await self._task_for(task_id, user_id, "viewer"))
+
+    async def update(self, task_id: uuid.UUID, data: TaskUpdate, actor: AuthUser) -> TaskOut:
+        task = await self._task_for(task_id, actor.id, "editor")
+        if data.version is not msgspec.UNSET and data.version != task.version:
+            raise stale(task_out(task))
+        changes = {
+            f: getattr(data, f)
+            for f in data.__struct_fields__
+            if f != "version" and getattr(data, f) is not msgspec.UNSET
+        }
+        if "assignee_id" in changes:
+            await self._check_assignee(task.project_id, changes["assignee_id"])
+        for field, value in changes.items():
+            setattr(task, field, value)
+        task.updated_at = utcnow()
+        task.updated_by = actor.id
+        try:
+            await self.session.flush()
+        except StaleDataError:
+            await self.session.rollback()
+            current = await self.session.get(Task, task_id, populate_existing=True)
+            if current is None:
+                raise NotFoundException(detail=TASK_NOT_FOUND) from None
+            raise stale(task_out(current)) from None
+        out = task_out(task)
+        await self._record("task:updated", task, msgspec.to_builtins(out), actor)
+        await self.uow.commit()
+        return out
+
+    async def delete(self, task_id: uuid.UUID, actor: AuthUser) -> None:
+        task = await self._task_for(task_id, actor.id, "editor")
+        await self._record(
+            "task:deleted", task, {"id": str(task.id), "project_id": str(task.project_id)}, actor
+        )
+        await self.session.delete(task)
+        await self.uow.commit()

@@ -1,0 +1,45 @@
+"""GET /health: database and Redis status (503 only when the database is down)."""
+
+from __future__ import annotations
+
+import asyncio
+from importlib.metadata import version
+
+from litestar import get
+from litestar.response import Response
+from sqlalchemy import text
+
+from api.runtime import Runtime
+from api.wire import Health
+
+VERSION = version("taskroom")
+
+
+async def redis_status(runtime: Runtime) -> str:
+    if runtime.redis is None:
+        return "disabled"
+    try:
+        await asyncio.wait_for(runtime.redis.ping(), timeout=0.2)
+    except Exception:
+        return "down"
+    return "ok"
+
+
+@get(
+    "/health",
+    summary="Liveness and dependency status",
+    tags=["health"],
+    security=[],
+    exclude_from_auth=True,
+)
+async def health(runtime: Runtime) -> Response[Health]:
+    try:
+        async with runtime.engine.connect() as conn:
+            await asyncio.wait_for(conn.execute(text("SELECT 1")), timeout=2)
+        database = "ok"
+    except Exception:
+        database = "down"
+    redis = await redis_status(runtime)
+    status = "ok" if database == "ok" and redis != "down" else "degraded"
+    body = Health(status=status, database=database, redis=redis, version=VERSION)  # type: ignore[arg-type]
+    return Response(body, status_code=200 if database == "ok" else 503)

@@ -1,0 +1,25 @@
+"""OpenAPI helpers: the documented error responses of contract §3."""
+
+from __future__ import annotations
+
+from litestar.openapi import ResponseSpec
+
+from api.wire import ErrorBody
+
+_DESCRIPTIONS = {
+    400: "Bad input",
+    401: "Missing or invalid bearer token",
+    403: "Member without the required role",
+    404: "No such thing, or not a member",
+    409: "Conflict (stale version, duplicate)",
+    413: "Body larger than 1 MiB",
+    429: "Too many failed logins",
+}
+
+
+def responses(*codes: int) -> dict[int, ResponseSpec]:
+    """Error responses for a route, all with the contract's error body."""
+    return {
+        code: ResponseSpec(data_container=ErrorBody, description=_DESCRIPTIONS[code])
+        for code in codes
+    }

@@ -1,0 +1,275 @@
+"""Wire schemas: the JSON shapes of contract §3 and §5 as msgspec structs.
+
+This module imports nothing from Litestar or SQLAlchemy so that the TUI (and tests)
+can decode server responses with the very same types the server encodes them with.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+TaskStatus = Literal["todo", "in_progress", "done"]
+TaskPriority = Literal["low", "medium", "high", "urgent"]
+Role = Literal["owner", "editor", "viewer"]
+MemberRole = Literal["editor", "viewer"]
+ExportFormat = Literal["csv", "json", "markdown"]
+ExportStatus = Literal["PENDING", "PROCESSING", "COMPLETED", "FAILED"]
+
+TASK_STATUSES: tuple[TaskStatus, ...] = ("todo", "in_progress", "done")
+TASK_PRIORITIES: tuple[TaskPriority, ...] = ("low", "medium", "high", "urgent")
+TASK_SORTS = ("position", "-updated_at", "due_date", "priority")
+
+Username = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9_-]{3,32}$")]
+Password = Annotated[str, msgspec.Meta(min_length=8, max_length=128)]
+DisplayName = Annotated[str, msgspec.Meta(max_length=100)]
+ProjectName = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+ProjectDescription = Annotated[str, msgspec.Meta(max_length=10_000)]
+TaskTitle = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+TaskDescription = Annotated[str, msgspec.Meta(max_length=20_000)]
+Version = Annotated[int, msgspec.Meta(ge=1)]
+Position = Annotated[float, msgspec.Meta(ge=-1e12, le=1e12)]
+
+
+class Struct(msgspec.Struct, kw_only=True):
+    """Base for every wire struct; subclasses repeat kw_only so field order never matters."""
+
+
+# --- accounts -------------------------------------------------------------------------
+
+
+class User(Struct, kw_only=True):
+    id: uuid.UUID
+    username: str
+    display_name: str
+    created_at: dt.datetime
+
+
+class RegisterRequest(Struct, kw_only=True, forbid_unknown_fields=True):
+    username: Username
+    password: Password
+    display_name: DisplayName | None = None
+
+
+class LoginRequest(Struct, kw_only=True, forbid_unknown_fields=True):
+    username: Annotated[str, msgspec.Meta(max_length=128)]
+    password: Annotated[str, msgspec.Meta(max_length=128)]
+
+
+class AuthResponse(Struct, kw_only=True):
+    user: User
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int
+
+
+class Actor(Struct, kw_only=True):
+    id: uuid.UUID
+    username: str
+
+
+# --- projects -------------------------------------------------------------------------
+
+
+class TaskCounts(Struct, kw_only=True):
+    todo: int = 0
+    in_progress: int = 0
+    done: int = 0
+
+
+class Project(Struct, kw_only=True):
+    id: uuid.UUID
+    name: str
+    description: str
+    owner_id: uuid.UUID
+    role: Role | None = None
+    task_counts: TaskCounts
+    version: int
+    updated_at: dt.datetime
+
+
+class Member(Struct, kw_only=True):
+    user_id: uuid.UUID
+    username: str
+    display_name: str
+    role: Role
+
+
+class Task(Struct, kw_only=True):
+    id: uuid.UUID
+    project_id: uuid.UUID
+    title: str
+    description: str
+    status: TaskStatus
+    priority: TaskPriority
+    assignee_id: uuid.UUID | None
+    due_date: dt.date | None
+    position: float
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    created_by: uuid.UUID | None
+    updated_by: uuid.UUID | None
+
+
+class ProjectDetail(Project, kw_only=True):
+    members: list[Member]
+    tasks: list[Task]
+
+
+class ProjectCreate(Struct, kw_only=True, forbid_unknown_fields=True):
+    name: ProjectName
+    description: ProjectDescription = ""
+
+
+class ProjectUpdate(Struct, kw_only=True, forbid_unknown_fields=True):
+    name: ProjectName | msgspec.UnsetType = msgspec.UNSET
+    description: ProjectDescription | msgspec.UnsetType = msgspec.UNSET
+    version: Version | msgspec.UnsetType = msgspec.UNSET
+
+
+class MemberAdd(Struct, kw_only=True, forbid_unknown_fields=True):
+    username: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    role: MemberRole
+
+
+class MemberUpdate(Struct, kw_only=True, forbid_unknown_fields=True):
+    role: MemberRole
+
+
+# --- tasks ----------------------------------------------------------------------------
+
+
+class TaskCreate(Struct, kw_only=True, forbid_unknown_fields=True):
+    title: TaskTitle
+    description: TaskDescription = ""
+    status: TaskStatus = "todo"
+    priority: TaskPriority = "medium"
+    assignee_id: uuid.UUID | None = None
+    due_date: dt.date | None = None
+    position: Position | None = None
+
+
+class TaskUpdate(Struct, kw_only=True, forbid_unknown_fields=True):
+    """A partial update: fields left UNSET are untouched, `null` clears a nullable field."""
+
+    title: TaskTitle | msgspec.UnsetType = msgspec.UNSET
+    description: TaskDescription | msgspec.UnsetType = msgspec.UNSET
+    status: TaskStatus | msgspec.UnsetType = msgspec.UNSET
+    priority: TaskPriority | msgspec.UnsetType = msgspec.UNSET
+    assignee_id: uuid.UUID | msgspec.UnsetType | None = msgspec.UNSET
+    due_date: dt.date | msgspec.UnsetType | None = msgspec.UNSET
+    position: Position | msgspec.UnsetType = msgspec.UNSET
+    version: Version | msgspec.UnsetType = msgspec.UNSET
+
+
+class TaskPage(Struct, kw_only=True):
+    items: list[Task]
+    total: int
+
+
+# --- exports --------------------------------------------------------------------------
+
+
+class ExportCreate(Struct, kw_only=True, forbid_unknown_fields=True):
+    format: ExportFormat
+    webhook_url: Annotated[str, msgspec.Meta(max_length=2048)] | None = None
+
+
+class ExportJob(Struct, kw_only=True):
+    id: uuid.UUID
+    project_id: uuid.UUID
+    format: ExportFormat
+    status: ExportStatus
+    attempts: int
+    progress: float
+    error: str | None
+    size_bytes: int | None
+    sha256: str | None
+    created_at: dt.datetime
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    download_url: str | None
+
+
+# --- misc -----------------------------------------------------------------------------
+
+
+class Health(Struct, kw_only=True):
+    status: Literal["ok", "degraded"]
+    database: str
+    redis: Literal["ok", "down", "disabled"]
+    version: str
+
+
+class ErrorBody(Struct, kw_only=True):
+    status_code: int
+    detail: str
+    extra: Any = None
+
+
+# --- websocket frames (contract §5) -----------------------------------------------------
+
+EventName = Literal[
+    "project:created",
+    "task:created",
+    "task:updated",
+    "task:deleted",
+    "project:updated",
+    "project:deleted",
+    "member:added",
+    "member:removed",
+    "export:updated",
+]
+
+
+class RoomEvent(Struct, kw_only=True, tag="event", tag_field="type"):
+    room: str
+    event: EventName
+    data: dict[str, Any]
+    actor: Actor | None
+    cursor: str
+    ts: dt.datetime
+
+
+class Subscribed(Struct, kw_only=True, tag="subscribed", tag_field="type"):
+    room: str
+    cursor: str | None
+    presence: list[Actor]
+
+
+class Presence(Struct, kw_only=True, tag="presence", tag_field="type"):
+    room: str
+    users: list[Actor]
+
+
+class Typing(Struct, kw_only=True, tag="typing", tag_field="type"):
+    room: str
+    task_id: uuid.UUID | None
+    user: Actor
+    state: Literal["start", "stop"]
+
+
+class Resync(Struct, kw_only=True, tag="resync", tag_field="type"):
+    room: str
+
+
+class Pong(Struct, kw_only=True, tag="pong", tag_field="type"):
+    pass
+
+
+class ErrorFrame(Struct, kw_only=True, tag="error", tag_field="type"):
+    code: str
+    detail: str = ""
+    room: str | None = None
+
+
+ServerFrame = RoomEvent | Subscribed | Presence | Typing | Resync | Pong | ErrorFrame
+
+
+def room_of(project_id: uuid.UUID | str) -> str:
+    """The room name of a project (contract §5)."""
+    return f"project:{project_id}"

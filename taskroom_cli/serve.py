@@ -1,0 +1,78 @@
+"""`taskroom serve` and `taskroom db upgrade`."""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import socket
+
+from taskroom_cli.errors import CliError, describe_db_error
+
+
+def migrate_or_fail(database_url: str) -> None:
+    from api.db import migrate
+
+    try:
+        migrate.upgrade(database_url)
+    except Exception as exc:
+        raise CliError(describe_db_error(exc, database_url)) from exc
+
+
+def check_port_free(host: str, port: int) -> None:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise CliError(f"port {port} on {host} is already in use") from exc
+            raise CliError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from api.settings import Settings
+
+    settings = Settings.from_env()
+    if not args.no_migrate:
+        migrate_or_fail(settings.database_url)
+    check_port_free(args.host, args.port)
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=args.log_level,
+        ws_ping_interval=20,
+        ws_ping_timeout=20,
+        ws_max_size=1024 * 1024,
+        proxy_headers=True,
+    )
+    return 0
+
+
+def run_db(args: argparse.Namespace) -> int:
+    from api.settings import Settings
+
+    migrate_or_fail(Settings.from_env().database_url)
+    print("database is up to date")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    serve = sub.add_parser("serve", help="run the API server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1, help="server processes")
+    serve.add_argument("--no-migrate", action="store_true", help="do not apply migrations on start")
+    serve.add_argument(
+        "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
+    )
+    serve.set_defaults(func=run_serve)
+
+    db = sub.add_parser("db", help="database administration")
+    db_sub = db.add_subparsers(dest="db_command", required=True, metavar="COMMAND")
+    upgrade = db_sub.add_parser("upgrade", help="apply migrations (Alembic)")
+    upgrade.set_defaults(func=run_db)
