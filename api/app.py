@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -43,6 +43,12 @@ def _integrity_error(_request: Request[Any, Any, Any], exc: IntegrityError) -> R
     )
 
 
+# Features that hook into the runtime at start-up (register effects on the dispatcher,
+# add closers): each is `async def install(runtime: Runtime) -> None`.
+Installer = Callable[[Runtime], Awaitable[None]]
+INSTALLERS: list[Installer] = []
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     jwt_auth = make_jwt_auth(settings.secret_key, settings.token_ttl_seconds)
@@ -51,6 +57,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         runtime = Runtime.build(settings, jwt_auth)
         app.state.runtime = runtime
+        for install in INSTALLERS:
+            await install(runtime)
         try:
             yield
         finally:
