@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -271,3 +272,74 @@ def test_project_created_drops_the_creators_list(
     assert r.status_code == 201
     assert not raw_redis(redis_server).exists(f"v1:projects:user:{alice.id}")
     assert r.json()["id"] in [p["id"] for p in alice.client.get("/api/projects").json()]
+
+
+def test_readers_racing_writers_never_read_older_state(
+    cached: Server, people: list[ApiUser]
+) -> None:
+    """Every read that starts after a write's response shows that write or a newer one."""
+    alice, bob, _carol = people
+    pid = new_project(alice, bob)
+    acked = {"version": 0, "tasks": 0}  # what the writers' responses have confirmed so far
+    lock = threading.Lock()
+    writers_left = [2]
+    done = threading.Event()
+    stale: list[str] = []
+    reads = [0]
+
+    def finished() -> None:
+        with lock:
+            writers_left[0] -= 1
+            if not writers_left[0]:
+                done.set()
+
+    def rename() -> None:
+        try:
+            for i in range(12):
+                r = alice.client.patch(f"/api/projects/{pid}", json={"name": f"v{i}"})
+                assert r.status_code == 200, r.text
+                with lock:
+                    acked["version"] = max(acked["version"], r.json()["version"])
+        finally:
+            finished()
+
+    def add_tasks() -> None:
+        try:
+            for i in range(12):
+                r = bob.client.post(f"/api/projects/{pid}/tasks", json={"title": f"t{i}"})
+                assert r.status_code == 201, r.text
+                with lock:
+                    acked["tasks"] += 1
+        finally:
+            finished()
+
+    def read(user: ApiUser, detail: bool) -> None:
+        with httpx.Client(base_url=cached.url, headers=user.client.headers, timeout=30) as client:
+            while not done.is_set():
+                with lock:
+                    floor = dict(acked)
+                if detail:
+                    body = client.get(f"/api/projects/{pid}").json()
+                    seen = {"version": body["version"], "tasks": len(body["tasks"])}
+                else:
+                    listed = client.get("/api/projects").json()
+                    p = next(p for p in listed if p["id"] == pid)
+                    seen = {"version": p["version"], "tasks": sum(p["task_counts"].values())}
+                with lock:
+                    reads[0] += 1
+                if seen["version"] < floor["version"] or seen["tasks"] < floor["tasks"]:
+                    stale.append(f"{user.username} detail={detail}: saw {seen} after {floor}")
+
+    threads = [threading.Thread(target=rename), threading.Thread(target=add_tasks)]
+    threads += [
+        threading.Thread(target=read, args=(user, detail))
+        for user in (alice, bob)
+        for detail in (True, False, True)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not stale, stale
+    assert acked == {"version": 13, "tasks": 12}  # both writers got through
+    assert reads[0] >= 24
