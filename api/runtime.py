@@ -63,7 +63,13 @@ class Runtime:
     def build(cls, settings: Settings, jwt_auth: JWTAuth[AuthUser, Token]) -> Runtime:
         # Failpoint `db.echo=1`: log every SQL statement (tests count queries with it).
         engine = make_engine(settings.database_url, echo=bool(settings.failpoints.get("db.echo")))
-        redis = make_redis(settings.redis_url) if settings.redis_url else None
+        # Failpoint `redis.timeout_ms=N`: a looser bound, for functional tests on a loaded machine.
+        timeout = settings.failpoints.get("redis.timeout_ms") / 1000 or REDIS_SOCKET_TIMEOUT
+        redis = (
+            make_redis(settings.redis_url, socket_timeout=timeout, socket_connect_timeout=timeout)
+            if settings.redis_url
+            else None
+        )
         limiter: LoginLimiter = RedisLoginLimiter(redis) if redis else MemoryLoginLimiter()
         return cls(
             settings=settings,

@@ -15,8 +15,11 @@ async def install(runtime: Runtime) -> None:
     """Hook the cache into the runtime: reads use `runtime.cache`, commits drop keys."""
     if runtime.redis is None:
         return
+    timeout = runtime.redis.connection_pool.connection_kwargs.get("socket_timeout")
     store = CacheStore(
-        runtime.redis, timeout=REDIS_SOCKET_TIMEOUT, failpoints=runtime.settings.failpoints
+        runtime.redis,
+        timeout=timeout or REDIS_SOCKET_TIMEOUT,
+        failpoints=runtime.settings.failpoints,
     )
     runtime.cache = store
     runtime.dispatcher.register(store.on_events)
