@@ -34,7 +34,7 @@ def cache_server(
     patience = "redis.timeout_ms=3000" if patient else ""
     failpoints = ";".join(p for p in ("db.echo=1", patience, failpoints) if p)
     env = server_env(tmp, database_url, redis_server.url, TASKROOM_FAILPOINTS=failpoints)
-    srv = Server(env).start()
+    srv = Server(env).start(timeout=90)  # server start-up is slow on a loaded machine
     try:
         yield srv
     finally:
