@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from litestar.security.jwt import JWTAuth, Token
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -32,7 +32,10 @@ def make_redis(url: str, **kwargs: Any) -> Redis:
     kwargs.setdefault("socket_connect_timeout", REDIS_SOCKET_TIMEOUT)
     # redis-py retries 3 times by default, which would multiply the bound.
     kwargs.setdefault("retry", Retry(NoBackoff(), 0))
-    return Redis.from_url(url, **kwargs)
+    # Past its size the default pool raises at once; this one queues a caller for a while.
+    kwargs.setdefault("max_connections", 64)
+    kwargs.setdefault("timeout", kwargs["socket_timeout"])
+    return Redis.from_pool(BlockingConnectionPool.from_url(url, **kwargs))
 
 
 class Runtime:

@@ -62,16 +62,16 @@ def wrk(url: str, token: str | None, seconds: int, connections: int) -> Result:
         text=True,
         check=True,
     ).stdout
-    if "Non-2xx" in out or "Socket errors" in out:
+    if "Non-2xx" in out or "Socket errors" in out or "99%" not in out:
         raise RuntimeError(f"errors while loading {url}:\n{out}")
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p50 = re.search(r"50%\s+(\S+)", out).group(1)  # type: ignore[union-attr]
-    p99 = re.search(r"99%\s+(\S+)", out).group(1)  # type: ignore[union-attr]
+    p50 = re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1)  # type: ignore[union-attr]
+    p99 = re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)  # type: ignore[union-attr]
     return Result(rps, _ms(p50), _ms(p99))
 
 
 @contextmanager
-def bare_server(body: bytes) -> Iterator[str]:
+def bare_server(body: bytes, secret: str) -> Iterator[str]:
     with tempfile.NamedTemporaryFile(suffix=".json") as fh:
         fh.write(body)
         fh.flush()
@@ -87,7 +87,7 @@ def bare_server(body: bytes) -> Iterator[str]:
                 "--log-level",
                 "warning",
             ],
-            env={**os.environ, "BENCH_BODY": fh.name},
+            env={**os.environ, "BENCH_BODY": fh.name, "TASKROOM_SECRET_KEY": secret},
             cwd=ROOT,
         )
         url = f"http://127.0.0.1:{port}/bare"
@@ -100,7 +100,7 @@ def bare_server(body: bytes) -> Iterator[str]:
 
         try:
             wait_until(up, timeout=60, what="bare app")
-            yield url
+            yield url.removesuffix("/bare")
         finally:
             proc.terminate()
             proc.wait(10)
@@ -118,7 +118,7 @@ def seed(user: ApiUser, tasks: int) -> str:
     return pid
 
 
-def row(name: str, r: Result, bare: Result, off: Result | None) -> str:
+def row(name: str, r: Result, bare: Result, off: Result | None = None) -> str:
     vs_off = f"{r.rps / off.rps:6.2f}x" if off else "       "
     return (
         f"{name:<34} {r.rps:9.0f} {r.p50_ms:8.2f} {r.p99_ms:8.2f}"
@@ -148,25 +148,24 @@ def main() -> None:
 
         print(f"{args.connections} connections, {args.seconds} s per run, 1 server process each")
         print(f"{'route':<34} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}   {'/bare':>6} {'/off':>7}")
-        for tasks in SIZES:
-            pid = seed(user, tasks)
-            path = f"/api/projects/{pid}"
+        secret = cached.env["TASKROOM_SECRET_KEY"]
+
+        def compare(label: str, path: str) -> None:
             body = user.client.get(path).content
-            with bare_server(body) as bare_url:
-                bare = load(bare_url)
+            with bare_server(body, secret) as bare_url:
+                bare = load(bare_url + "/bare")
+                bare_auth = load(bare_url + "/bare-auth", user.token)
             off = load(plain.url + path, user.token)
             hit = load(cached.url + path, user.token)
-            print(row(f"bare Litestar ({len(body) // 1024} KiB)", bare, bare, None))
-            print(row(f"GET /projects/{{id}} {tasks} off", off, bare, None))
-            print(row(f"GET /projects/{{id}} {tasks} hit", hit, bare, off))
-        body = user.client.get("/api/projects").content
-        with bare_server(body) as bare_url:
-            bare = load(bare_url)
-        off = load(plain.url + "/api/projects", user.token)
-        hit = load(cached.url + "/api/projects", user.token)
-        print(row(f"bare Litestar ({len(body)} B)", bare, bare, None))
-        print(row("GET /projects off", off, bare, None))
-        print(row("GET /projects hit", hit, bare, off))
+            print(row(f"bare Litestar ({len(body):,} B)", bare, bare))
+            print(row("bare Litestar + JWT auth", bare_auth, bare))
+            print(row(f"{label} cache off", off, bare))
+            print(row(f"{label} cache hit", hit, bare, off))
+
+        for tasks in SIZES:
+            pid = seed(user, tasks)
+            compare(f"GET /projects/{{id}} {tasks:>4}", f"/api/projects/{pid}")
+        compare("GET /projects", "/api/projects")
 
 
 if __name__ == "__main__":
