@@ -1,10 +1,15 @@
-"""A circuit breaker for Redis: after a failure, skip Redis until a background probe succeeds.
+"""A circuit breaker for Redis: after failures, skip Redis until a background probe succeeds.
 
 Every call is bounded by `timeout` (socket timeouts alone can add up: connect plus read),
-so no request waits more than about that long on Redis. While the breaker is open callers
-skip Redis at once; one background task probes it every `cooldown` seconds and closes the
-breaker only when the probe (which also replays what was missed) succeeds. The state change
-is logged once each way, never per request.
+so no request waits more than about that long on Redis. A refused or broken connection
+trips the breaker at once, and so does any failure of a `critical` call (a drop that did
+not arrive must keep the cache out of use). A timed-out read trips it only as the
+`timeouts_to_trip`-th in a row, and is not counted at all when the event loop is busy:
+under CPU saturation the loop itself makes calls late while Redis is fine, and opening
+then would send every read to the far slower database and feed the overload. While open,
+callers skip Redis at once; one background task probes it every `cooldown` seconds and
+closes the breaker only when the probe (which also replays what was missed) succeeds.
+Each change of state is logged once, never per request.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 logger = logging.getLogger(__name__)
 
@@ -33,10 +39,13 @@ class Breaker:
         *,
         timeout: float,
         cooldown: float = 1.0,
+        timeouts_to_trip: int = 3,
     ) -> None:
         self._probe = probe
         self.timeout = timeout
         self.cooldown = cooldown
+        self.timeouts_to_trip = timeouts_to_trip
+        self._timeouts = 0  # consecutive timed-out calls
         # Bumped on every trip: a fill that read Redis before a trip must not store after it.
         self.trips = 0
         self._recovery: asyncio.Task[None] | None = None
@@ -45,19 +54,37 @@ class Breaker:
     def is_open(self) -> bool:
         return self._recovery is not None
 
-    async def call(self, fn: Callable[[], Awaitable[T]]) -> T:
-        """`fn()` within the time bound, or `Unavailable` (tripping the breaker on failure)."""
+    async def call(self, fn: Callable[[], Awaitable[T]], *, critical: bool = False) -> T:
+        """`fn()` within the time bound, or `Unavailable` (and maybe a trip) on failure."""
         if self.is_open:
             raise Unavailable
         try:
             async with asyncio.timeout(self.timeout):
-                return await fn()
-        except (RedisError, OSError, TimeoutError) as exc:
+                result = await fn()
+        except (RedisTimeoutError, TimeoutError) as exc:
+            if critical:
+                self.trip(exc)
+            elif not await self._loop_is_busy():
+                self._timeouts += 1
+                if self._timeouts >= self.timeouts_to_trip:
+                    self.trip(exc)
+            raise Unavailable from exc
+        except (RedisError, OSError) as exc:
             self.trip(exc)
             raise Unavailable from exc
+        self._timeouts = 0
+        return result
+
+    async def _loop_is_busy(self) -> bool:
+        """Whether this process, not Redis, made a call late: one loop turn takes a while."""
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        await asyncio.sleep(0)
+        return loop.time() - start > self.timeout / 5
 
     def trip(self, exc: BaseException) -> None:
         self.trips += 1
+        self._timeouts = 0
         if self._recovery is None:
             logger.warning("Redis unavailable (%r): serving from the database", exc)
             self._recovery = asyncio.get_running_loop().create_task(self._recover())

@@ -133,7 +133,7 @@ class CacheStore:
             self._missed.update(keys)
             return
         try:
-            await self.breaker.call(lambda: self._drop_now(keys))
+            await self.breaker.call(lambda: self._drop_now(keys), critical=True)
         except Unavailable:
             self._missed.update(keys)
 
