@@ -293,23 +293,22 @@ def test_readers_racing_writers_never_read_older_state(
             if not writers_left[0]:
                 done.set()
 
-    def rename() -> None:
-        try:
-            for i in range(12):
-                r = alice.client.patch(f"/api/projects/{pid}", json={"name": f"v{i}"})
-                assert r.status_code == 200, r.text
-                with lock:
-                    acked["version"] = max(acked["version"], r.json()["version"])
-        finally:
-            finished()
+    def rename(i: int) -> None:
+        r = alice.client.patch(f"/api/projects/{pid}", json={"name": f"v{i}"})
+        assert r.status_code == 200, r.text
+        with lock:
+            acked["version"] = max(acked["version"], r.json()["version"])
 
-    def add_tasks() -> None:
+    def add_task(i: int) -> None:
+        r = bob.client.post(f"/api/projects/{pid}/tasks", json={"title": f"t{i}"})
+        assert r.status_code == 201, r.text
+        with lock:
+            acked["tasks"] += 1
+
+    def write(step: Callable[[int], None]) -> None:
         try:
             for i in range(12):
-                r = bob.client.post(f"/api/projects/{pid}/tasks", json={"title": f"t{i}"})
-                assert r.status_code == 201, r.text
-                with lock:
-                    acked["tasks"] += 1
+                step(i)
         finally:
             finished()
 
@@ -330,7 +329,7 @@ def test_readers_racing_writers_never_read_older_state(
                 if seen["version"] < floor["version"] or seen["tasks"] < floor["tasks"]:
                     stale.append(f"{user.username} detail={detail}: saw {seen} after {floor}")
 
-    threads = [threading.Thread(target=rename), threading.Thread(target=add_tasks)]
+    threads = [threading.Thread(target=write, args=(step,)) for step in (rename, add_task)]
     threads += [
         threading.Thread(target=read, args=(user, detail))
         for user in (alice, bob)
