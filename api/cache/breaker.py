@@ -46,8 +46,6 @@ class Breaker:
         self.cooldown = cooldown
         self.timeouts_to_trip = timeouts_to_trip
         self._timeouts = 0  # consecutive timed-out calls
-        # Bumped on every trip: a fill that read Redis before a trip must not store after it.
-        self.trips = 0
         self._recovery: asyncio.Task[None] | None = None
 
     @property
@@ -83,7 +81,6 @@ class Breaker:
         return loop.time() - start > self.timeout / 5
 
     def trip(self, exc: BaseException) -> None:
-        self.trips += 1
         self._timeouts = 0
         if self._recovery is None:
             logger.warning("Redis unavailable (%r): serving from the database", exc)

@@ -21,7 +21,9 @@ body older than that write.
 that cannot be delivered is remembered (a set of keys, bounded by the number of projects
 and users, not by the number of writes) and the breaker stays open until a background
 probe has replayed all of them: nothing cached before or during the outage is served
-after it. A fill that read Redis before any trip never stores. The memory of missed drops
+after it. A fill that read its generation before a missed drop cannot store either: its
+store waits for the closed breaker, so the replay has bumped the generation first (and an
+emptied, restarted Redis reads as "", never an old number). The memory of missed drops
 is per process: another replica that still reaches Redis during a partial outage may serve
 a dropped-too-late entry until this process's probe replays it (at most `cooldown`).
 """
@@ -88,7 +90,6 @@ class CacheStore:
 
     async def _lead(self, flight_key: tuple[str, bytes | None], ttl: int, loader: Loader) -> bytes:
         key, generation = flight_key
-        trips = self.breaker.trips
         flight = asyncio.get_running_loop().create_future()
         self._flights[flight_key] = flight
         try:
@@ -101,8 +102,7 @@ class CacheStore:
             flight.set_result(body)
             if self._fill_delay:
                 await asyncio.sleep(self._fill_delay)
-            if trips == self.breaker.trips:
-                await self._store(key, generation, body, ttl)
+            await self._store(key, generation, body, ttl)
             return body
         finally:
             if self._flights.get(flight_key) is flight:
