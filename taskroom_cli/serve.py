@@ -6,7 +6,33 @@ import argparse
 import errno
 import socket
 
+from typing import TYPE_CHECKING
+
 from taskroom_cli.errors import CliError, describe_db_error
+
+if TYPE_CHECKING:
+    from api.settings import Settings
+
+
+def load_settings() -> Settings:
+    """The settings, or one clear line when a variable cannot be used (bad number, data dir)."""
+    from api.settings import Settings
+
+    try:
+        return Settings.from_env()
+    except (ValueError, OSError) as exc:
+        raise CliError(f"bad settings: {exc}") from exc
+
+
+def check_database_url(database_url: str) -> None:
+    """Fail before the server starts when the URL or its driver cannot be used at all."""
+    from api.db.session import make_engine
+
+    try:
+        engine = make_engine(database_url)
+    except Exception as exc:
+        raise CliError(describe_db_error(exc, database_url)) from exc
+    engine.sync_engine.dispose()
 
 
 def migrate_or_fail(database_url: str) -> None:
@@ -32,10 +58,10 @@ def check_port_free(host: str, port: int) -> None:
 def run_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from api.settings import Settings
-
-    settings = Settings.from_env()
-    if not args.no_migrate:
+    settings = load_settings()
+    if args.no_migrate:
+        check_database_url(settings.database_url)
+    else:
         migrate_or_fail(settings.database_url)
     check_port_free(args.host, args.port)
     uvicorn.run(
@@ -54,9 +80,7 @@ def run_serve(args: argparse.Namespace) -> int:
 
 
 def run_db(args: argparse.Namespace) -> int:
-    from api.settings import Settings
-
-    migrate_or_fail(Settings.from_env().database_url)
+    migrate_or_fail(load_settings().database_url)
     print("database is up to date")
     return 0
 
