@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import errno
 import socket
-
 from typing import TYPE_CHECKING
 
 from taskroom_cli.errors import CliError, describe_db_error

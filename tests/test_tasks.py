@@ -24,16 +24,17 @@ def shared_project(make_user: MakeUser) -> tuple[ApiUser, ApiUser, str]:
     return owner, editor, pid
 
 
-def at_once(*calls: Callable[[], httpx.Response]) -> list[httpx.Response]:
-    """Run the calls in threads released together, so they really race."""
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = [None] * len(calls)
+def patch_at_once(url: str, *saves: tuple[ApiUser, dict[str, Any]]) -> list[httpx.Response]:
+    """PATCH `url` as each user in threads released together, so the saves really race."""
+    barrier = threading.Barrier(len(saves))
+    results: list[Any] = [None] * len(saves)
 
     def run(i: int) -> None:
+        user, body = saves[i]
         barrier.wait()
-        results[i] = calls[i]()
+        results[i] = user.client.patch(url, json=body)
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(saves))]
     for t in threads:
         t.start()
     for t in threads:
@@ -70,9 +71,10 @@ def test_two_users_saving_one_task_exactly_one_wins(make_user: MakeUser) -> None
     for round_ in range(8):
         task = owner.client.post(f"/api/projects/{pid}/tasks", json={"title": "t"}).json()
         url = f"/api/tasks/{task['id']}"
-        a, b = at_once(
-            lambda: owner.client.patch(url, json={"title": "owner", "version": 1}),
-            lambda: editor.client.patch(url, json={"title": "editor", "version": 1}),
+        a, b = patch_at_once(
+            url,
+            (owner, {"title": "owner", "version": 1}),
+            (editor, {"title": "editor", "version": 1}),
         )
         codes = sorted((a.status_code, b.status_code))
         assert codes == [200, 409], f"round {round_}: {a.text} / {b.text}"
@@ -87,10 +89,11 @@ def test_two_users_saving_one_project_exactly_one_wins(make_user: MakeUser) -> N
     owner, editor, pid = shared_project(make_user)
     for _ in range(5):
         version = owner.client.get(f"/api/projects/{pid}").json()["version"]
-        a, b = at_once(
-            lambda: owner.client.patch(f"/api/projects/{pid}", json={"name": "o", "version": version}),
-            lambda: editor.client.patch(f"/api/projects/{pid}", json={"name": "e", "version": version}),
-        )  # fmt: skip
+        a, b = patch_at_once(
+            f"/api/projects/{pid}",
+            (owner, {"name": "o", "version": version}),
+            (editor, {"name": "e", "version": version}),
+        )
         assert sorted((a.status_code, b.status_code)) == [200, 409], (a.text, b.text)
 
 
@@ -155,7 +158,7 @@ def test_filters_search_sort_and_paging(make_user: MakeUser) -> None:
     assert r.json()["total"] == 5 and len(r.json()["items"]) == 2
     pages = [titles(limit=2, offset=o, sort="position") for o in (0, 2, 4, 6)]
     assert [len(p) for p in pages] == [2, 2, 1, 0]
-    assert sorted(sum(pages, [])) == sorted(ids)
+    assert sorted(t for page in pages for t in page) == sorted(ids)
 
 
 def test_position_orders_inside_a_status_column(make_user: MakeUser) -> None:

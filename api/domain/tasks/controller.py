@@ -13,8 +13,8 @@ from api.db.session import UnitOfWork
 from api.domain.tasks.service import TaskFilters, TaskService
 from api.openapi import responses
 from api.security import AuthUser
-from api.wire import Task as TaskOut
 from api.wire import NO_NUL, TaskCreate, TaskPage, TaskPriority, TaskStatus, TaskUpdate
+from api.wire import Task as TaskOut
 
 AuthRequest = Request[AuthUser, Any, Any]
 TaskSort = Annotated[str, Parameter(pattern=r"^(position|-updated_at|due_date|priority)$")]
