@@ -36,11 +36,18 @@ async def _uow(state: State) -> AsyncIterator[UnitOfWork]:
         yield uow
 
 
+def _error(status: int, detail: str) -> Response[Any]:
+    return Response({"status_code": status, "detail": detail}, status_code=status)
+
+
 def _integrity_error(_request: Request[Any, Any, Any], exc: IntegrityError) -> Response[Any]:
     """A constraint the input broke (a race on a unique name, a vanished row): 409, not 500."""
-    return Response(
-        {"status_code": 409, "detail": "Conflict with the current state; retry"}, status_code=409
-    )
+    return _error(409, "Conflict with the current state; retry")
+
+
+def _too_deep(_request: Request[Any, Any, Any], exc: RecursionError) -> Response[Any]:
+    """msgspec raises RecursionError (not a DecodeError) on absurdly nested JSON: bad input."""
+    return _error(400, "JSON is nested too deeply")
 
 
 # Features that hook into the runtime at start-up (register effects on the dispatcher,
@@ -72,7 +79,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         },
         on_app_init=[jwt_auth.on_app_init],
         lifespan=[lifespan],
-        exception_handlers={IntegrityError: _integrity_error},
+        exception_handlers={IntegrityError: _integrity_error, RecursionError: _too_deep},
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="Taskroom API",
