@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import errno
 import socket
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from taskroom_cli.errors import CliError, describe_db_error
@@ -24,7 +25,12 @@ def load_settings() -> Settings:
 
 
 def check_database_url(database_url: str) -> None:
-    """Fail before the server starts when the URL or its driver cannot be used at all."""
+    """Fail before anything connects when the URL, its driver or its SQLite folder is unusable.
+
+    (A failed aiosqlite connect can also leave its worker thread printing a traceback.)
+    """
+    from sqlalchemy.engine import make_url
+
     from api.db.session import make_engine
 
     try:
@@ -32,6 +38,15 @@ def check_database_url(database_url: str) -> None:
     except Exception as exc:
         raise CliError(describe_db_error(exc, database_url)) from exc
     engine.sync_engine.dispose()
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        folder = Path(url.database).parent
+        if not folder.is_dir():
+            raise CliError(
+                describe_db_error(
+                    OSError(f"unable to open: {folder} is not a folder"), database_url
+                )
+            )
 
 
 def migrate_or_fail(database_url: str) -> None:
@@ -58,9 +73,8 @@ def run_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     settings = load_settings()
-    if args.no_migrate:
-        check_database_url(settings.database_url)
-    else:
+    check_database_url(settings.database_url)
+    if not args.no_migrate:
         migrate_or_fail(settings.database_url)
     check_port_free(args.host, args.port)
     uvicorn.run(
@@ -79,7 +93,9 @@ def run_serve(args: argparse.Namespace) -> int:
 
 
 def run_db(args: argparse.Namespace) -> int:
-    migrate_or_fail(load_settings().database_url)
+    database_url = load_settings().database_url
+    check_database_url(database_url)
+    migrate_or_fail(database_url)
     print("database is up to date")
     return 0
 

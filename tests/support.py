@@ -20,7 +20,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = os.environ.get("TASKROOM_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-TASKROOM = [sys.executable, "-m", "taskroom_cli.main"]
+TASKROOM = [str(Path(sys.executable).parent / "taskroom")]  # the real console script
 
 
 def free_port() -> int:
