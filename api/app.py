@@ -15,6 +15,7 @@ from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Tag
 from sqlalchemy.exc import IntegrityError
 
+from api import cache
 from api.db.session import UnitOfWork, provide_uow
 from api.domain.accounts.controller import AuthController, MeController
 from api.domain.projects.controller import ProjectController
@@ -53,7 +54,7 @@ def _too_deep(_request: Request[Any, Any, Any], exc: RecursionError) -> Response
 # Features that hook into the runtime at start-up (register effects on the dispatcher,
 # add closers): each is `async def install(runtime: Runtime) -> None`.
 Installer = Callable[[Runtime], Awaitable[None]]
-INSTALLERS: list[Installer] = []
+INSTALLERS: list[Installer] = [cache.install]
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
