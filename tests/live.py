@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
@@ -78,3 +80,16 @@ class Live:
 
 def room(project_id: str) -> str:
     return f"project:{project_id}"
+
+
+@contextlib.asynccontextmanager
+async def connected(ws_url: str, *tokens: str) -> AsyncIterator[list[Live]]:
+    """One connection per token, all closed afterwards."""
+    lives: list[Live] = []
+    try:
+        for token in tokens:
+            lives.append(await Live.connect(ws_url, token))
+        yield lives
+    finally:
+        for live in lives:
+            await live.close()

@@ -17,7 +17,7 @@ from websockets.frames import Frame as WsFrame
 from websockets.protocol import State
 from websockets.uri import parse_uri
 
-from tests.live import Live, room
+from tests.live import Live, connected, room
 from tests.support import ApiUser, RedisServer, Server, register, server_env
 
 MakeUser = Callable[[], ApiUser]
@@ -30,6 +30,8 @@ def live_server(
     redis_server: RedisServer,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Server]:
+    if request.param == "redis" and database_url.startswith("sqlite"):
+        pytest.skip("the Redis broker does not depend on the database: run on PostgreSQL only")
     redis_url = redis_server.url if request.param == "redis" else None
     srv = Server(server_env(tmp_path_factory.mktemp("rooms"), database_url, redis_url)).start(
         timeout=90
@@ -79,11 +81,7 @@ async def test_every_mutation_reaches_every_member_in_order(
 ) -> None:
     alice, bob = user(), user()
     pid = project_with(alice, bob)
-    a, b = (
-        await Live.connect(live_server.ws_url, alice.token),
-        await Live.connect(live_server.ws_url, bob.token),
-    )
-    try:
+    async with connected(live_server.ws_url, alice.token, bob.token) as (a, b):
         for live in (a, b):
             assert (await live.subscribe(room(pid)))["type"] == "subscribed"
         task = alice.client.post(f"/api/projects/{pid}/tasks", json={"title": "One"}).json()
@@ -113,9 +111,6 @@ async def test_every_mutation_reaches_every_member_in_order(
             seen.append([e["cursor"] for e in events])
         assert seen[0] == seen[1] and len(set(seen[0])) == len(expected)
         carol.close()
-    finally:
-        await a.close()
-        await b.close()
 
 
 async def test_non_members_and_unknown_rooms_get_not_found(
@@ -123,8 +118,7 @@ async def test_non_members_and_unknown_rooms_get_not_found(
 ) -> None:
     alice, mallory = user(), user()
     pid = project_with(alice)
-    live = await Live.connect(live_server.ws_url, mallory.token)
-    try:
+    async with connected(live_server.ws_url, mallory.token) as (live,):
         for name in (room(pid), room(str(uuid.uuid4())), "project:nope", "elsewhere"):
             answer = await live.subscribe(name)
             assert answer["type"] == "error" and answer["code"] == "not_found", answer
@@ -134,16 +128,12 @@ async def test_non_members_and_unknown_rooms_get_not_found(
         assert (await live.expect("error"))["code"] == "bad_request"
         alice.client.post(f"/api/projects/{pid}/tasks", json={"title": "secret"}).raise_for_status()
         assert not [f for f in await live.collect(1.0) if f["type"] == "event"]
-    finally:
-        await live.close()
 
 
 async def test_presence_and_typing(user: MakeUser, live_server: Server) -> None:
     alice, bob = user(), user()
     pid = project_with(alice, bob)
-    a = await Live.connect(live_server.ws_url, alice.token)
-    b = await Live.connect(live_server.ws_url, bob.token)
-    try:
+    async with connected(live_server.ws_url, alice.token, bob.token) as (a, b):
         first = await a.subscribe(room(pid))
         assert [u["id"] for u in first["presence"]] == [alice.id]
         await b.subscribe(room(pid))
@@ -164,9 +154,6 @@ async def test_presence_and_typing(user: MakeUser, live_server: Server) -> None:
         assert not [f for f in b.seen + await b.collect(0.3) if f["type"] == "typing"]
         await b.close()
         await _presence(a, lambda ids: ids == [alice.id])
-    finally:
-        await a.close()
-        await b.close()
 
 
 async def _presence(live: Live, ok: Callable[[list[str]], bool]) -> dict[str, object]:
@@ -181,9 +168,7 @@ async def test_removed_member_gets_forbidden_then_silence(
 ) -> None:
     alice, bob = user(), user()
     pid = project_with(alice, bob)
-    a = await Live.connect(live_server.ws_url, alice.token)
-    b = await Live.connect(live_server.ws_url, bob.token)
-    try:
+    async with connected(live_server.ws_url, alice.token, bob.token) as (a, b):
         await a.subscribe(room(pid))
         await b.subscribe(room(pid))
         assert alice.client.delete(f"/api/projects/{pid}/members/{bob.id}").status_code == 204
@@ -194,26 +179,18 @@ async def test_removed_member_gets_forbidden_then_silence(
         assert not [f for f in await b.collect(1.0) if f.get("room") == room(pid)]
         # and resubscribing is refused like for any stranger
         assert (await b.subscribe(room(pid)))["code"] == "not_found"
-    finally:
-        await a.close()
-        await b.close()
 
 
 async def test_deleted_project_revokes_everyone(user: MakeUser, live_server: Server) -> None:
     alice, bob = user(), user()
     pid = project_with(alice, bob)
-    a = await Live.connect(live_server.ws_url, alice.token)
-    b = await Live.connect(live_server.ws_url, bob.token)
-    try:
+    async with connected(live_server.ws_url, alice.token, bob.token) as (a, b):
         await a.subscribe(room(pid))
         await b.subscribe(room(pid))
         assert alice.client.delete(f"/api/projects/{pid}").status_code == 204
         for live in (a, b):
             assert (await live.expect("event"))["event"] == "project:deleted"
             assert (await live.expect("error"))["code"] == "forbidden"
-    finally:
-        await a.close()
-        await b.close()
 
 
 async def test_resume_gets_every_missed_event_once_then_live(
@@ -231,8 +208,7 @@ async def test_resume_gets_every_missed_event_once_then_live(
         alice.client.patch(
             f"/api/tasks/{task['id']}", json={"title": f"missed {i}"}
         ).raise_for_status()
-    live = await Live.connect(live_server.ws_url, alice.token)
-    try:
+    async with connected(live_server.ws_url, alice.token) as (live,):
         answer = await live.subscribe(room(pid), since=cursor)
         assert answer["type"] == "subscribed" and answer["cursor"] == cursor
         alice.client.patch(f"/api/tasks/{task['id']}", json={"title": "live"}).raise_for_status()
@@ -240,15 +216,12 @@ async def test_resume_gets_every_missed_event_once_then_live(
         assert [e["data"]["title"] for e in events] == [*(f"missed {i}" for i in range(5)), "live"]
         assert [e["data"]["version"] for e in events] == list(range(3, 9))
         assert not [f for f in await live.collect(0.5) if f["type"] == "event"]
-    finally:
-        await live.close()
 
 
 async def test_cursor_older_than_kept_gets_resync(user: MakeUser, live_server: Server) -> None:
     alice = user()
     pid = project_with(alice)
-    live = await Live.connect(live_server.ws_url, alice.token)
-    try:
+    async with connected(live_server.ws_url, alice.token) as (live,):
         if live_server.env.get("TASKROOM_REDIS_URL"):
             alice.client.post(f"/api/projects/{pid}/tasks", json={"title": "t"}).raise_for_status()
             stale = "1-0"
@@ -262,8 +235,6 @@ async def test_cursor_older_than_kept_gets_resync(user: MakeUser, live_server: S
         assert (await live.expect("event"))["data"]["title"] == "after"
         bad = await live.subscribe(room(pid), since="yesterday")
         assert bad["type"] == "error" and bad["code"] == "bad_request"
-    finally:
-        await live.close()
 
 
 async def _drop_stream(redis_url: str, name: str) -> None:
@@ -278,8 +249,7 @@ async def test_rolled_back_writes_send_nothing(user: MakeUser, live_server: Serv
     alice, viewer = user(), user()
     pid = project_with(alice, viewer, role="viewer")
     task = alice.client.post(f"/api/projects/{pid}/tasks", json={"title": "t"}).json()
-    live = await Live.connect(live_server.ws_url, alice.token)
-    try:
+    async with connected(live_server.ws_url, alice.token) as (live,):
         await live.subscribe(room(pid))
         stale = alice.client.patch(f"/api/tasks/{task['id']}", json={"title": "x", "version": 99})
         assert stale.status_code == 409
@@ -294,8 +264,6 @@ async def test_rolled_back_writes_send_nothing(user: MakeUser, live_server: Serv
         events = await live.events(1)
         assert events[0]["data"]["title"] == "kept" and events[0]["data"]["version"] == 2
         assert not [f for f in await live.collect(0.5) if f["type"] == "event"]
-    finally:
-        await live.close()
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,9 @@ the API's after-commit effect uses::
     await publisher.publish(DomainEvent(name="export:updated", project_id=job.project_id,
                                         data=job_as_dict, actor=None))
 
+Inside the API process (no Redis, or any code holding the runtime), hand the event to
+`runtime.dispatcher.dispatch([event])` instead: the rooms effect publishes it either way.
+
 Each room `project:<id>` is one Redis stream, `taskroom:room:project:<id>:events`, whose
 entry ids are the cursors clients resume from. Redis streams are used directly rather than
 Litestar's channels stream backend because rooms need what that backend does not give:
