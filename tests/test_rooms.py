@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from websockets.asyncio.client import connect
 from websockets.client import ClientProtocol
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.frames import Frame as WsFrame
@@ -65,8 +66,6 @@ def project_with(owner: ApiUser, *members: ApiUser, role: str = "editor") -> str
 
 async def test_handshake_needs_a_valid_token(live_server: Server) -> None:
     for headers in ({}, {"Authorization": "Bearer not-a-token"}, {"Authorization": "Basic x"}):
-        from websockets.asyncio.client import connect
-
         try:
             async with connect(live_server.ws_url, additional_headers=headers) as ws:
                 with pytest.raises(ConnectionClosed) as closed:
@@ -349,3 +348,20 @@ async def test_slow_reader_does_not_delay_a_fast_one(tiny_buffer_server: Server)
         slow.close()
         await fast.close()
         alice.close()
+
+
+async def test_a_backlog_longer_than_the_buffer_is_replayed(tiny_buffer_server: Server) -> None:
+    srv = tiny_buffer_server
+    alice = register(srv.url)
+    pid = project_with(alice)
+    task = alice.client.post(f"/api/projects/{pid}/tasks", json={"title": "t"}).json()
+    async with connected(srv.ws_url, alice.token) as (live,):
+        cursor = (await live.subscribe(room(pid)))["cursor"]
+    n = 60  # the server queues at most 16 frames per socket
+    for i in range(n):
+        alice.client.patch(f"/api/tasks/{task['id']}", json={"title": f"{i}"}).raise_for_status()
+    async with connected(srv.ws_url, alice.token) as (live,):
+        assert (await live.subscribe(room(pid), since=cursor))["type"] == "subscribed"
+        events = await live.events(n)
+        assert [e["data"]["version"] for e in events] == list(range(2, n + 2))
+    alice.close()

@@ -32,6 +32,7 @@ SEND_BUFFER = 1000  # frames queued per socket before it counts as too slow
 SLOW_CONSUMER = 4008  # close code: "too slow; reconnect and resubscribe with since"
 MAX_ROOMS = 100  # rooms one socket may hold
 TYPING_TTL = 5.0
+CATCH_UP_TIMEOUT = 10.0  # seconds a replaying socket may take to make room in its queue
 ROOM_PREFIX = "project:"
 
 _encode = msgspec.json.encode
@@ -79,6 +80,13 @@ class Client:
         try:
             self.queue.put_nowait(frame if isinstance(frame, bytes) else _encode(frame))
         except asyncio.QueueFull:
+            self.too_slow.set()
+
+    async def put(self, frame: bytes) -> None:
+        """Queue a frame, waiting for room up to `CATCH_UP_TIMEOUT` (backlog replay)."""
+        try:
+            await asyncio.wait_for(self.queue.put(frame), CATCH_UP_TIMEOUT)
+        except TimeoutError:
             self.too_slow.set()
 
     def error(self, code: str, detail: str, room: str | None = None) -> None:
@@ -198,10 +206,18 @@ class Hub:
         key = cursor_key(cursor)
         assert key is not None
         state.key = key
+        # The backlog waits for queue room (a long one must not count as "too slow");
+        # its revocations predate the membership check above, so they are stale.
+        for entry in backlog:
+            if client.rooms.get(room) is not state or client.too_slow.is_set():
+                return
+            if entry.key > state.key:
+                state.key = entry.key
+                await client.put(event_frame(room, entry))
         caught_up, state.buffer = state.buffer or [], None
-        for entry in [*backlog, *caught_up]:
+        for entry in caught_up:
             if client.rooms.get(room) is state:
-                self._deliver(client, room, state, entry)
+                self._deliver(client, room, state, entry, event_frame(room, entry))
 
     def unsubscribe(self, client: Client, room: str) -> None:
         state = client.rooms.get(room)
@@ -241,16 +257,19 @@ class Hub:
 
     # --- delivery (the broker's Sink) --------------------------------------------------
 
-    def _deliver(self, client: Client, room: str, state: RoomState, entry: Entry) -> None:
+    def _deliver(
+        self, client: Client, room: str, state: RoomState, entry: Entry, frame: bytes
+    ) -> None:
         if entry.key <= state.key:
             return
         state.key = entry.key
-        client.send(event_frame(room, entry))
+        client.send(frame)
         if client.uid in entry.revoked:
             client.error("forbidden", "You no longer have access to this project", room)
             self._leave(client, room, state)
 
     def on_event(self, room: str, entry: Entry) -> None:
+        frame = event_frame(room, entry)  # once per event, whatever the number of sockets
         for client in list(self._rooms.get(room, ())):
             state = client.rooms.get(room)
             if state is None:
@@ -258,7 +277,7 @@ class Hub:
             if state.buffer is not None:
                 state.buffer.append(entry)
             else:
-                self._deliver(client, room, state, entry)
+                self._deliver(client, room, state, entry, frame)
 
     def on_typing(self, room: str, frame: bytes, user_id: str) -> None:
         for client in self._rooms.get(room, ()):
