@@ -285,6 +285,17 @@ class Hub:
             if client.uid != user_id and state is not None and state.buffer is None:
                 client.send(frame)
 
+    def on_gap(self) -> None:
+        """Events may have been lost between replicas: every subscriber refetches."""
+        for room, clients in self._rooms.items():
+            frame = _encode(Resync(room=room))
+            for client in clients:
+                state = client.rooms.get(room)
+                if state is not None and state.buffer is None:
+                    client.send(frame)
+        for room in self._rooms:
+            self.on_presence(room)
+
     def on_presence(self, room: str) -> None:
         self._dirty.add(room)
         self._dirty_event.set()

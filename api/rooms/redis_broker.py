@@ -156,12 +156,20 @@ class RedisBroker:
             self._streams.pop(key, None)
 
     async def _read_forever(self) -> None:
+        """Read until cancelled; after an outage, tell the hub that events may be missing."""
         backoff = 0.1
+        broken = False
         while True:
             try:
+                if broken:
+                    await self._reader_redis.ping()
+                    broken = False
+                    if self._sink is not None:
+                        self._sink.on_gap()
                 await self._read_once()
                 backoff = 0.1
             except (RedisError, OSError) as exc:
+                broken = True
                 logger.warning("room reader: %s; retrying in %.1fs", exc, backoff)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 2.0)
