@@ -178,7 +178,7 @@ class Hub:
         self._rooms.setdefault(room, set()).add(client)
         try:
             await self._watch(room)
-            cursor = await self.broker.tail(room)
+            cursor = tail = await self.broker.tail(room)
             if not await self._is_member(project_id, client.user.id):
                 self._leave(client, room, state)
                 client.error("not_found", "Project not found", room)
@@ -203,17 +203,20 @@ class Hub:
         client.send(Subscribed(room=room, cursor=cursor, presence=users))
         if resync:
             client.send(Resync(room=room))
-        key = cursor_key(cursor)
-        assert key is not None
+        key, tail_key = cursor_key(cursor), cursor_key(tail)
+        assert key is not None and tail_key is not None
         state.key = key
-        # The backlog waits for queue room (a long one must not count as "too slow");
-        # its revocations predate the membership check above, so they are stale.
+        # The backlog waits for queue room (a long one must not count as "too slow").
+        # Revocations up to the tail predate the membership check above: stale.
         for entry in backlog:
             if client.rooms.get(room) is not state or client.too_slow.is_set():
                 return
             if entry.key > state.key:
                 state.key = entry.key
                 await client.put(event_frame(room, entry))
+                if entry.key > tail_key and client.uid in entry.revoked:
+                    self._revoke(client, room, state)
+                    return
         caught_up, state.buffer = state.buffer or [], None
         for entry in caught_up:
             if client.rooms.get(room) is state:
@@ -265,8 +268,11 @@ class Hub:
         state.key = entry.key
         client.send(frame)
         if client.uid in entry.revoked:
-            client.error("forbidden", "You no longer have access to this project", room)
-            self._leave(client, room, state)
+            self._revoke(client, room, state)
+
+    def _revoke(self, client: Client, room: str, state: RoomState) -> None:
+        client.error("forbidden", "You no longer have access to this project", room)
+        self._leave(client, room, state)
 
     def on_event(self, room: str, entry: Entry) -> None:
         frame = event_frame(room, entry)  # once per event, whatever the number of sockets
