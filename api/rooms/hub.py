@@ -129,7 +129,15 @@ class Hub:
         return Client(user, self.send_buffer)
 
     def _spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
-        task = asyncio.create_task(coro)
+        """Run a broker call in the background (from a sync path), logging its failure."""
+
+        async def guarded() -> None:
+            try:
+                await coro
+            except Exception as exc:
+                logger.warning("rooms background call failed: %s", exc)
+
+        task = asyncio.create_task(guarded())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -344,7 +352,11 @@ class Hub:
         if msg.state == "start":
             loop = asyncio.get_running_loop()
             self._typing[key] = loop.call_later(TYPING_TTL, self._typing_expired, key, client)
-        await self._announce_typing(msg.room, client, msg.task_id, msg.state)
+        try:
+            await self._announce_typing(msg.room, client, msg.task_id, msg.state)
+        except Exception as exc:  # Redis away: the socket lives on, the typer is told
+            logger.warning("typing in %s: %s", msg.room, exc)
+            client.error("unavailable", "Live updates are unavailable; retry", msg.room)
 
     async def _announce_typing(
         self, room: str, client: Client, task_id: uuid.UUID | None, state: Literal["start", "stop"]
