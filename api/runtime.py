@@ -22,6 +22,7 @@ from api.settings import Settings
 
 if TYPE_CHECKING:
     from api.cache import CacheStore
+    from api.rooms.hub import Hub
 
 REDIS_SOCKET_TIMEOUT = 0.1  # contract §4: no request waits more than ~100 ms on Redis
 
@@ -61,6 +62,7 @@ class Runtime:
         self.redis = redis
         self.closers: list[Callable[[], Awaitable[None]]] = []
         self.cache: CacheStore | None = None  # set by api.cache.install when Redis is configured
+        self.rooms: Hub | None = None  # set by api.rooms.endpoint.install
 
     @classmethod
     def build(cls, settings: Settings, jwt_auth: JWTAuth[AuthUser, Token]) -> Runtime:
