@@ -29,8 +29,9 @@ class MarkdownWriter:
     def row(self, task: Mapping[str, Any]) -> str:
         text = ""
         if task["status"] != self._status:
+            text = "\n" if self._status is not None else ""
             self._status = task["status"]
-            text = f"\n## {HEADINGS.get(task['status'], task['status'])}\n\n"
+            text += f"## {HEADINGS.get(task['status'], task['status'])}\n\n"
         details = [task["priority"]]
         if task["due_date"] is not None:
             details.append(f"due {task['due_date'].isoformat()}")
