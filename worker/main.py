@@ -97,6 +97,7 @@ async def run(settings: Settings, concurrency: int) -> None:
     worker = make_worker(settings, concurrency)
     await worker.queue.connect()
     try:
+        await worker.queue.info()  # fail fast (and clearly) when Redis is unreachable
         await worker.start()
     finally:
         await worker.queue.disconnect()
