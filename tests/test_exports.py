@@ -179,4 +179,4 @@ def test_csv_cells_are_neutralised(value: str) -> None:
 
     assert neutralise(value) == "'" + value
     assert neutralise("a" + value) == "a" + value
-    assert neutralise(-1.5) == "-1.5"  # numbers are data, not formulas
+    assert neutralise(-1.5) == -1.5  # numbers are data, not formulas

@@ -27,6 +27,7 @@ from api.events import DomainEvent
 from api.settings import Settings
 from worker import webhooks
 from worker.formats import EXTENSIONS, WRITERS, RowWriter
+from worker.formats.rows import TASK_FIELDS
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ PROGRESS_EVERY = 0.5  # seconds: progress at least every second, at most 4 event
 FETCH_ROWS = 2000  # rows per round trip of the server-side cursor
 TMP_SUFFIX = ".tmp"
 _STATUS_ORDER = case({"todo": 0, "in_progress": 1, "done": 2}, value=Task.status, else_=3)
-_TASK_COLUMNS = [c for c in Task.__table__.columns]
+_TASK_COLUMNS = [Task.__table__.c[name] for name in TASK_FIELDS]
 _PROJECT_COLUMNS = [Project.id, Project.name, Project.description, Project.owner_id]
 
 
@@ -186,26 +187,19 @@ class Exporter:
                 out.write(writer.start(cast(Mapping[str, Any], project)))
                 done = 0
                 next_tick = time.monotonic() + PROGRESS_EVERY
-                async for partition in rows.mappings().partitions():
-                    chunk: list[str] = []
-                    for row in partition:
+                slow = failing or self.row_delay > 0  # failpoints act row by row
+                async for partition in rows.partitions():
+                    for batch in [[row] for row in partition] if slow else [partition]:
                         if failing and done * 2 >= total:
-                            out.write("".join(chunk))
                             fh.flush()
                             raise FailpointError("export.fail_attempts failpoint")
-                        chunk.append(writer.row(cast(Mapping[str, Any], row)))
-                        done += 1
+                        out.write(writer.rows(batch))
+                        done += len(batch)
                         if self.row_delay:
                             await asyncio.sleep(self.row_delay)
                         if time.monotonic() >= next_tick:
-                            out.write("".join(chunk))
-                            chunk.clear()
                             await self._progress(job.id, done / max(total, 1), heartbeat)
                             next_tick = time.monotonic() + PROGRESS_EVERY
-                    out.write("".join(chunk))
-                    if time.monotonic() >= next_tick:
-                        await self._progress(job.id, done / max(total, 1), heartbeat)
-                        next_tick = time.monotonic() + PROGRESS_EVERY
                 if failing:
                     raise FailpointError("export.fail_attempts failpoint")
                 out.write(writer.end())

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
+
+from worker.formats.rows import DESCRIPTION, DUE_DATE, PRIORITY, STATUS, TITLE
 
 HEADINGS = {"todo": "To do", "in_progress": "In progress", "done": "Done"}
 
@@ -26,18 +28,21 @@ class MarkdownWriter:
             head += f"{_inline(project['description'])}\n\n"
         return head
 
-    def row(self, task: Mapping[str, Any]) -> str:
+    def rows(self, batch: Sequence[Sequence[Any]]) -> str:
+        return "".join(self._row(task) for task in batch)
+
+    def _row(self, task: Sequence[Any]) -> str:
         text = ""
-        if task["status"] != self._status:
+        if task[STATUS] != self._status:
             text = "\n" if self._status is not None else ""
-            self._status = task["status"]
-            text += f"## {HEADINGS.get(task['status'], task['status'])}\n\n"
-        details = [task["priority"]]
-        if task["due_date"] is not None:
-            details.append(f"due {task['due_date'].isoformat()}")
-        text += f"- **{_inline(task['title'])}** ({', '.join(details)})\n"
-        if task["description"]:
-            text += f"  {_inline(task['description'])}\n"
+            self._status = task[STATUS]
+            text += f"## {HEADINGS.get(task[STATUS], task[STATUS])}\n\n"
+        details = [task[PRIORITY]]
+        if task[DUE_DATE] is not None:
+            details.append(f"due {task[DUE_DATE].isoformat()}")
+        text += f"- **{_inline(task[TITLE])}** ({', '.join(details)})\n"
+        if task[DESCRIPTION]:
+            text += f"  {_inline(task[DESCRIPTION])}\n"
         return text
 
     def end(self) -> str:
