@@ -180,3 +180,37 @@ def test_csv_cells_are_neutralised(value: str) -> None:
     assert neutralise(value) == "'" + value
     assert neutralise("a" + value) == "a" + value
     assert neutralise(-1.5) == -1.5  # numbers are data, not formulas
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:9/hook",
+        "http://localhost/hook",
+        "https://10.1.2.3/hook",
+        "http://[::1]/hook",
+        "http://[::ffff:192.168.0.1]/hook",
+        "http://169.254.169.254/latest/meta-data",
+    ],
+)
+async def test_webhooks_refuse_private_addresses(url: str) -> None:
+    from worker.webhooks import WebhookRefused, resolve
+
+    with pytest.raises(WebhookRefused):
+        await resolve(url, allow_private=False)
+    target, _host = await resolve(url, allow_private=True)
+    assert target.startswith(url.split(":", 1)[0])
+
+
+@pytest.mark.parametrize("url", ["ftp://example.com/x", "file:///etc/passwd", "http:///nohost"])
+def test_webhooks_are_http_only(url: str) -> None:
+    from worker.webhooks import WebhookRefused, check_scheme
+
+    with pytest.raises(WebhookRefused):
+        check_scheme(url)
+
+
+async def test_webhook_to_a_refused_address_is_not_sent() -> None:
+    from worker.webhooks import deliver
+
+    assert not await deliver("http://127.0.0.1:9/", b"{}", secret="s", allow_private=False)

@@ -8,7 +8,6 @@ writer into a temporary file beside the target; only a whole file is renamed int
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import logging
 import time
@@ -35,6 +34,7 @@ Notify = Callable[[DomainEvent], Awaitable[None]]
 Heartbeat = Callable[[float], Awaitable[None]]
 
 PROGRESS_EVERY = 0.5  # seconds: progress at least every second, at most 4 events a second
+HEARTBEAT_EVERY = 5.0  # seconds, while a webhook is being delivered
 FETCH_ROWS = 2000  # rows per round trip of the server-side cursor
 TMP_SUFFIX = ".tmp"
 _STATUS_ORDER = case({"todo": 0, "in_progress": 1, "done": 2}, value=Task.status, else_=3)
@@ -143,7 +143,7 @@ class Exporter:
                 finished_at=utcnow() if last else None,
             )
             if failed is not None and last:
-                await self._webhook(failed, "export.failed")
+                await self._webhook(failed, "export.failed", heartbeat)
             raise
         done = await self._change(
             job_id,
@@ -157,7 +157,7 @@ class Exporter:
         if done is None:
             target.unlink(missing_ok=True)  # the project was deleted meanwhile
             return
-        await self._webhook(done, "export.completed")
+        await self._webhook(done, "export.completed", heartbeat)
 
     async def _write(
         self, job: ExportJob, attempt: int, temp: Path, heartbeat: Heartbeat | None
@@ -223,14 +223,25 @@ class Exporter:
         if heartbeat is not None:
             await heartbeat(progress)
 
-    async def _webhook(self, job: ExportJob, event: str) -> None:
+    async def _webhook(self, job: ExportJob, event: str, heartbeat: Heartbeat | None) -> None:
+        """Deliver the signed event; its retries can outlast the heartbeat, so keep beating."""
         if not job.webhook_url:
             return
         body = msgspec.json.encode({"event": event, "job": job_out(job)})
-        with contextlib.suppress(Exception):
-            await webhooks.deliver(
+        delivery = asyncio.ensure_future(
+            webhooks.deliver(
                 job.webhook_url,
                 body,
                 secret=self.settings.secret_key,
                 allow_private=self.settings.webhook_allow_private,
             )
+        )
+        try:
+            while not delivery.done():
+                await asyncio.wait({delivery}, timeout=HEARTBEAT_EVERY)
+                if heartbeat is not None and not delivery.done():
+                    await heartbeat(job.progress)
+        finally:
+            delivery.cancel()
+        if delivery.exception() is not None:
+            logger.warning("webhook for export %s failed", job.id, exc_info=delivery.exception())
