@@ -25,10 +25,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from api.db import migrate
 from tests.support import TASKROOM, RedisServer, postgres_database, rmtree
+from worker.formats.rows import TASK_FIELDS
 from worker.queue import enqueue_export, make_queue
 
-COLUMNS = "id, title, description, status, priority, assignee_id, due_date, position, version, \
-created_at, updated_at, created_by, updated_by"
+COLUMNS = ", ".join(f for f in TASK_FIELDS if f != "project_id")
 
 
 async def seed(dsn: str, sizes: list[int]) -> list[uuid.UUID]:
@@ -76,22 +76,7 @@ async def seed(dsn: str, sizes: list[int]) -> list[uuid.UUID]:
             await conn.copy_records_to_table(
                 "tasks",
                 records=rows,
-                columns=[
-                    "id",
-                    "project_id",
-                    "title",
-                    "description",
-                    "status",
-                    "priority",
-                    "assignee_id",
-                    "due_date",
-                    "position",
-                    "version",
-                    "created_at",
-                    "updated_at",
-                    "created_by",
-                    "updated_by",
-                ],
+                columns=list(TASK_FIELDS),
             )
         await conn.execute("ANALYZE tasks")
         return projects
