@@ -288,6 +288,7 @@ class _Receiver(http.server.BaseHTTPRequestHandler):
 
 
 def test_webhook_receiver_gets_the_signed_event(stack: Stack, user: ApiUser) -> None:
+    _Receiver.received.clear()
     receiver = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), _Receiver)
     threading.Thread(target=receiver.serve_forever, daemon=True).start()
     try:
