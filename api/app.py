@@ -18,6 +18,8 @@ from sqlalchemy.exc import IntegrityError
 from api import cache
 from api.db.session import UnitOfWork, provide_uow
 from api.domain.accounts.controller import AuthController, MeController
+from api.domain.exports import launcher as exports_launcher
+from api.domain.exports.controller import ExportController
 from api.domain.projects.controller import ProjectController
 from api.domain.tasks.controller import TaskController
 from api.health import VERSION, health
@@ -56,7 +58,7 @@ def _too_deep(_request: Request[Any, Any, Any], exc: RecursionError) -> Response
 # Features that hook into the runtime at start-up (register effects on the dispatcher,
 # add closers): each is `async def install(runtime: Runtime) -> None`.
 Installer = Callable[[Runtime], Awaitable[None]]
-INSTALLERS: list[Installer] = [cache.install, install_rooms]
+INSTALLERS: list[Installer] = [cache.install, install_rooms, exports_launcher.install]
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -80,6 +82,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             MeController,
             ProjectController,
             TaskController,
+            ExportController,
             health,
             room_socket,
         ],
@@ -101,6 +104,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 Tag(name="accounts", description="Register, log in, who am I"),
                 Tag(name="projects", description="Projects and their members"),
                 Tag(name="tasks", description="Tasks inside a project"),
+                Tag(name="exports", description="Project exports to CSV, JSON, Markdown"),
                 Tag(name="health", description="Service status"),
             ],
         ),
