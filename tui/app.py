@@ -12,6 +12,7 @@ from typing import Any, ClassVar, Protocol
 from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.worker import Worker, WorkerState
 
 from api import wire
 from tui.client.http import ApiClient, ApiError, Unreachable
@@ -54,6 +55,7 @@ class TaskroomApp(App[None]):
         self.live_enabled = live
         self.connection: tuple[ConnectionState, int] = ("connecting", 0)
         self._keymap = keymap if keymap is not None else load_keymap()
+        self.worker_errors: list[BaseException] = []
 
     async def on_mount(self) -> None:
         self.set_keymap(self._keymap)
@@ -141,6 +143,13 @@ class TaskroomApp(App[None]):
             self.notify(message.reason, severity="warning", timeout=8)
 
     # --- shared helpers --------------------------------------------------------------------
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Screens run I/O in workers that do not exit the app on error: say so instead."""
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            self.worker_errors.append(event.worker.error)
+            self.log.error(event.worker.error)
+            self.notify(f"Something went wrong: {event.worker.error!r}", severity="error")
 
     def report(self, exc: Exception, doing: str) -> None:
         """One clear notice for a failed call; a rejected token ends the session."""

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import random
 import uuid
-from typing import Any, Literal
+from typing import Literal
 
 import msgspec
 from textual.message import Message
@@ -57,6 +57,7 @@ class LiveClient:
         self.url = url
         self.token = token
         self.rooms: dict[str, str | None] = {}  # room → last cursor seen
+        self.presence: dict[str, list[wire.Actor]] = {}  # room → who is there, latest
         self._ws: ClientConnection | None = None
         self._decoder = msgspec.json.Decoder(wire.ServerFrame)
         self._buffer: list[wire.ServerFrame] = []
@@ -68,15 +69,14 @@ class LiveClient:
     def subscribe(self, room: str) -> None:
         if room not in self.rooms:
             self.rooms[room] = None
-            self._send({"type": "subscribe", "room": room, "since": None})
+            self._send(wire.Subscribe(room=room))
 
     def unsubscribe(self, room: str) -> None:
         if self.rooms.pop(room, "absent") != "absent":
-            self._send({"type": "unsubscribe", "room": room})
+            self._send(wire.Unsubscribe(room=room))
 
-    def typing(self, room: str, task_id: uuid.UUID | None, state: str) -> None:
-        task = str(task_id) if task_id else None
-        self._send({"type": "typing", "room": room, "task_id": task, "state": state})
+    def typing(self, room: str, task_id: uuid.UUID | None, state: Literal["start", "stop"]) -> None:
+        self._send(wire.SetTyping(room=room, task_id=task_id, state=state))
 
     def forget_cursor(self, room: str) -> None:
         """After a resync the old cursor is useless: the refetch is the new baseline."""
@@ -105,7 +105,7 @@ class LiveClient:
                     attempt = 0
                     self.target.post_message(ConnectionChanged("live"))
                     for room, cursor in self.rooms.items():
-                        await ws.send(self._encode_subscribe(room, cursor))
+                        await ws.send(self._encode(wire.Subscribe(room=room, since=cursor)))
                     async for raw in ws:
                         self._receive(raw)
             except InvalidStatus as exc:
@@ -129,8 +129,8 @@ class LiveClient:
         self.target.post_message(ConnectionChanged("offline", reason=reason))
 
     @staticmethod
-    def _encode_subscribe(room: str, cursor: str | None) -> str:
-        return msgspec.json.encode({"type": "subscribe", "room": room, "since": cursor}).decode()
+    def _encode(frame: wire.ClientFrame) -> str:
+        return msgspec.json.encode(frame).decode()
 
     def _receive(self, raw: str | bytes) -> None:
         try:
@@ -139,6 +139,10 @@ class LiveClient:
             return  # a frame type this client does not know: ignore, stay connected
         if isinstance(frame, wire.RoomEvent | wire.Subscribed) and frame.room in self.rooms:
             self.rooms[frame.room] = frame.cursor or self.rooms[frame.room]
+        if isinstance(frame, wire.Subscribed):
+            self.presence[frame.room] = frame.presence
+        elif isinstance(frame, wire.Presence):
+            self.presence[frame.room] = frame.users
         self._buffer.append(frame)
         if self._flush is None:
             self._flush = asyncio.get_running_loop().call_later(FLUSH_SECONDS, self._post)
@@ -147,7 +151,7 @@ class LiveClient:
         frames, self._buffer, self._flush = self._buffer, [], None
         self.target.post_message(LiveFrames(frames))
 
-    def _send(self, frame: dict[str, Any]) -> None:
+    def _send(self, frame: wire.ClientFrame) -> None:
         """Fire and forget: a frame sent while disconnected is dropped (resubscribe covers it)."""
         ws = self._ws
         if ws is None:
@@ -156,7 +160,7 @@ class LiveClient:
         self._sends.add(task)
         task.add_done_callback(self._sends.discard)
 
-    @staticmethod
-    async def _send_now(ws: ClientConnection, frame: dict[str, Any]) -> None:
+    @classmethod
+    async def _send_now(cls, ws: ClientConnection, frame: wire.ClientFrame) -> None:
         with contextlib.suppress(ConnectionClosed):
-            await ws.send(msgspec.json.encode(frame).decode())
+            await ws.send(cls._encode(frame))

@@ -185,7 +185,7 @@ class BoardScreen(Screen[None]):
 
     # --- loading and drawing -------------------------------------------------------------
 
-    @work(exclusive=True, group="board-load")
+    @work(exclusive=True, group="board-load", exit_on_error=False)
     async def load(self) -> None:
         try:
             detail = await self.app.api.project(self.project_id)
@@ -198,6 +198,8 @@ class BoardScreen(Screen[None]):
             self.store = ProjectStore.from_detail(detail)
         else:
             self.store.reset(detail)
+        if self.app.live is not None:
+            self.store.presence = self.app.live.presence.get(self.room, [])
         self.redraw(set(wire.TASK_STATUSES) | {"project"})
         if not any(c.has_focus for c in self.columns()) and not self.list_mode:
             self.column("todo").focus()
@@ -344,7 +346,7 @@ class BoardScreen(Screen[None]):
             self.undo_stack.append(Undo(label, task.id, {k: old[k] for k in fields}))
         self.send_change(before, fields, label)
 
-    @work(group="writes")
+    @work(group="writes", exit_on_error=False)
     async def send_change(self, before: wire.Task, fields: dict[str, Any], label: str) -> None:
         store = self.store
         assert store is not None
@@ -420,7 +422,7 @@ class BoardScreen(Screen[None]):
         priority = order[(order.index(task.priority) + 1) % len(order)]
         self.change(task, {"priority": priority}, f"Priority {priority}")
 
-    @work
+    @work(exit_on_error=False)
     async def action_assign(self) -> None:
         task, store = self.selected(), self.store
         if task is None or store is None or not self.can_change():
@@ -437,7 +439,7 @@ class BoardScreen(Screen[None]):
         label = f"Assign to @{store.username(assignee)}" if assignee else "Unassign"
         self.change(task, {"assignee_id": assignee}, label)
 
-    @work
+    @work(exit_on_error=False)
     async def action_new(self) -> None:
         from tui.screens.task_editor import TaskEditor
 
@@ -455,7 +457,7 @@ class BoardScreen(Screen[None]):
     def on_data_table_row_selected(self) -> None:
         self.action_edit()
 
-    @work
+    @work(exit_on_error=False)
     async def action_edit(self) -> None:
         from tui.screens.task_editor import TaskEditor
 
@@ -473,7 +475,7 @@ class BoardScreen(Screen[None]):
             if changed:
                 self.undo_stack.append(Undo("Edit", saved.id, changed))
 
-    @work
+    @work(exit_on_error=False)
     async def action_delete(self) -> None:
         task, store = self.selected(), self.store
         if task is None or store is None or not self.can_change():
@@ -489,7 +491,7 @@ class BoardScreen(Screen[None]):
             return
         self.undo_stack.append(Undo("Delete", task.id, recreate=task))
 
-    @work
+    @work(exit_on_error=False)
     async def action_undo(self) -> None:
         store = self.store
         if store is None or not self.can_change():

@@ -68,7 +68,7 @@ class ExportsScreen(Screen[None]):
     def on_mount(self) -> None:
         self.load()
 
-    @work(exclusive=True, group="exports-load")
+    @work(exclusive=True, group="exports-load", exit_on_error=False)
     async def load(self) -> None:
         try:
             jobs = await self.app.api.exports(self.store.id)
@@ -127,7 +127,7 @@ class ExportsScreen(Screen[None]):
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         return self.jobs.get(uuid.UUID(key)) if key else None
 
-    @work
+    @work(exit_on_error=False)
     async def action_start(self) -> None:
         fmt = await self.app.push_screen_wait(PickScreen("Export format", FORMATS))
         if not fmt:
@@ -142,7 +142,7 @@ class ExportsScreen(Screen[None]):
         self.fill()
         self.query_one(DataTable).move_cursor(row=0)
 
-    @work
+    @work(exit_on_error=False)
     async def action_save(self) -> None:
         job = self.selected()
         if job is None:

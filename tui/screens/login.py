@@ -65,7 +65,7 @@ class LoginScreen(Screen[None]):
     def action_register(self) -> None:
         self.submit(register=True)
 
-    @work(exclusive=True)
+    @work(exclusive=True, exit_on_error=False)
     async def submit(self, register: bool) -> None:
         username = self.query_one("#username", Input).value.strip()
         password = self.query_one("#password", Input).value

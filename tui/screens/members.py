@@ -77,7 +77,7 @@ class MembersScreen(Screen[None]):
         self.notify(OWNER_ONLY, severity="warning")
         return False
 
-    @work
+    @work(exit_on_error=False)
     async def action_add(self) -> None:
         if not self.owner():
             return
@@ -101,7 +101,7 @@ class MembersScreen(Screen[None]):
         self.fill()
         self.notify(f"Added @{member.username} as {member.role}")
 
-    @work
+    @work(exit_on_error=False)
     async def action_role(self) -> None:
         member = self.selected()
         if member is None or not self.owner():
@@ -122,7 +122,7 @@ class MembersScreen(Screen[None]):
         self.store.members[updated.user_id] = updated
         self.fill()
 
-    @work
+    @work(exit_on_error=False)
     async def action_remove(self) -> None:
         member = self.selected()
         if member is None:

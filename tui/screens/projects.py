@@ -73,7 +73,7 @@ class ProjectsScreen(Screen[None]):
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         return next((p for p in self.projects if str(p.id) == key), None)
 
-    @work(exclusive=True, group="projects-load")
+    @work(exclusive=True, group="projects-load", exit_on_error=False)
     async def load(self, select: uuid.UUID | None = None) -> None:
         try:
             projects = await self.app.api.projects()
@@ -131,7 +131,7 @@ class ProjectsScreen(Screen[None]):
     def action_logout(self) -> None:
         self.app.logout()
 
-    @work
+    @work(exit_on_error=False)
     async def action_create(self) -> None:
         name = await self.app.push_screen_wait(PromptScreen("Name of the new project"))
         if not name:
@@ -144,7 +144,7 @@ class ProjectsScreen(Screen[None]):
         self.notify(f"Created {project.name}")
         self.load(select=project.id)
 
-    @work
+    @work(exit_on_error=False)
     async def action_rename(self) -> None:
         project = self.selected
         if project is None:
@@ -162,7 +162,7 @@ class ProjectsScreen(Screen[None]):
             return
         self.load()
 
-    @work
+    @work(exit_on_error=False)
     async def action_delete(self) -> None:
         project = self.selected
         if project is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 NOBODY = "-"
 TYPING_REFRESH = 3.0  # the server forgets a `start` after 5 s
-EDITABLE = ("title", "description", "status", "priority", "assignee_id", "due_date")
+INLINE_ERRORS = ("title", "description", "assignee_id", "due_date")
 
 
 class TaskEditor(ModalScreen[wire.Task | None]):
@@ -105,7 +105,7 @@ class TaskEditor(ModalScreen[wire.Task | None]):
         if self.editing is not None and self.store.can_edit:
             self._typing("stop")
 
-    def _typing(self, state: str) -> None:
+    def _typing(self, state: Literal["start", "stop"]) -> None:
         if self.app.live is not None and self.editing is not None:
             self.app.live.typing(wire.room_of(self.store.id), self.editing.id, state)
 
@@ -135,11 +135,11 @@ class TaskEditor(ModalScreen[wire.Task | None]):
         return {k: v for k, v in values.items() if getattr(self.editing, k) != v}
 
     def show_errors(self, errors: dict[str, str], general: str = "") -> None:
-        for field in (*EDITABLE, "general"):
-            message = general if field == "general" else errors.get(field, "")
-            self.query_one(f"#error-{field}", Static).update(message)
-        if not set(errors) & set(EDITABLE) and not general:
-            self.query_one("#error-general", Static).update("; ".join(errors.values()))
+        """Each message under its field; those without a place of their own go last."""
+        for field in INLINE_ERRORS:
+            self.query_one(f"#error-{field}", Static).update(errors.get(field, ""))
+        rest = [f"{k}: {v}" for k, v in errors.items() if k not in INLINE_ERRORS]
+        self.query_one("#error-general", Static).update("; ".join([*rest, general][:3]).strip("; "))
 
     @on(Button.Pressed, "#save")
     def _save_pressed(self) -> None:
@@ -152,7 +152,7 @@ class TaskEditor(ModalScreen[wire.Task | None]):
     def action_cancel(self) -> None:
         self.dismiss(None)
 
-    @work(exclusive=True, group="editor-save")
+    @work(exclusive=True, group="editor-save", exit_on_error=False)
     async def action_save(self) -> None:
         if not self.store.can_edit:
             self.show_errors({}, "Read-only: you are a viewer of this project.")
