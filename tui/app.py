@@ -128,6 +128,10 @@ class TaskroomApp(App[None]):
         if self.live is not None:
             self.live.subscribe(room)
 
+    def unsubscribe(self, room: str) -> None:
+        if self.live is not None:
+            self.live.unsubscribe(room)
+
     def on_live_frames(self, message: LiveFrames) -> None:
         for screen in self.screen_stack:
             handler = getattr(screen, "live_frames", None)

@@ -177,6 +177,9 @@ class BoardScreen(Screen[None]):
         self.app.subscribe(self.room)
         self.load()
 
+    def on_unmount(self) -> None:
+        self.app.unsubscribe(self.room)
+
     def columns(self) -> list[TaskColumn]:
         return list(self.query(TaskColumn))
 
