@@ -53,7 +53,7 @@ class TaskroomApp(App[None]):
         self.user: wire.User | None = None
         self.live: LiveClient | None = None
         self.live_enabled = live
-        self.connection: tuple[ConnectionState, int] = ("connecting", 0)
+        self.connection: tuple[ConnectionState, int] = ("connecting" if live else "offline", 0)
         self._keymap = keymap if keymap is not None else load_keymap()
         self.worker_errors: list[BaseException] = []
 
