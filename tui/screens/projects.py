@@ -51,7 +51,7 @@ class ProjectsScreen(Screen[None]):
         table.add_column("Doing", key="in_progress")
         table.add_column("Done", key="done")
         yield table
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.load()
