@@ -17,6 +17,8 @@ from sqlalchemy.exc import IntegrityError
 
 from api.db.session import UnitOfWork, provide_uow
 from api.domain.accounts.controller import AuthController, MeController
+from api.domain.exports import launcher as exports_launcher
+from api.domain.exports.controller import ExportController
 from api.domain.projects.controller import ProjectController
 from api.domain.tasks.controller import TaskController
 from api.health import VERSION, health
@@ -48,7 +50,7 @@ def _integrity_error(_request: Request[Any, Any, Any], exc: IntegrityError) -> R
 # Features that hook into the runtime at start-up (register effects on the dispatcher,
 # add closers): each is `async def install(runtime: Runtime) -> None`.
 Installer = Callable[[Runtime], Awaitable[None]]
-INSTALLERS: list[Installer] = [install_rooms]
+INSTALLERS: list[Installer] = [install_rooms, exports_launcher.install]
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -72,6 +74,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             MeController,
             ProjectController,
             TaskController,
+            ExportController,
             health,
             room_socket,
         ],
@@ -93,6 +96,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 Tag(name="accounts", description="Register, log in, who am I"),
                 Tag(name="projects", description="Projects and their members"),
                 Tag(name="tasks", description="Tasks inside a project"),
+                Tag(name="exports", description="Project exports to CSV, JSON, Markdown"),
                 Tag(name="health", description="Service status"),
             ],
         ),
