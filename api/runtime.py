@@ -22,8 +22,8 @@ from api.settings import Settings
 
 if TYPE_CHECKING:
     from api.cache import CacheStore
-    from api.rooms.hub import Hub
     from api.domain.exports.launcher import ExportLauncher
+    from api.rooms.hub import Hub
 
 REDIS_SOCKET_TIMEOUT = 0.1  # contract §4: no request waits more than ~100 ms on Redis
 
