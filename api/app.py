@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from api.db.session import UnitOfWork, provide_uow
 from api.domain.accounts.controller import AuthController, MeController
 from api.domain.projects.controller import ProjectController
+from api.domain.ssh_keys.controller import SshGatewayController, SshKeyController
 from api.domain.tasks.controller import TaskController
 from api.health import VERSION, health
 from api.runtime import Runtime
@@ -65,7 +66,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await runtime.aclose()
 
     return Litestar(
-        route_handlers=[AuthController, MeController, ProjectController, TaskController, health],
+        route_handlers=[
+            AuthController,
+            MeController,
+            ProjectController,
+            TaskController,
+            SshKeyController,
+            SshGatewayController,
+            health,
+        ],
         dependencies={
             "runtime": Provide(_runtime, sync_to_thread=False),
             "uow": Provide(_uow),
@@ -84,6 +93,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 Tag(name="accounts", description="Register, log in, who am I"),
                 Tag(name="projects", description="Projects and their members"),
                 Tag(name="tasks", description="Tasks inside a project"),
+                Tag(name="ssh-keys", description="Public keys for logging in over SSH"),
                 Tag(name="health", description="Service status"),
             ],
         ),
