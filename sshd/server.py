@@ -162,9 +162,10 @@ class Gateway:
         session = AppSession(process, identity, self.config.app_argv, env, self.config.idle_timeout)
         self.sessions.add(session)
         try:
-            await session.run()
+            ending = await session.run()
         finally:
             self.sessions.discard(session)
+        ending.send(process)
 
     @staticmethod
     def _refuse(process: asyncssh.SSHServerProcess[bytes], line: str) -> None:

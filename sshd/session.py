@@ -21,6 +21,7 @@ import tempfile
 import termios
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import asyncssh
@@ -36,6 +37,20 @@ HANGUP_GRACE_SECONDS = 3.0
 def _take_terminal() -> None:
     """In the child, after setsid(): make stdin (the pty) the controlling terminal."""
     fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
+@dataclass(frozen=True)
+class Ending:
+    """How a session ends: the exit status the client gets, and a last line for its screen."""
+
+    status: int
+    farewell: str | None = None
+
+    def send(self, process: asyncssh.SSHServerProcess[bytes]) -> None:
+        with contextlib.suppress(asyncssh.Error, OSError):
+            if self.farewell:
+                process.stdout.write(f"\r\n{self.farewell}\r\n".encode())
+            process.exit(self.status)
 
 
 class AppSession:
@@ -54,9 +69,12 @@ class AppSession:
         self.idle_timeout = idle_timeout
         self.proc: asyncio.subprocess.Process | None = None
 
-    async def run(self) -> None:
-        """Run the app until it exits, the client leaves, it idles out or the token expires."""
-        home = Path(tempfile.mkdtemp(prefix="taskroom-ssh-"))
+    async def run(self) -> Ending:
+        """Run the app until it exits, the client leaves, it idles out or the token expires.
+
+        Returns how to end the SSH session, which the caller does once the app is gone.
+        """
+        home = Path(tempfile.mkdtemp(prefix="taskroom-session-"))
         master, slave = pty.openpty()
         cols, rows, _, _ = self.process.term_size
         termios.tcsetwinsize(slave, (rows or 24, cols or 80))
@@ -80,7 +98,7 @@ class AppSession:
             slave = -1
             # send_eof=False: the channel stays open after the app exits, for a last line.
             await self.process.redirect(stdout=os.dup(master), send_eof=False)
-            await self._supervise(master)
+            return await self._supervise(master)
         finally:
             await self._stop()
             for fd in (master, slave):
@@ -89,7 +107,7 @@ class AppSession:
                         os.close(fd)
             shutil.rmtree(home, ignore_errors=True)
 
-    async def _supervise(self, master: int) -> None:
+    async def _supervise(self, master: int) -> Ending:
         assert self.proc is not None
         app_exit = asyncio.ensure_future(self.proc.wait())
         pump = asyncio.ensure_future(self._pump_input(master))
@@ -104,18 +122,18 @@ class AppSession:
             # Give the last frames (the app restoring the screen) a moment to reach the client.
             with contextlib.suppress(TimeoutError, asyncssh.Error, OSError):
                 await asyncio.wait_for(self.process.stdout.drain(), 1.0)
-            if code != 0:
-                logger.warning("app of %s exited with %s", self.identity.username, code)
-                self._say(f"Taskroom stopped unexpectedly (exit {code}). Please reconnect.")
-            self._exit(0 if code == 0 else 1)
-        elif pump in done and not pump.cancelled() and pump.exception() is None:
-            if pump.result() == "idle":
+            if code == 0:
+                return Ending(0)
+            logger.warning("app of %s exited with %s", self.identity.username, code)
+            return Ending(1, f"Taskroom stopped unexpectedly (exit {code}). Please reconnect.")
+        if pump in done:
+            if not pump.cancelled() and pump.exception() is None and pump.result() == "idle":
                 minutes = self.idle_timeout / 60
-                self._say(f"Closed after {minutes:g} minutes without input. Reconnect any time.")
-            self._exit(0)
-        else:
-            self._say("This session reached its time limit. Reconnect to continue.")
-            self._exit(0)
+                return Ending(
+                    0, f"Closed after {minutes:g} minutes without input. Reconnect any time."
+                )
+            return Ending(0)
+        return Ending(0, "This session reached its time limit. Reconnect to continue.")
 
     async def _pump_input(self, master: int) -> str:
         """Client keystrokes to the pty; window changes to the pty's size. Returns why it ended."""
@@ -147,14 +165,6 @@ class AppSession:
             return "closed"
         finally:
             transport.close()
-
-    def _say(self, line: str) -> None:
-        with contextlib.suppress(asyncssh.Error, OSError):
-            self.process.stdout.write(f"\r\n{line}\r\n".encode())
-
-    def _exit(self, status: int) -> None:
-        with contextlib.suppress(asyncssh.Error, OSError):
-            self.process.exit(status)
 
     async def _stop(self) -> None:
         """Hang up the app's whole process group, as a closing terminal would; then kill."""

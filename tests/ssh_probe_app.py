@@ -24,8 +24,8 @@ def report(kind: str) -> None:
         "sid": os.getsid(0),
         "env": {k: v for k, v in os.environ.items()},
     }
-    sys.stdout.write("PROBE " + json.dumps(info) + "\r\n")
-    sys.stdout.flush()
+    # os.write: a SIGWINCH may arrive while the start report is being written.
+    os.write(1, ("PROBE " + json.dumps(info) + "\r\n").encode())
 
 
 def main() -> None:
@@ -39,8 +39,7 @@ def main() -> None:
             return
         if command == "child":
             child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
-            sys.stdout.write(f"CHILD {child.pid}\r\n")
-            sys.stdout.flush()
+            os.write(1, f"CHILD {child.pid}\r\n".encode())
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,8 +34,8 @@ class SshGateway:
     proc: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
 
-    def start(self, timeout: float = 30.0) -> SshGateway:
-        fd, log = tempfile.mkstemp(prefix="taskroom-ssh-", suffix=".log")
+    def start(self, timeout: float = 90.0) -> SshGateway:
+        fd, log = tempfile.mkstemp(prefix="taskroom-ssh-serve-", suffix=".log")
         self.log_path = Path(log)
         if self.app is None:
             argv = [
@@ -95,6 +96,15 @@ class SshGateway:
         kw.setdefault("client_keys", None)
         kw.setdefault("agent_path", None)
         return asyncssh.connect("127.0.0.1", self.port, username=username, connect_timeout=30, **kw)
+
+
+async def eventually(predicate: Callable[[], bool], what: str) -> None:
+    """Poll without blocking the event loop (the client's own sockets live on it)."""
+    for _ in range(int(WAIT * 10)):
+        if predicate():
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"timed out waiting: {what}")
 
 
 class Screen:
