@@ -21,6 +21,8 @@ from api.domain.projects.controller import ProjectController
 from api.domain.ssh_keys.controller import SshGatewayController, SshKeyController
 from api.domain.tasks.controller import TaskController
 from api.health import VERSION, health
+from api.rooms.endpoint import install as install_rooms
+from api.rooms.endpoint import room_socket
 from api.runtime import Runtime
 from api.security import make_jwt_auth
 from api.settings import Settings
@@ -47,7 +49,7 @@ def _integrity_error(_request: Request[Any, Any, Any], exc: IntegrityError) -> R
 # Features that hook into the runtime at start-up (register effects on the dispatcher,
 # add closers): each is `async def install(runtime: Runtime) -> None`.
 Installer = Callable[[Runtime], Awaitable[None]]
-INSTALLERS: list[Installer] = []
+INSTALLERS: list[Installer] = [install_rooms]
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -74,6 +76,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             SshKeyController,
             SshGatewayController,
             health,
+            room_socket,
         ],
         dependencies={
             "runtime": Provide(_runtime, sync_to_thread=False),

@@ -6,7 +6,7 @@ Built in the app's lifespan and handed to routes by dependency injection, never 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from litestar.security.jwt import JWTAuth, Token
 from redis.asyncio import Redis
@@ -17,6 +17,9 @@ from api.domain.accounts.ratelimit import LoginLimiter, MemoryLoginLimiter, Redi
 from api.events import Dispatcher
 from api.security import AuthUser
 from api.settings import Settings
+
+if TYPE_CHECKING:
+    from api.rooms.hub import Hub
 
 REDIS_SOCKET_TIMEOUT = 0.1  # contract §4: no request waits more than ~100 ms on Redis
 
@@ -50,6 +53,7 @@ class Runtime:
         self.login_limiter = login_limiter
         self.redis = redis
         self.closers: list[Callable[[], Awaitable[None]]] = []
+        self.rooms: Hub | None = None  # set by api.rooms.endpoint.install
 
     @classmethod
     def build(cls, settings: Settings, jwt_auth: JWTAuth[AuthUser, Token]) -> Runtime:

@@ -299,3 +299,30 @@ ServerFrame = RoomEvent | Subscribed | Presence | Typing | Resync | Pong | Error
 def room_of(project_id: uuid.UUID | str) -> str:
     """The room name of a project (contract §5)."""
     return f"project:{project_id}"
+
+
+# Client → server frames (contract §5).
+
+RoomName = Annotated[str, msgspec.Meta(max_length=100)]
+
+
+class Subscribe(Struct, kw_only=True, tag="subscribe", tag_field="type"):
+    room: RoomName
+    since: Annotated[str, msgspec.Meta(max_length=64)] | None = None
+
+
+class Unsubscribe(Struct, kw_only=True, tag="unsubscribe", tag_field="type"):
+    room: RoomName
+
+
+class Ping(Struct, kw_only=True, tag="ping", tag_field="type"):
+    pass
+
+
+class SetTyping(Struct, kw_only=True, tag="typing", tag_field="type"):
+    room: RoomName
+    task_id: uuid.UUID | None = None
+    state: Literal["start", "stop"]
+
+
+ClientFrame = Subscribe | Unsubscribe | Ping | SetTyping

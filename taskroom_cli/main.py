@@ -6,10 +6,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from taskroom_cli import serve, ssh_serve
+from taskroom_cli import demo, serve, ssh_serve, tui
 from taskroom_cli.errors import CliError
 
-COMMAND_MODULES = [serve, ssh_serve]
+COMMAND_MODULES = [serve, tui, demo, ssh_serve]
 
 
 def build_parser() -> argparse.ArgumentParser:
