@@ -1,7 +1,7 @@
 """ssh keys: public keys users register for the SSH front door
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-28 17:45:18.304061
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from api.db.models import UTCDateTime
 
 revision = "0004"
-down_revision = "0001"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
