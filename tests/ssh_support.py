@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -128,13 +129,22 @@ class Screen:
 
     async def wait_for(self, needle: str, start: int = 0) -> int:
         """The offset just past the first `needle` at or after `start` (within WAIT seconds)."""
-        async with asyncio.timeout(WAIT):
-            while (at := self.text.find(needle, start)) < 0:
-                if self._task.done():
-                    raise AssertionError(f"session closed before {needle!r}:\n{self.text[-2000:]}")
-                self._changed.clear()
-                await self._changed.wait()
+        try:
+            async with asyncio.timeout(WAIT):
+                while (at := self.text.find(needle, start)) < 0:
+                    if self._task.done():
+                        raise AssertionError(f"session closed before {needle!r}")
+                    self._changed.clear()
+                    await self._changed.wait()
+        except (TimeoutError, AssertionError) as exc:
+            raise AssertionError(
+                f"{exc or 'timed out'}; no {needle!r} in:\n{self.plain()}"
+            ) from exc
         return at + len(needle)
+
+    def plain(self, tail: int = 3000) -> str:
+        """The recent output without escape sequences, for failure messages."""
+        return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", self.text)[-tail:]
 
     async def probe(self, kind: str, start: int = 0) -> tuple[dict[str, Any], int]:
         """The next probe report of this kind, and the offset after it."""
