@@ -90,6 +90,10 @@ async def test_two_users_over_ssh_see_each_others_edits_live(
         bob_screen, bob_at = await open_board(bob_conn, "Orbit")
         assert len(session_processes(gateway)) >= 2  # one app process per session
 
+        # A bigger window: the app redraws down to its new last row (32 → 40).
+        alice_screen.process.change_terminal_size(130, 40)
+        alice_at = await alice_screen.wait_for("\x1b[40;1H", alice_at)
+
         await add_task(alice_screen, alice_at, "Liftoff42")
         await bob_screen.wait_for("Liftoff42", bob_at)
         await add_task(bob_screen, bob_at, "Splashdown7")
