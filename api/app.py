@@ -17,6 +17,8 @@ from sqlalchemy.exc import IntegrityError
 
 from api.db.session import UnitOfWork, provide_uow
 from api.domain.accounts.controller import AuthController, MeController
+from api.domain.exports import launcher as exports_launcher
+from api.domain.exports.controller import ExportController
 from api.domain.projects.controller import ProjectController
 from api.domain.ssh_keys.controller import SshGatewayController, SshKeyController
 from api.domain.tasks.controller import TaskController
@@ -49,7 +51,7 @@ def _integrity_error(_request: Request[Any, Any, Any], exc: IntegrityError) -> R
 # Features that hook into the runtime at start-up (register effects on the dispatcher,
 # add closers): each is `async def install(runtime: Runtime) -> None`.
 Installer = Callable[[Runtime], Awaitable[None]]
-INSTALLERS: list[Installer] = [install_rooms]
+INSTALLERS: list[Installer] = [install_rooms, exports_launcher.install]
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -75,6 +77,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             TaskController,
             SshKeyController,
             SshGatewayController,
+            ExportController,
             health,
             room_socket,
         ],
@@ -97,6 +100,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 Tag(name="projects", description="Projects and their members"),
                 Tag(name="tasks", description="Tasks inside a project"),
                 Tag(name="ssh-keys", description="Public keys for logging in over SSH"),
+                Tag(name="exports", description="Project exports to CSV, JSON, Markdown"),
                 Tag(name="health", description="Service status"),
             ],
         ),

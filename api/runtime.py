@@ -19,6 +19,7 @@ from api.security import AuthUser
 from api.settings import Settings
 
 if TYPE_CHECKING:
+    from api.domain.exports.launcher import ExportLauncher
     from api.rooms.hub import Hub
 
 REDIS_SOCKET_TIMEOUT = 0.1  # contract §4: no request waits more than ~100 ms on Redis
@@ -54,6 +55,7 @@ class Runtime:
         self.redis = redis
         self.closers: list[Callable[[], Awaitable[None]]] = []
         self.rooms: Hub | None = None  # set by api.rooms.endpoint.install
+        self.exports: ExportLauncher | None = None  # set by the exports installer
 
     @classmethod
     def build(cls, settings: Settings, jwt_auth: JWTAuth[AuthUser, Token]) -> Runtime:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import logging
 import socket
 import threading
 import time
+from pathlib import Path
 
 import httpx
 
@@ -22,6 +24,17 @@ def listen_socket() -> socket.socket:
     sock.bind(("127.0.0.1", 0))
     sock.listen(128)
     return sock
+
+
+def log_to_file(path: Path) -> None:
+    """The TUI owns the terminal: every log record of the embedded server goes to a file."""
+    handler = logging.FileHandler(path)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    for name in ("", "litestar", "uvicorn", "uvicorn.error", "uvicorn.access"):
+        logger = logging.getLogger(name)
+        logger.handlers = [handler]
+        logger.propagate = not name
+    logging.getLogger().setLevel(logging.WARNING)
 
 
 def demo_login(url: str) -> str:
@@ -62,6 +75,7 @@ def run_demo(args: argparse.Namespace) -> int:
         uvicorn.Config(
             create_app(settings),
             log_level="warning",
+            log_config=None,
             ws_ping_interval=20,
             ws_ping_timeout=20,
             lifespan="on",
@@ -80,6 +94,7 @@ def run_demo(args: argparse.Namespace) -> int:
         if not thread.is_alive() or time.monotonic() > deadline:
             raise CliError("the embedded demo server did not start")
         time.sleep(0.05)
+    log_to_file(settings.data_dir / "demo.log")
     try:
         from taskroom_cli.tui import run_app
 

@@ -26,8 +26,8 @@ from tests.tui_support import (
     until,
 )
 from tui.config import TokenStore
-from tui.screens.conflict import ConflictScreen
 from tui.screens.confirm import ConfirmScreen, PickScreen, PromptScreen
+from tui.screens.conflict import ConflictScreen
 from tui.screens.exports import ExportsScreen
 from tui.screens.help import HelpScreen
 from tui.screens.login import LoginScreen
@@ -41,7 +41,7 @@ SIZE = (100, 30)
 @pytest.fixture(scope="module")
 def tui_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """The TUI does not care which database is behind the API: one SQLite server."""
-    srv = Server(server_env(tmp_path_factory.mktemp("tui"), None)).start()
+    srv = Server(server_env(tmp_path_factory.mktemp("tui"), None)).start(timeout=90)
     yield srv
     srv.stop()
 

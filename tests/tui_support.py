@@ -22,9 +22,9 @@ def make_app(url: str, tmp: Path, token: str | None = None, **kw: Any) -> Taskro
     )
 
 
-async def until(pilot: Pilot[Any], predicate: Callable[[], Any], timeout: float = 20.0) -> Any:
+async def until(pilot: Pilot[Any], predicate: Callable[[], Any], wait: float = 20.0) -> Any:
     """Let the app run until `predicate()` is truthy (generous: the CI machine is busy)."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + wait
     while True:
         try:
             result = predicate()
@@ -37,9 +37,9 @@ async def until(pilot: Pilot[Any], predicate: Callable[[], Any], timeout: float 
         await pilot.pause(0.05)
 
 
-async def eventually(check: Callable[[], Any], timeout: float = 20.0) -> Any:
+async def eventually(check: Callable[[], Any], wait: float = 20.0) -> Any:
     """Poll a blocking check (an HTTP read) without blocking the app's loop."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + wait
     while True:
         result = await asyncio.to_thread(check)
         if result:

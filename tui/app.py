@@ -53,7 +53,7 @@ class TaskroomApp(App[None]):
         self.user: wire.User | None = None
         self.live: LiveClient | None = None
         self.live_enabled = live
-        self.connection: tuple[ConnectionState, int] = ("connecting", 0)
+        self.connection: tuple[ConnectionState, int] = ("connecting" if live else "offline", 0)
         self._keymap = keymap if keymap is not None else load_keymap()
         self.worker_errors: list[BaseException] = []
 
@@ -127,6 +127,10 @@ class TaskroomApp(App[None]):
     def subscribe(self, room: str) -> None:
         if self.live is not None:
             self.live.subscribe(room)
+
+    def unsubscribe(self, room: str) -> None:
+        if self.live is not None:
+            self.live.unsubscribe(room)
 
     def on_live_frames(self, message: LiveFrames) -> None:
         for screen in self.screen_stack:

@@ -16,6 +16,7 @@ import msgspec
 from api import wire
 
 PRIORITY_RANK = {"urgent": 0, "high": 1, "medium": 2, "low": 3}
+STATUS_RANK = {"todo": 0, "in_progress": 1, "done": 2}
 STATUS_TITLES = {"todo": "To do", "in_progress": "In progress", "done": "Done"}
 LIST_SORTS = ("position", "priority", "due_date", "-updated_at", "title")
 TYPING_TTL = 6.0
@@ -68,7 +69,7 @@ class TaskFilter:
 def sort_key(sort: str) -> Any:
     """Sort keys of the list view; ties fall back to the board order."""
     keys: dict[str, Any] = {
-        "position": lambda t: (t.status, t.position),
+        "position": lambda t: (STATUS_RANK[t.status], t.position),
         "priority": lambda t: (PRIORITY_RANK[t.priority], t.position),
         "due_date": lambda t: (t.due_date is None, t.due_date or 0, t.position),
         "-updated_at": lambda t: -t.updated_at.timestamp(),

@@ -24,7 +24,7 @@ from tui.client.store import LIST_SORTS, STATUS_TITLES, ProjectStore, TaskFilter
 from tui.screens.confirm import ConfirmScreen, PickScreen
 from tui.widgets.column import TaskColumn
 from tui.widgets.status import PresenceBar, TopBar
-from tui.widgets.task_card import PRIORITY_LABEL, due_label
+from tui.widgets.task_card import PRIORITY_LABEL
 
 if TYPE_CHECKING:
     from tui.app import TaskroomApp
@@ -88,8 +88,12 @@ class BoardScreen(Screen[None]):
             id="board.reorder_down",
         ),
         Binding("p", "priority", "Prio", tooltip="Cycle the priority", id="board.priority"),
-        Binding("a", "assign", "Assign", tooltip="Assign to a member", id="board.assign"),
-        Binding("u", "undo", "Undo", tooltip="Undo your own last change", id="board.undo"),
+        Binding(
+            "a", "assign", "Assign", show=False, tooltip="Assign to a member", id="board.assign"
+        ),
+        Binding(
+            "u", "undo", "Undo", show=False, tooltip="Undo your own last change", id="board.undo"
+        ),
         Binding(
             "slash",
             "filter",
@@ -170,12 +174,15 @@ class BoardScreen(Screen[None]):
         yield table
         yield Input(placeholder="filter: text  status:todo  priority:high  @user", id="filter")
         yield Static("", id="board-status")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#filter").display = False
         self.app.subscribe(self.room)
         self.load()
+
+    def on_unmount(self) -> None:
+        self.app.unsubscribe(self.room)
 
     def columns(self) -> list[TaskColumn]:
         return list(self.query(TaskColumn))
@@ -244,7 +251,7 @@ class BoardScreen(Screen[None]):
                 STATUS_TITLES[t.status],
                 PRIORITY_LABEL[t.priority],
                 store.username(t.assignee_id),
-                due_label(t.due_date),
+                t.due_date.isoformat() if t.due_date else "",
                 key=str(t.id),
             )
         if keep is not None and keep.id in store.tasks:

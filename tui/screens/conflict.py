@@ -74,7 +74,7 @@ class ConflictScreen(ModalScreen[dict[str, Any] | None]):
                 "t keep theirs · m keep mine · space/enter pick per field · s save the merge",
                 classes="dialog-hint",
             )
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def action_flip(self) -> None:
         table = self.query_one(DataTable)

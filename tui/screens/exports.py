@@ -63,7 +63,7 @@ class ExportsScreen(Screen[None]):
         ):
             table.add_column(label, key=key)
         yield table
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.load()

@@ -42,7 +42,7 @@ class LoginScreen(Screen[None]):
             with Horizontal(id="login-buttons"):
                 yield Button("Log in", variant="primary", id="login", compact=True)
                 yield Button("Register", id="register", compact=True)
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def _say(self, text: str, error: bool = True) -> None:
         message = self.query_one("#login-message", Static)

@@ -46,7 +46,7 @@ class MembersScreen(Screen[None]):
         table.add_column("Name", key="name")
         table.add_column("Role", key="role")
         yield table
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.fill()

@@ -19,7 +19,7 @@ from tui.widgets.status import TopBar
 if TYPE_CHECKING:
     from tui.app import TaskroomApp
 
-REFETCH_DELAY = 0.5  # live events only mark the list stale; one refetch covers a burst
+POLL_SECONDS = 10.0  # counts stay fresh without joining every room (presence means "on the board")
 
 
 class ProjectsScreen(Screen[None]):
@@ -41,7 +41,6 @@ class ProjectsScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.projects: list[wire.Project] = []
-        self._stale = False
 
     def compose(self) -> ComposeResult:
         user = self.app.user.username if self.app.user else ""
@@ -53,10 +52,15 @@ class ProjectsScreen(Screen[None]):
         table.add_column("Doing", key="in_progress")
         table.add_column("Done", key="done")
         yield table
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.load()
+        self.set_interval(POLL_SECONDS, self._poll)
+
+    def _poll(self) -> None:
+        if self.app.screen is self:
+            self.load()
 
     def on_screen_resume(self) -> None:
         if self.projects:
@@ -82,8 +86,6 @@ class ProjectsScreen(Screen[None]):
             self.app.report(exc, "load your projects")
             return
         self.show(projects, select)
-        for project in projects:
-            self.app.subscribe(wire.room_of(project.id))
 
     def show(self, projects: list[wire.Project], select: uuid.UUID | None = None) -> None:
         table = self.table
@@ -100,19 +102,6 @@ class ProjectsScreen(Screen[None]):
             table.move_cursor(row=rows.index(keep))
         if not self.projects:
             self.notify("No projects yet: press n to create one.", timeout=4)
-
-    def live_frames(self, frames: list[wire.ServerFrame]) -> None:
-        ids = {wire.room_of(p.id) for p in self.projects}
-        if not self._stale and any(
-            isinstance(f, wire.RoomEvent) and f.room in ids and f.event != "export:updated"
-            for f in frames
-        ):
-            self._stale = True
-            self.set_timer(REFETCH_DELAY, self._refetch)
-
-    def _refetch(self) -> None:
-        self._stale = False
-        self.load()
 
     def action_cursor(self, step: int) -> None:
         self.table.move_cursor(row=self.table.cursor_row + step)

@@ -12,11 +12,14 @@ from api import wire
 
 CARD_HEIGHT = 3  # title, meta line, gap
 PRIORITY_MARK = {"urgent": "!!", "high": "! ", "medium": "· ", "low": "  "}
-PRIORITY_LABEL = {"urgent": "urgent", "high": "high", "medium": "medium", "low": "low"}
+PRIORITY_LABEL = {"urgent": "urgent", "high": "high", "medium": "med", "low": "low"}
 
 
-def due_label(due: dt.date | None) -> str:
-    return f"due {due.isoformat()}" if due else ""
+def due_label(due: dt.date | None, today: dt.date | None = None) -> str:
+    """`due 12-02` within the current year, the full date otherwise."""
+    if due is None:
+        return ""
+    return f"due {due:%m-%d}" if today and due.year == today.year else f"due {due.isoformat()}"
 
 
 def card_lines(
@@ -36,11 +39,11 @@ def card_lines(
     meta.append("  ")
     meta.append(PRIORITY_LABEL[task.priority], style(f"task-card--{task.priority}"))
     if assignee:
-        meta.append(f"  @{assignee}", style("task-card--assignee"))
+        meta.append(f" @{assignee}", style("task-card--assignee"))
     if task.due_date:
         overdue = task.due_date < today and task.status != "done"
         meta.append(
-            f"  {due_label(task.due_date)}",
+            f" {due_label(task.due_date, today)}",
             style("task-card--overdue" if overdue else "task-card--due"),
         )
     return title, meta
