@@ -9,17 +9,32 @@ import re
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import asyncssh
+import pytest
 
-from tests.support import ROOT, TASKROOM, free_port, wait_until
+from tests.support import ROOT, TASKROOM, Server, free_port, server_env, wait_until
 
 WAIT = 30.0  # generous: two cores shared with other test runs
 PROBE_APP = [sys.executable, str(ROOT / "tests" / "ssh_probe_app.py")]
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The gateway does not touch the database itself: one SQLite-backed API is enough."""
+    srv = Server(server_env(tmp_path_factory.mktemp("ssh-api"), None)).start(timeout=90)
+    yield srv
+    srv.stop()
+
+
+def gateway_for(api: Server, data_dir: Path, **kw: Any) -> SshGateway:
+    """A started gateway in front of `api`, its host key in `data_dir`."""
+    env = {**api.env, "TASKROOM_DATA_DIR": str(data_dir)}
+    return SshGateway(env, api.url, **kw).start()
 
 
 @dataclass

@@ -21,24 +21,16 @@ import pytest
 
 from sshd.hostkey import load_or_create_host_key
 from sshd.terminal import color_env
-from tests.ssh_support import PROBE_APP, Screen, SshGateway, eventually
-from tests.support import ApiUser, Server, register, rmtree, server_env
+from tests.ssh_support import PROBE_APP, Screen, SshGateway, eventually, gateway_for
+from tests.ssh_support import api as api  # the module's API server fixture
+from tests.support import ApiUser, Server, register, rmtree
 
 PASSWORD = "password-123"
 
 
 @pytest.fixture(scope="module")
-def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """The gateway does not touch the database itself: one SQLite-backed API is enough."""
-    srv = Server(server_env(tmp_path_factory.mktemp("ssh-api"), None)).start(timeout=90)
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture(scope="module")
 def gateway(api: Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshGateway]:
-    env = {**api.env, "TASKROOM_DATA_DIR": str(tmp_path_factory.mktemp("ssh-data"))}
-    gw = SshGateway(env, api.url, app=PROBE_APP).start()
+    gw = gateway_for(api, tmp_path_factory.mktemp("ssh-data"), app=PROBE_APP)
     yield gw
     gw.stop()
 
@@ -210,8 +202,7 @@ async def test_a_crashed_app_ends_only_its_own_session(gateway: SshGateway, user
 async def test_full_server_refuses_politely_and_idle_sessions_close(
     api: Server, user: ApiUser, tmp_path: Path
 ) -> None:
-    env = {**api.env, "TASKROOM_DATA_DIR": str(tmp_path)}
-    gw = SshGateway(env, api.url, app=PROBE_APP, max_sessions=1, idle_timeout=3).start()
+    gw = gateway_for(api, tmp_path, app=PROBE_APP, max_sessions=1, idle_timeout=3)
     try:
         async with gw.connect(user.username, password=PASSWORD) as conn:
             _, first = await open_app(conn)

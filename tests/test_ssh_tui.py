@@ -19,8 +19,9 @@ import psutil
 import pytest
 from textual.widgets import Input
 
-from tests.ssh_support import Screen, SshGateway, eventually
-from tests.support import ApiUser, Server, register, server_env
+from tests.ssh_support import Screen, SshGateway, eventually, gateway_for
+from tests.ssh_support import api as api  # the module's API server fixture
+from tests.support import ApiUser, Server, register
 from tests.tui_support import make_app, until
 from tui.screens.confirm import ConfirmScreen, PromptScreen
 from tui.screens.projects import ProjectsScreen
@@ -31,16 +32,8 @@ BOARD_READY = "In progress"  # a column title: the board is on screen
 
 
 @pytest.fixture(scope="module")
-def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    srv = Server(server_env(tmp_path_factory.mktemp("ssh-tui-api"), None)).start(timeout=90)
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture(scope="module")
 def gateway(api: Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshGateway]:
-    env = {**api.env, "TASKROOM_DATA_DIR": str(tmp_path_factory.mktemp("ssh-tui-data"))}
-    gw = SshGateway(env, api.url).start()  # the real `taskroom ssh-serve`
+    gw = gateway_for(api, tmp_path_factory.mktemp("ssh-data"))  # the real `taskroom ssh-serve`
     yield gw
     gw.stop()
 
