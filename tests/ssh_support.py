@@ -133,9 +133,12 @@ class Screen:
         self._task = asyncio.ensure_future(self._read())
 
     async def _read(self) -> None:
-        while data := await self.process.stdout.read(65536):
-            self.text += data.decode(errors="replace")
-            self._changed.set()
+        try:
+            while data := await self.process.stdout.read(65536):
+                self.text += data.decode(errors="replace")
+                self._changed.set()
+        except (asyncssh.Error, OSError):
+            pass  # the connection went away: so does the screen
         self._changed.set()
 
     @property

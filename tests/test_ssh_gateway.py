@@ -182,6 +182,22 @@ async def test_closing_the_connection_ends_the_app_and_its_children(
     await eventually(lambda: not any(_alive(p) for p in pids), "the session's processes end")
 
 
+async def test_a_killed_gateway_takes_its_sessions_apps_along(
+    api: Server, user: ApiUser, tmp_path: Path
+) -> None:
+    gw = gateway_for(api, tmp_path, app=PROBE_APP)
+    try:
+        conn = await gw.connect(user.username, password=PASSWORD)
+        _, screen = await open_app(conn)
+        info, _ = await screen.probe("start")
+        assert gw.proc is not None
+        gw.proc.kill()  # SIGKILL: no clean-up code runs; the pty's hangup does the work
+        await eventually(lambda: not _alive(info["pid"]), "the app ends with its gateway")
+        conn.abort()
+    finally:
+        gw.stop()
+
+
 async def test_a_crashed_app_ends_only_its_own_session(gateway: SshGateway, user: ApiUser) -> None:
     async with gateway.connect(user.username, password=PASSWORD) as conn:
         crashing, crash_screen = await open_app(conn)
