@@ -40,6 +40,10 @@ class LoginThrottled(Exception):
     """The API's login rate limit holds for this username or address."""
 
 
+class ApiUnavailable(Exception):
+    """The API could not be asked (down, or answering with a server error)."""
+
+
 class Authenticator:
     def __init__(self, server_url: str, secret_key: str, token_ttl: float) -> None:
         self._jwt = make_jwt_auth(secret_key, int(token_ttl))
@@ -57,22 +61,23 @@ class Authenticator:
         self, path: str, body: dict[str, str], headers: dict[str, str]
     ) -> httpx.Response:
         try:
-            return await self._http.post(path, json=body, headers=headers)
+            r = await self._http.post(path, json=body, headers=headers)
         except httpx.HTTPError as exc:
             logger.error("cannot reach the API at %s: %s", self._http.base_url, exc)
-            raise
+            raise ApiUnavailable from exc
+        if r.status_code >= 500:
+            logger.error("the API answered %s to %s", r.status_code, path)
+            raise ApiUnavailable
+        return r
 
     async def password(self, username: str, password: str, peer: str) -> Identity | None:
-        """Raises LoginThrottled on 429; None for a wrong password or unknown user."""
-        try:
-            r = await self._post(
-                "/api/auth/login",
-                {"username": username, "password": password},
-                # The API limits failures per address too: tell it whose they are.
-                {"X-Forwarded-For": peer},
-            )
-        except httpx.HTTPError:
-            return None
+        """None for a wrong password or an unknown user; raises LoginThrottled on 429."""
+        r = await self._post(
+            "/api/auth/login",
+            {"username": username, "password": password},
+            # The API limits failures per address too: tell it whose they are.
+            {"X-Forwarded-For": peer},
+        )
         if r.status_code == 429:
             raise LoginThrottled
         if r.status_code != 200:
@@ -80,14 +85,11 @@ class Authenticator:
         return self._session_identity(msgspec.json.decode(r.content, type=AuthResponse).user)
 
     async def public_key(self, username: str, key: asyncssh.SSHKey) -> Identity | None:
-        try:
-            r = await self._post(
-                "/api/auth/ssh-key",
-                {"username": username, "public_key": key.export_public_key().decode()},
-                {"Authorization": f"Bearer {gateway_token(self._jwt)}"},
-            )
-        except httpx.HTTPError:
-            return None
+        r = await self._post(
+            "/api/auth/ssh-key",
+            {"username": username, "public_key": key.export_public_key().decode()},
+            {"Authorization": f"Bearer {gateway_token(self._jwt)}"},
+        )
         if r.status_code != 200:
             return None
         return self._session_identity(msgspec.json.decode(r.content, type=User))

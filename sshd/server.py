@@ -16,10 +16,12 @@ from pathlib import Path
 import asyncssh
 
 from sshd.hostkey import fingerprint, load_or_create_host_key
-from sshd.identity import Authenticator, Identity, LoginThrottled
+from sshd.identity import ApiUnavailable, Authenticator, Identity, LoginThrottled
 from sshd.session import AppSession
 
 logger = logging.getLogger("taskroom.ssh")
+
+UNAVAILABLE = "Taskroom's server cannot be reached right now: please try again in a moment."
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ class _Connection(asyncssh.SSHServer):
         self._peer = "unknown"
         self._candidate: Identity | None = None  # the last credential the API accepted
         self._key_results: dict[tuple[str, str], Identity | None] = {}
+        self._banners: set[str] = set()
         self.identity: Identity | None = None
 
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
@@ -59,15 +62,19 @@ class _Connection(asyncssh.SSHServer):
         return True
 
     async def validate_password(self, username: str, password: str) -> bool:
-        auth = self._gateway.authenticator
         try:
-            identity = await auth.password(username, password, self._peer)
+            identity = await self._gateway.authenticator.password(username, password, self._peer)
         except LoginThrottled:
             logger.warning("ssh login throttled: user=%r peer=%s", username, self._peer)
-            await asyncio.sleep(self._gateway.config.failure_delay)
-            return False
+            self._banner("Too many failed logins: try again in a minute.")
+            identity = None
+        except ApiUnavailable:
+            self._banner(UNAVAILABLE)
+            identity = None
+        else:
+            if identity is None:
+                logger.warning("ssh password refused: user=%r peer=%s", username, self._peer)
         if identity is None:
-            logger.warning("ssh password refused: user=%r peer=%s", username, self._peer)
             await asyncio.sleep(self._gateway.config.failure_delay)
             return False
         self._candidate = identity
@@ -80,7 +87,11 @@ class _Connection(asyncssh.SSHServer):
         # asyncssh asks once when the key is offered and again with its signature.
         cache_key = (username, key.get_fingerprint("sha256"))
         if cache_key not in self._key_results:
-            identity = await self._gateway.authenticator.public_key(username, key)
+            try:
+                identity = await self._gateway.authenticator.public_key(username, key)
+            except ApiUnavailable:
+                self._banner(UNAVAILABLE)
+                return False
             if identity is None:
                 logger.info(
                     "ssh key refused: user=%r key=%s peer=%s", username, cache_key[1], self._peer
@@ -91,6 +102,12 @@ class _Connection(asyncssh.SSHServer):
             return False
         self._candidate = identity
         return True
+
+    def _banner(self, line: str) -> None:
+        """Tell the person at the client why, once per connection and reason."""
+        if self._conn is not None and line not in self._banners:
+            self._banners.add(line)
+            self._conn.send_auth_banner(line + "\r\n")
 
     def auth_completed(self) -> None:
         assert self._conn is not None

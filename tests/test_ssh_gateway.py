@@ -23,7 +23,7 @@ from sshd.hostkey import load_or_create_host_key
 from sshd.terminal import color_env
 from tests.ssh_support import PROBE_APP, Screen, SshGateway, eventually, gateway_for
 from tests.ssh_support import api as api  # the module's API server fixture
-from tests.support import ApiUser, Server, register, rmtree
+from tests.support import ApiUser, Server, free_port, register, rmtree
 
 PASSWORD = "password-123"
 
@@ -43,9 +43,14 @@ def user(api: Server) -> Iterator[ApiUser]:
 
 
 async def open_app(
-    conn: asyncssh.SSHClientConnection, size: tuple[int, int] = (100, 30), term: str = "xterm"
+    conn: asyncssh.SSHClientConnection,
+    size: tuple[int, int] = (100, 30),
+    term: str = "xterm",
+    env: dict[str, str] | None = None,
 ) -> tuple[asyncssh.SSHClientProcess[bytes], Screen]:
-    process = await conn.create_process(term_type=term, term_size=size, encoding=None)
+    process = await conn.create_process(
+        term_type=term, term_size=size, encoding=None, env=env or {}
+    )
     return process, Screen(process)
 
 
@@ -53,7 +58,8 @@ async def test_password_login_runs_the_app_on_its_own_pty(
     gateway: SshGateway, user: ApiUser, api: Server
 ) -> None:
     async with gateway.connect(user.username, password=PASSWORD) as conn:
-        _, screen = await open_app(conn, (100, 30), "xterm-256color")
+        client_env = {"LANG": "de_DE.UTF-8", "LC_ALL": "$(reboot)", "LD_PRELOAD": "/x.so"}
+        _, screen = await open_app(conn, (100, 30), "xterm-256color", client_env)
         info, _ = await screen.probe("start")
     assert info["tty"] and info["size"] == [100, 30]
     assert info["pid"] == info["pgid"] == info["sid"]  # its own session, the pty its terminal
@@ -61,6 +67,8 @@ async def test_password_login_runs_the_app_on_its_own_pty(
     assert env["TERM"] == "xterm-256color" and env["TEXTUAL_COLOR_SYSTEM"] == "256"
     assert env["TASKROOM_SERVER"] == api.url
     assert "TASKROOM_SECRET_KEY" not in env and "TASKROOM_DATABASE_URL" not in env
+    assert env["LANG"] == "de_DE.UTF-8"  # what the client sent, where it is harmless
+    assert env.get("LC_ALL") is None and "LD_PRELOAD" not in env
     assert env["XDG_CONFIG_HOME"].startswith(env["HOME"])
     # The session's own config dir goes with it.
     await eventually(lambda: not os.path.exists(env["HOME"]), "the session's home removed")
@@ -98,8 +106,43 @@ async def test_wrong_password_is_refused_slowly_and_counted_by_the_api(
             "/api/auth/login", json={"username": user.username, "password": PASSWORD}
         )
     assert r.status_code == 429
-    await attempt()
+    banners = BannerClient()
+    with pytest.raises(asyncssh.PermissionDenied):
+        async with gateway.connect(
+            user.username,
+            password=PASSWORD,  # even the right one, while the limit holds
+            local_addr=elsewhere,
+            client_factory=lambda: banners,
+        ):
+            pass
     assert "ssh login throttled" in gateway.log()
+    assert banners.seen == ["Too many failed logins: try again in a minute.\r\n"]
+
+
+async def test_an_unreachable_api_is_said_not_guessed(
+    api: Server, user: ApiUser, tmp_path: Path
+) -> None:
+    env = {**api.env, "TASKROOM_DATA_DIR": str(tmp_path)}
+    gw = SshGateway(env, f"http://127.0.0.1:{free_port()}", app=PROBE_APP).start()
+    try:
+        banners = BannerClient()
+        with pytest.raises(asyncssh.PermissionDenied):
+            async with gw.connect(user.username, password=PASSWORD, client_factory=lambda: banners):
+                pass
+        assert banners.seen and "cannot be reached" in banners.seen[0]
+        assert "cannot reach the API" in gw.log()
+    finally:
+        gw.stop()
+
+
+class BannerClient(asyncssh.SSHClient):
+    """Keeps the auth banners the server sends (why a login was refused)."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def auth_banner_received(self, msg: str, lang: str) -> None:
+        self.seen.append(msg)
 
 
 async def test_public_key_login_after_registering_the_key(
