@@ -112,11 +112,13 @@ class AppSession:
         app_exit = asyncio.ensure_future(self.proc.wait())
         pump = asyncio.ensure_future(self._pump_input(master))
         lifetime = max(0.0, self.identity.expires_at - time.time())
-        done, _ = await asyncio.wait(
-            {app_exit, pump}, timeout=lifetime, return_when=asyncio.FIRST_COMPLETED
-        )
-        pump.cancel()
-        app_exit.cancel()
+        try:
+            done, _ = await asyncio.wait(
+                {app_exit, pump}, timeout=lifetime, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            pump.cancel()
+            app_exit.cancel()
         if app_exit in done:
             code = app_exit.result()
             # Give the last frames (the app restoring the screen) a moment to reach the client.

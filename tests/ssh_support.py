@@ -46,6 +46,7 @@ class SshGateway:
     app: list[str] | None = None
     max_sessions: int = 50
     idle_timeout: float = 0
+    token_ttl: float = 3600  # only for another app than the TUI (`--session-hours` otherwise)
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
@@ -69,7 +70,7 @@ class SshGateway:
                 str(self.idle_timeout),
             ]
         else:
-            limits = [str(self.max_sessions), str(self.idle_timeout)]
+            limits = [str(self.max_sessions), str(self.idle_timeout), str(self.token_ttl)]
             argv = [
                 sys.executable,
                 "-m",

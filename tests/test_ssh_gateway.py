@@ -279,6 +279,24 @@ async def test_full_server_refuses_politely_and_idle_sessions_close(
         gw.stop()
 
 
+async def test_a_session_ends_with_its_short_lived_token(
+    api: Server, user: ApiUser, tmp_path: Path
+) -> None:
+    gw = gateway_for(api, tmp_path, app=PROBE_APP, token_ttl=4)
+    try:
+        async with gw.connect(user.username, password=PASSWORD) as conn:
+            _, screen = await open_app(conn)
+            info, _ = await screen.probe("start")
+            await screen.wait_closed()
+        assert "reached its time limit" in screen.text
+        token = info["env"]["TASKROOM_TOKEN"]
+        async with httpx.AsyncClient(base_url=api.url) as http:
+            r = await http.get("/api/me", headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 401  # expired with the session
+    finally:
+        gw.stop()
+
+
 def test_host_key_is_generated_once_and_private(tmp_path: Path) -> None:
     first = load_or_create_host_key(tmp_path)
     path = next(tmp_path.iterdir())
