@@ -21,6 +21,7 @@ from api.domain.accounts.controller import AuthController, MeController
 from api.domain.exports import launcher as exports_launcher
 from api.domain.exports.controller import ExportController
 from api.domain.projects.controller import ProjectController
+from api.domain.ssh_keys.controller import SshGatewayController, SshKeyController
 from api.domain.tasks.controller import TaskController
 from api.health import VERSION, health
 from api.rooms.endpoint import install as install_rooms
@@ -82,6 +83,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             MeController,
             ProjectController,
             TaskController,
+            SshKeyController,
+            SshGatewayController,
             ExportController,
             health,
             room_socket,
@@ -104,6 +107,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 Tag(name="accounts", description="Register, log in, who am I"),
                 Tag(name="projects", description="Projects and their members"),
                 Tag(name="tasks", description="Tasks inside a project"),
+                Tag(name="ssh-keys", description="Public keys for logging in over SSH"),
                 Tag(name="exports", description="Project exports to CSV, JSON, Markdown"),
                 Tag(name="health", description="Service status"),
             ],

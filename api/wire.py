@@ -199,6 +199,32 @@ class ExportJob(Struct, kw_only=True):
     download_url: str | None
 
 
+# --- ssh keys -------------------------------------------------------------------------
+
+
+class SshKey(Struct, kw_only=True):
+    id: uuid.UUID
+    name: str
+    algorithm: str
+    fingerprint: str
+    public_key: str
+    created_at: dt.datetime
+
+
+class SshKeyCreate(Struct, kw_only=True, forbid_unknown_fields=True):
+    """One public key as OpenSSH writes it (`ssh-ed25519 AAAA… comment`, a `.pub` file)."""
+
+    public_key: Annotated[str, msgspec.Meta(min_length=1, max_length=16_384)]
+    name: Annotated[str, msgspec.Meta(max_length=100)] | None = None
+
+
+class SshKeyOwnerRequest(Struct, kw_only=True, forbid_unknown_fields=True):
+    """The SSH gateway asks who may log in as `username` with this (already proven) key."""
+
+    username: Annotated[str, msgspec.Meta(max_length=128)]
+    public_key: Annotated[str, msgspec.Meta(min_length=1, max_length=16_384)]
+
+
 # --- misc -----------------------------------------------------------------------------
 
 
