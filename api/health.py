@@ -6,9 +6,11 @@ import asyncio
 from importlib.metadata import version
 
 from litestar import get
+from litestar.openapi import ResponseSpec
 from litestar.response import Response
 from sqlalchemy import text
 
+from api.openapi import PublicOperation
 from api.runtime import Runtime
 from api.wire import Health
 
@@ -31,8 +33,9 @@ async def redis_status(runtime: Runtime) -> str:
     "/health",
     summary="Liveness and dependency status",
     tags=["health"],
-    security=[],
     exclude_from_auth=True,
+    operation_class=PublicOperation,
+    responses={503: ResponseSpec(data_container=Health, description="The database is down")},
 )
 async def health(runtime: Runtime) -> Response[Health]:
     try:

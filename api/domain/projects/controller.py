@@ -72,7 +72,7 @@ class ProjectController(Controller):
     @patch(
         "/{project_id:uuid}",
         summary="Rename or describe a project (editor+)",
-        responses=responses(400, 401, 403, 404, 409),
+        responses=responses(400, 401, 403, 404, 409, 413),
     )
     async def update_project(
         self,
@@ -97,7 +97,7 @@ class ProjectController(Controller):
         "/{project_id:uuid}/members",
         summary="Add a member by username (owner)",
         status_code=201,
-        responses=responses(400, 401, 403, 404, 409),
+        responses=responses(400, 401, 403, 404, 409, 413),
     )
     async def add_member(
         self,
@@ -111,7 +111,7 @@ class ProjectController(Controller):
     @patch(
         "/{project_id:uuid}/members/{user_id:uuid}",
         summary="Change a member's role (owner)",
-        responses=responses(400, 401, 403, 404, 409),
+        responses=responses(400, 401, 403, 404, 409, 413),
     )
     async def update_member(
         self,

@@ -1,0 +1,1 @@
+"""Exports: one project to a file in the export dir."""

@@ -1,0 +1,107 @@
+"""Export jobs: create (idempotent per caller and key), read, list, and the finished file."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from pathlib import Path
+
+from litestar.exceptions import NotFoundException, ValidationException
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from api.db.models import ExportJob
+from api.db.session import UnitOfWork
+from api.domain.exports.launcher import ExportLauncher
+from api.domain.exports.schemas import job_event, job_out
+from api.domain.projects.authz import require_role
+from api.domain.projects.service import ConflictException
+from api.security import AuthUser
+from api.wire import ExportCreate
+from api.wire import ExportJob as ExportJobOut
+from worker.formats import EXTENSIONS
+from worker.webhooks import WebhookRefused, check_scheme
+
+EXPORT_NOT_FOUND = "Export not found"
+
+
+class ExportService:
+    def __init__(self, uow: UnitOfWork, launcher: ExportLauncher) -> None:
+        self.uow = uow
+        self.session = uow.session
+        self.launcher = launcher
+
+    async def _by_key(
+        self, project_id: uuid.UUID, user_id: uuid.UUID, key: str
+    ) -> ExportJob | None:
+        found: ExportJob | None = await self.session.scalar(
+            select(ExportJob).where(
+                ExportJob.requested_by == user_id,
+                ExportJob.project_id == project_id,
+                ExportJob.idempotency_key == key,
+            )
+        )
+        return found
+
+    async def create(
+        self, project_id: uuid.UUID, data: ExportCreate, actor: AuthUser, key: str | None
+    ) -> ExportJobOut:
+        await require_role(self.session, project_id, actor.id)
+        if data.webhook_url is not None:
+            try:
+                check_scheme(data.webhook_url)
+            except WebhookRefused as exc:
+                raise ValidationException(detail=str(exc)) from None
+        if key is not None and (existing := await self._by_key(project_id, actor.id, key)):
+            return job_out(existing)
+        job = ExportJob(
+            project_id=project_id,
+            requested_by=actor.id,
+            format=data.format,
+            webhook_url=data.webhook_url,
+            idempotency_key=key,
+        )
+        self.session.add(job)
+        try:
+            await self.session.flush()
+        except IntegrityError:  # the same key raced us: theirs is the job
+            await self.uow.rollback()
+            if key is not None and (existing := await self._by_key(project_id, actor.id, key)):
+                return job_out(existing)
+            raise
+        self.uow.record(job_event(job))
+        await self.uow.commit()
+        await self.launcher.launch(job.id)
+        return job_out(job)
+
+    async def _job_for(self, export_id: uuid.UUID, user_id: uuid.UUID) -> ExportJob:
+        job = await self.session.get(ExportJob, export_id)
+        if job is None:
+            raise NotFoundException(detail=EXPORT_NOT_FOUND)
+        try:
+            await require_role(self.session, job.project_id, user_id)
+        except NotFoundException:
+            raise NotFoundException(detail=EXPORT_NOT_FOUND) from None
+        return job
+
+    async def get(self, export_id: uuid.UUID, user_id: uuid.UUID) -> ExportJobOut:
+        return job_out(await self._job_for(export_id, user_id))
+
+    async def list(self, project_id: uuid.UUID, user_id: uuid.UUID) -> list[ExportJobOut]:
+        await require_role(self.session, project_id, user_id)
+        jobs = await self.session.scalars(
+            select(ExportJob)
+            .where(ExportJob.project_id == project_id)
+            .order_by(ExportJob.created_at.desc(), ExportJob.id.desc())
+        )
+        return [job_out(j) for j in jobs]
+
+    async def file(self, export_id: uuid.UUID, user_id: uuid.UUID) -> tuple[Path, str, str]:
+        """(path, download name, format) of a finished export; 409 until it is COMPLETED."""
+        job = await self._job_for(export_id, user_id)
+        if job.status != "COMPLETED" or not job.file_path:
+            raise ConflictException(detail=f"The export is {job.status}, not COMPLETED yet")
+        path = Path(job.file_path)
+        if not await asyncio.to_thread(path.is_file):
+            raise NotFoundException(detail="The export file has expired; export again")
+        return path, f"taskroom-export-{job.id}.{EXTENSIONS[job.format]}", job.format

@@ -1,0 +1,197 @@
+"""Export speed and memory: a real `taskroom worker` beside PostgreSQL's own COPY of the same rows.
+
+    uv run python bench/export.py [--tasks 100000] [--small 10000]
+
+Prints seconds per export (from the job's own started_at/finished_at) and the worker's
+peak RSS (VmHWM) after the small project and after the big one: flat means streaming.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import asyncpg
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from api.db import migrate
+from tests.support import TASKROOM, RedisServer, postgres_database, rmtree
+from worker.formats.rows import TASK_FIELDS
+from worker.queue import enqueue_export, make_queue
+
+COLUMNS = ", ".join(f for f in TASK_FIELDS if f != "project_id")
+
+
+async def seed(dsn: str, sizes: list[int]) -> list[uuid.UUID]:
+    conn = await asyncpg.connect(dsn)
+    try:
+        user, now = uuid.uuid4(), dt.datetime.now(dt.UTC)
+        await conn.execute(
+            "INSERT INTO users (id, username, display_name, password_hash, created_at)"
+            " VALUES ($1, 'bench', 'Bench', 'x', $2)",
+            user,
+            now,
+        )
+        projects = []
+        for size in sizes:
+            project = uuid.uuid4()
+            projects.append(project)
+            await conn.execute(
+                "INSERT INTO projects (id, name, description, owner_id, version, created_at,"
+                " updated_at) VALUES ($1, $2, '', $3, 1, $4, $4)",
+                project,
+                f"bench {size}",
+                user,
+                now,
+            )
+            statuses, priorities = ("todo", "in_progress", "done"), ("low", "medium", "high")
+            rows = [
+                (
+                    uuid.uuid4(),
+                    project,
+                    f"Task {i} =SUM(A{i})" if i % 10 == 0 else f"Task number {i}",
+                    'A description, with a comma and "quotes".\nSecond line.' * (i % 3),
+                    statuses[i % 3],
+                    priorities[i % 3],
+                    None,
+                    dt.date(2030, 1, 1 + i % 28) if i % 2 else None,
+                    float(i),
+                    1,
+                    now,
+                    now,
+                    user,
+                    user,
+                )
+                for i in range(size)
+            ]
+            await conn.copy_records_to_table(
+                "tasks",
+                records=rows,
+                columns=list(TASK_FIELDS),
+            )
+        await conn.execute("ANALYZE tasks")
+        return projects
+    finally:
+        await conn.close()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process: its cost whatever else the machine is doing."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def run_export(dsn: str, redis_url: str, project: uuid.UUID, fmt: str) -> float:
+    conn = await asyncpg.connect(dsn)
+    queue = make_queue(redis_url)
+    try:
+        export_id = uuid.uuid4()
+        await conn.execute(
+            "INSERT INTO export_jobs (id, project_id, format, status, attempts, progress,"
+            " created_at) VALUES ($1, $2, $3, 'PENDING', 0, 0, now())",
+            export_id,
+            project,
+            fmt,
+        )
+        await enqueue_export(queue, export_id)
+        while True:
+            row = await conn.fetchrow(
+                "SELECT status, started_at, finished_at, error FROM export_jobs WHERE id = $1",
+                export_id,
+            )
+            assert row is not None
+            if row["status"] == "COMPLETED":
+                return float((row["finished_at"] - row["started_at"]).total_seconds())
+            if row["status"] == "FAILED":
+                raise RuntimeError(row["error"])
+            await asyncio.sleep(0.05)
+    finally:
+        await queue.disconnect()
+        await conn.close()
+
+
+def copy_seconds(dsn: str, project: uuid.UUID) -> float:
+    sql = f"COPY (SELECT {COLUMNS} FROM tasks WHERE project_id = '{project}' ORDER BY status, position) TO STDOUT WITH CSV HEADER"  # noqa: E501
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        subprocess.run(["psql", "-q", dsn, "-c", sql], check=True, stdout=subprocess.DEVNULL)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--tasks", type=int, default=100_000)
+    parser.add_argument("--small", type=int, default=10_000)
+    args = parser.parse_args()
+
+    data = Path(tempfile.mkdtemp(prefix="taskroom-bench-"))
+    redis_server = RedisServer().start()
+    try:
+        with postgres_database() as url:
+            dsn = url.replace("postgresql+asyncpg://", "postgresql://")
+            migrate.upgrade(url)
+            small, big = asyncio.run(seed(dsn, [args.small, args.tasks]))
+            env = {
+                **os.environ,
+                "TASKROOM_DATABASE_URL": url,
+                "TASKROOM_REDIS_URL": redis_server.url,
+                "TASKROOM_DATA_DIR": str(data),
+                "TASKROOM_SECRET_KEY": "bench-secret-key-0123456789-0123456789",
+            }
+            worker = subprocess.Popen(
+                [*TASKROOM, "worker", "--concurrency", "1", "--log-level", "warning"], env=env
+            )
+            try:
+                results = {}
+                for label, project, n in (("small", small, args.small), ("big", big, args.tasks)):
+                    for fmt in ("csv", "json"):
+                        cpu = cpu_seconds(worker.pid)
+                        results[label, fmt] = asyncio.run(
+                            run_export(dsn, redis_server.url, project, fmt)
+                        )
+                        results[label, fmt + "-cpu"] = cpu_seconds(worker.pid) - cpu
+                    results[label, "rss"] = peak_rss_mb(worker.pid)
+                    print(f"{n:>7} tasks: worker peak RSS {results[label, 'rss']:.1f} MB")
+            finally:
+                worker.terminate()
+                worker.wait(30)
+            copy = copy_seconds(dsn, big)
+    finally:
+        redis_server.stop()
+        rmtree(data)
+
+    print(f"{args.tasks} tasks on PostgreSQL")
+    print(f"  COPY ... TO STDOUT WITH CSV (psql)  {copy:7.2f} s   1.00x")
+    for fmt in ("csv", "json"):
+        seconds, cpu = results["big", fmt], results["big", fmt + "-cpu"]
+        print(
+            f"  taskroom worker {fmt:<4}                {seconds:7.2f} s  {seconds / copy:5.2f}x"
+            f"   (worker CPU {cpu:.2f} s)"
+        )
+    small_rss, big_rss = results["small", "rss"], results["big", "rss"]
+    print(
+        f"  worker peak RSS: {small_rss:.1f} MB after {args.small} tasks, "
+        f"{big_rss:.1f} MB after {args.tasks} ({big_rss / small_rss:.2f}x)"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,315 @@
+"""Exports through real `taskroom worker` processes and a real Redis: retries, crashes, webhooks."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import http.server
+import json
+import os
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import pytest
+import redis
+
+from taskroom_cli.main import main
+from tests.support import (
+    ROOT,
+    TASKROOM,
+    ApiUser,
+    RedisServer,
+    Server,
+    free_port,
+    register,
+    rmtree,
+    server_env,
+    wait_until,
+)
+from tests.test_exports import TRICKY, check_csv, download, finished, make_project, tasks_of
+from worker.notify import CHANNEL
+
+SECRET = "test-secret-key-that-is-long-enough-0123456789"
+
+
+@dataclass
+class WorkerProcess:
+    """A real `taskroom worker` process with its own environment (failpoints are per process)."""
+
+    env: dict[str, str]
+    proc: subprocess.Popen[bytes] | None = None
+    log_path: Path | None = None
+
+    def start(self) -> WorkerProcess:
+        fd, log = tempfile.mkstemp(prefix="taskroom-worker-", suffix=".log")
+        self.log_path = Path(log)
+        self.proc = subprocess.Popen(
+            [*TASKROOM, "worker", "--concurrency", "2", "--log-level", "warning"],
+            env={**os.environ, **self.env},
+            stdout=fd,
+            stderr=fd,
+            cwd=ROOT,
+        )
+        os.close(fd)
+        return self
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self.proc = None
+
+
+@dataclass
+class Stack:
+    env: dict[str, str]
+    server: Server
+    redis: RedisServer
+    workers: list[WorkerProcess] = field(default_factory=list)
+
+    def worker(self, **extra: str) -> WorkerProcess:
+        w = WorkerProcess({**self.env, **extra}).start()
+        self.workers.append(w)
+        return w
+
+    def stop_workers(self) -> None:
+        for w in self.workers:
+            w.stop()
+        self.workers.clear()
+
+    @property
+    def export_dir(self) -> Path:
+        return Path(self.env["TASKROOM_DATA_DIR"]) / "exports"
+
+    def cli(
+        self, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
+    ) -> tuple[int, str, str]:
+        """`taskroom …` run in this process (a subprocess costs seconds of imports on CI)."""
+        for name, value in self.env.items():
+            monkeypatch.setenv(name, value)
+        code = main(list(args))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+
+@pytest.fixture(scope="module")
+def stack(database_url: str) -> Iterator[Stack]:
+    data = Path(tempfile.mkdtemp(prefix="taskroom-exports-"))
+    redis_server = RedisServer().start()
+    env = server_env(data, database_url, redis_server.url, TASKROOM_WEBHOOK_ALLOW_PRIVATE="1")
+    server = Server(env).start()
+    s = Stack(env=env, server=server, redis=redis_server)
+    yield s
+    s.stop_workers()
+    server.stop()
+    redis_server.stop()
+    rmtree(data)
+
+
+@pytest.fixture
+def user(stack: Stack) -> Iterator[ApiUser]:
+    u = register(stack.server.url)
+    yield u
+    u.close()
+    stack.stop_workers()
+
+
+class Events:
+    """Collects `export:updated` messages the workers publish, with their arrival times."""
+
+    def __init__(self, url: str) -> None:
+        self.client = redis.Redis.from_url(url)
+        self.pubsub = self.client.pubsub(ignore_subscribe_messages=True)
+        self.pubsub.subscribe(CHANNEL)
+        self.seen: list[tuple[float, dict[str, Any]]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        while not self._stop.is_set():
+            message = self.pubsub.get_message(timeout=0.2)
+            if message:
+                self.seen.append((time.monotonic(), json.loads(message["data"])))
+
+    def jobs(self, export_id: str) -> list[dict[str, Any]]:
+        return [m["data"] for _, m in self.seen if m["data"]["id"] == export_id]
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        self.pubsub.close()
+        self.client.close()
+
+
+def start_export(user: ApiUser, project_id: str, fmt: str = "csv", **body: Any) -> str:
+    r = user.client.post(f"/api/projects/{project_id}/exports", json={"format": fmt, **body})
+    assert r.status_code == 202, r.text
+    export_id: str = r.json()["id"]
+    return export_id
+
+
+def postgres_only(stack: Stack) -> None:
+    """Retry and crash handling do not depend on the database: spare the slow CI a second run."""
+    if stack.env["TASKROOM_DATABASE_URL"].startswith("sqlite"):
+        pytest.skip("database-independent; runs on PostgreSQL")
+
+
+def leftovers(stack: Stack, project_id: str) -> list[str]:
+    folder = stack.export_dir / project_id
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+def test_worker_exports_and_publishes_progress(stack: Stack, user: ApiUser) -> None:
+    project_id = make_project(user, TRICKY * 10)
+    events = Events(stack.redis.url)
+    try:
+        export_id = start_export(user, project_id)
+        r = user.client.get(f"/api/exports/{export_id}/download")
+        assert r.status_code == 409  # no worker yet: still PENDING
+        stack.worker(TASKROOM_FAILPOINTS="export.row_delay_ms=40")
+        job = finished(user, export_id)
+        check_csv(download(user, job), tasks_of(user, project_id))
+        assert job["attempts"] == 1 and job["started_at"] and job["finished_at"]
+        wait_until(lambda: any(j["status"] == "COMPLETED" for j in events.jobs(export_id)))
+        seen = events.jobs(export_id)
+    finally:
+        events.close()
+    statuses = [j["status"] for j in seen]
+    assert statuses[0] == "PROCESSING" and statuses[-1] == "COMPLETED"
+    progress = [j["progress"] for j in seen if j["status"] == "PROCESSING"]
+    assert len(progress) >= 3 and progress == sorted(progress)  # ~1.6 s of rows
+    duration = (_time(job["finished_at"]) - _time(job["started_at"])).total_seconds()
+    assert len(progress) - 1 <= 4 * duration + 1  # at most 4 progress updates a second
+    assert leftovers(stack, project_id) == [f"{export_id}.csv"]
+
+
+def _time(value: str) -> Any:
+    return msgspec.convert(value, type=__import__("datetime").datetime)
+
+
+def test_failed_attempts_are_retried_after_2_then_4_seconds(stack: Stack, user: ApiUser) -> None:
+    postgres_only(stack)
+    project_id = make_project(user, TRICKY)
+    events = Events(stack.redis.url)
+    try:
+        stack.worker(TASKROOM_FAILPOINTS="export.fail_attempts=2")
+        export_id = start_export(user, project_id, "json")
+        job = finished(user, export_id)
+        seen = events.jobs(export_id)
+    finally:
+        events.close()
+    assert job["status"] == "COMPLETED" and job["attempts"] == 3 and job["error"] is None
+    json.loads(download(user, job))
+    failures = [j for j in seen if j["status"] == "PENDING"]
+    assert [f["attempts"] for f in failures] == [1, 2]
+    assert "fail_attempts" in failures[0]["error"]
+    starts = sorted({_time(j["started_at"]) for j in seen if j["status"] == "PROCESSING"})
+    assert len(starts) == 3
+    assert (starts[1] - starts[0]).total_seconds() >= 2.0
+    assert (starts[2] - starts[1]).total_seconds() >= 4.0
+    assert leftovers(stack, project_id) == [f"{export_id}.json"]
+
+
+def test_dead_letter_after_three_failures_then_retry(
+    stack: Stack,
+    user: ApiUser,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    postgres_only(stack)
+    project_id = make_project(user, TRICKY)
+    failing = stack.worker(TASKROOM_FAILPOINTS="export.fail_attempts=3")
+    export_id = start_export(user, project_id)
+    job = finished(user, export_id)
+    assert job["status"] == "FAILED" and job["attempts"] == 3
+    assert job["error"].startswith("attempt 3 failed: FailpointError")
+    assert job["size_bytes"] is None and job["download_url"] is None
+    assert user.client.get(f"/api/exports/{export_id}/download").status_code == 409
+    assert leftovers(stack, project_id) == []  # no file, no temporary file
+
+    code, out, err = stack.cli(monkeypatch, capsys, "exports", "failed")
+    assert code == 0, err
+    assert export_id in out and "FailpointError" in out
+
+    failing.stop()
+    stack.worker()
+    code, out, err = stack.cli(monkeypatch, capsys, "exports", "retry", export_id)
+    assert code == 0, err
+    job = finished(user, export_id)
+    assert job["status"] == "COMPLETED" and job["attempts"] == 1
+    check_csv(download(user, job), tasks_of(user, project_id))
+    assert export_id not in stack.cli(monkeypatch, capsys, "exports", "failed")[1]
+
+    code, _, err = stack.cli(monkeypatch, capsys, "exports", "retry", export_id)
+    assert code == 1 and "no failed export" in err  # no longer a dead letter
+
+
+def test_sigkilled_worker_job_is_finished_by_another(stack: Stack, user: ApiUser) -> None:
+    postgres_only(stack)
+    project_id = make_project(user, TRICKY * 15)
+    doomed = stack.worker(TASKROOM_FAILPOINTS="export.row_delay_ms=100")
+    export_id = start_export(user, project_id)
+
+    def halfway() -> bool:
+        job = user.client.get(f"/api/exports/{export_id}").json()
+        return bool(job["status"] == "PROCESSING" and job["progress"] >= 0.1)
+
+    wait_until(halfway, timeout=60, what="the export to get going")
+    assert doomed.proc is not None
+    doomed.proc.kill()  # SIGKILL: no clean-up, no goodbye
+    doomed.proc.wait(10)
+    assert any(name.endswith(".tmp") for name in leftovers(stack, project_id))
+
+    stack.worker()
+    job = finished(user, export_id, timeout=90)
+    assert job["status"] == "COMPLETED" and job["attempts"] == 2
+    check_csv(download(user, job), tasks_of(user, project_id))
+    assert leftovers(stack, project_id) == [f"{export_id}.csv"]
+
+
+class _Receiver(http.server.BaseHTTPRequestHandler):
+    received: list[tuple[dict[str, str], bytes]] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.received.append((dict(self.headers), body))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def test_webhook_receiver_gets_the_signed_event(stack: Stack, user: ApiUser) -> None:
+    _Receiver.received.clear()
+    receiver = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), _Receiver)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    try:
+        project_id = make_project(user, TRICKY)
+        stack.worker()
+        url = f"http://127.0.0.1:{receiver.server_port}/hook"
+        export_id = start_export(user, project_id, "markdown", webhook_url=url)
+        assert finished(user, export_id)["status"] == "COMPLETED"
+        wait_until(lambda: _Receiver.received, what="the webhook")
+    finally:
+        receiver.shutdown()
+        receiver.server_close()
+    headers, body = _Receiver.received[-1]
+    expected = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    assert headers["X-Taskroom-Signature"] == expected
+    payload = json.loads(body)
+    assert payload["event"] == "export.completed"
+    assert payload["job"]["id"] == export_id and payload["job"]["status"] == "COMPLETED"

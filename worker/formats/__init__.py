@@ -1,0 +1,37 @@
+"""Row writers, one module per export format: they turn rows into text and do nothing else.
+
+A writer is given the project once, then batches of task rows, then asked for the closing
+text. A task row is a tuple of the wire `Task` fields in `TASK_FIELDS` order, ordered by
+status then position. The export task owns files, hashing and progress, so a format can
+never leave a partial file behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+
+from api.wire import Task
+from worker.formats import csv, json, markdown
+from worker.formats.rows import TASK_FIELDS
+
+Row = Sequence[Any]
+
+
+class RowWriter(Protocol):
+    def start(self, project: Mapping[str, Any]) -> str: ...
+
+    def rows(self, batch: Sequence[Row]) -> str: ...
+
+    def end(self) -> str: ...
+
+
+assert Task.__struct_fields__ == TASK_FIELDS, "row writers index tasks by the wire field order"
+
+WRITERS: dict[str, type[RowWriter]] = {
+    "csv": csv.CsvWriter,
+    "json": json.JsonWriter,
+    "markdown": markdown.MarkdownWriter,
+}
+EXTENSIONS = {"csv": "csv", "json": "json", "markdown": "md"}
+MEDIA_TYPES = {"csv": "text/csv", "json": "application/json", "markdown": "text/markdown"}

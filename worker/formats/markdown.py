@@ -1,0 +1,49 @@
+"""Markdown: a readable report, one section per status, one bullet per task."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from worker.formats.rows import DESCRIPTION, DUE_DATE, PRIORITY, STATUS, TITLE
+
+HEADINGS = {"todo": "To do", "in_progress": "In progress", "done": "Done"}
+
+
+def _inline(text: str) -> str:
+    """One line of text that cannot open Markdown structure of its own."""
+    escaped = " ".join(text.split())
+    for ch in "\\`*_[]<>#|":
+        escaped = escaped.replace(ch, "\\" + ch)
+    return escaped
+
+
+class MarkdownWriter:
+    def __init__(self) -> None:
+        self._status: str | None = None
+
+    def start(self, project: Mapping[str, Any]) -> str:
+        head = f"# {_inline(project['name'])}\n\n"
+        if project.get("description"):
+            head += f"{_inline(project['description'])}\n\n"
+        return head
+
+    def rows(self, batch: Sequence[Sequence[Any]]) -> str:
+        return "".join(self._row(task) for task in batch)
+
+    def _row(self, task: Sequence[Any]) -> str:
+        text = ""
+        if task[STATUS] != self._status:
+            text = "\n" if self._status is not None else ""
+            self._status = task[STATUS]
+            text += f"## {HEADINGS.get(task[STATUS], task[STATUS])}\n\n"
+        details = [task[PRIORITY]]
+        if task[DUE_DATE] is not None:
+            details.append(f"due {task[DUE_DATE].isoformat()}")
+        text += f"- **{_inline(task[TITLE])}** ({', '.join(details)})\n"
+        if task[DESCRIPTION]:
+            text += f"  {_inline(task[DESCRIPTION])}\n"
+        return text
+
+    def end(self) -> str:
+        return ""

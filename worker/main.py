@@ -1,0 +1,103 @@
+"""`taskroom worker`: SAQ settings, the export job function and the clean-up cron job."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import uuid
+
+from redis.asyncio import Redis
+from saq import CronJob, Worker
+from saq.job import Job
+from saq.types import Context as SaqContext
+from saq.types import PartialTimersDict
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from api.db.session import make_engine, make_sessionmaker
+from api.events import DomainEvent
+from api.runtime import make_redis
+from api.settings import Settings
+from worker import cleanup, notify
+from worker.export import Exporter
+from worker.queue import RETRY_DELAY, SWEEP_EVERY, make_queue
+
+logger = logging.getLogger(__name__)
+
+
+class Context(SaqContext, total=False):
+    """What every job of this worker gets, built once at start-up."""
+
+    settings: Settings
+    engine: AsyncEngine
+    redis: Redis
+    exporter: Exporter
+
+
+async def export(ctx: Context, *, export_id: str) -> None:
+    """One attempt of an export; raising hands the job back to SAQ for the next attempt."""
+    job: Job = ctx["job"]
+    # Exact 2 s then 4 s: SAQ's own backoff multiplies by random() and could wait ~0 s.
+    job.retry_delay = RETRY_DELAY * 2 ** (job.attempts - 1)
+    await job.update()  # store it (a sweep retries from the stored job) and touch the heartbeat
+
+    async def heartbeat(progress: float) -> None:
+        await job.update(progress=progress)
+
+    await ctx["exporter"].run(
+        uuid.UUID(export_id), attempt=job.attempts, last=not job.retryable, heartbeat=heartbeat
+    )
+
+
+async def upkeep(ctx: Context) -> None:
+    settings = ctx["settings"]
+    removed = cleanup.delete_expired_files(settings.export_dir, settings.export_ttl_hours)
+    if removed:
+        logger.info("deleted %d expired export files", removed)
+    await cleanup.reconcile(ctx["exporter"].sessionmaker, ctx["worker"].queue)
+
+
+def make_worker(settings: Settings, concurrency: int) -> Worker[Context]:
+    assert settings.redis_url is not None
+    queue = make_queue(settings.redis_url)
+
+    async def startup(ctx: Context) -> None:
+        engine = make_engine(settings.database_url)
+        redis = make_redis(settings.redis_url or "", socket_timeout=2, socket_connect_timeout=2)
+
+        async def publish(event: DomainEvent) -> None:
+            with contextlib.suppress(Exception):  # progress news must never fail an export
+                await notify.publish(redis, event)
+
+        ctx["settings"], ctx["engine"], ctx["redis"] = settings, engine, redis
+        ctx["exporter"] = Exporter(
+            settings=settings,
+            engine=engine,
+            sessionmaker=make_sessionmaker(engine),
+            notify=publish,
+        )
+        cleanup.delete_expired_files(settings.export_dir, settings.export_ttl_hours)
+
+    async def shutdown(ctx: Context) -> None:
+        if "engine" in ctx:
+            await ctx["redis"].aclose()
+            await ctx["engine"].dispose()
+
+    return Worker(
+        queue,
+        functions=[export],
+        concurrency=concurrency,
+        cron_jobs=[CronJob(upkeep, cron="* * * * *", timeout=300)],
+        startup=startup,
+        shutdown=shutdown,
+        timers=PartialTimersDict(schedule=1, worker_info=10, abort=1, sweep=SWEEP_EVERY),
+    )
+
+
+async def run(settings: Settings, concurrency: int) -> None:
+    worker = make_worker(settings, concurrency)
+    await worker.queue.connect()
+    try:
+        await worker.queue.info()  # fail fast (and clearly) when Redis is unreachable
+        await worker.start()
+    finally:
+        await worker.queue.disconnect()
