@@ -39,14 +39,6 @@ from tui.screens.task_editor import TaskEditor
 SIZE = (100, 30)
 
 
-@pytest.fixture(scope="module")
-def tui_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """The TUI does not care which database is behind the API: one SQLite server."""
-    srv = Server(server_env(tmp_path_factory.mktemp("tui"), None)).start(timeout=90)
-    yield srv
-    srv.stop()
-
-
 @pytest.fixture
 def user(tui_server: Server) -> Iterator[ApiUser]:
     u = register(tui_server.url)

@@ -24,6 +24,7 @@ from tui.client.store import LIST_SORTS, STATUS_TITLES, ProjectStore, TaskFilter
 from tui.screens.confirm import ConfirmScreen, PickScreen
 from tui.widgets.column import TaskColumn
 from tui.widgets.status import PresenceBar, TopBar
+from tui.widgets.tables import cursor_id
 from tui.widgets.task_card import PRIORITY_LABEL
 
 if TYPE_CHECKING:
@@ -313,11 +314,8 @@ class BoardScreen(Screen[None]):
         if store is None:
             return None
         if self.list_mode:
-            table = self.query_one("#task-list", DataTable)
-            if table.row_count == 0:
-                return None
-            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-            return store.tasks.get(uuid.UUID(key)) if key else None
+            task_id = cursor_id(self.query_one("#task-list", DataTable))
+            return store.tasks.get(task_id) if task_id else None
         column = self.focused_column()
         return column.current if column else None
 
