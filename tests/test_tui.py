@@ -128,7 +128,7 @@ async def test_env_token_is_used_and_never_written(
 
 
 async def test_server_going_away_does_not_crash(tmp_path: Path, user: ApiUser) -> None:
-    srv = Server(server_env(tmp_path / "data", None)).start()
+    srv = Server(server_env(tmp_path / "data", None)).start(timeout=90)
     try:
         mine = register(srv.url)
         new_project(mine, "Fragile", TASKS)
