@@ -134,7 +134,7 @@ class Server:
     def ws_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/ws"
 
-    def start(self, timeout: float = 30.0) -> Server:
+    def start(self, timeout: float = 90.0) -> Server:
         fd, log = tempfile.mkstemp(prefix="taskroom-serve-", suffix=".log")
         self.log_path = Path(log)
         self.proc = subprocess.Popen(

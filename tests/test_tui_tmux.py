@@ -83,6 +83,7 @@ def test_installed_tui_in_tmux(tmux: Tmux, tmp_path: Path) -> None:
         tmux.keys("-l", user.username)
         tmux.wait_for(lambda s: user.username in s, "the typed username")
         tmux.keys("Tab")
+        time.sleep(0.5)
         tmux.keys("-l", "password-123")
         tmux.wait_for(lambda s: "•" * 12 in s, "the masked password")
         tmux.keys("Enter")

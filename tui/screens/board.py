@@ -214,8 +214,8 @@ class BoardScreen(Screen[None]):
 
     def redraw(self, touched: set[str]) -> None:
         store = self.store
-        if store is None:
-            return
+        if store is None or self not in self.app.screen_stack or self.app._exit:
+            return  # a late reply or live frame after the board was closed
         if "project" in touched:
             role = store.role or "?"
             ro = "  [read-only]" if not store.can_edit else ""
