@@ -165,6 +165,12 @@ class TaskroomApp(App[None]):
         reason = exc.detail if isinstance(exc, ApiError) else str(exc)
         self.notify(f"Could not {doing}: {reason}", severity="error", timeout=6)
 
+    def action_ssh_keys(self) -> None:
+        from tui.screens.ssh_keys import SshKeysScreen
+
+        if self.user is not None and not isinstance(self.screen, SshKeysScreen):
+            self.push_screen(SshKeysScreen())
+
     def action_help(self) -> None:
         from tui.screens.help import HelpScreen
 

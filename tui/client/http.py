@@ -154,6 +154,17 @@ class ApiClient:
         await asyncio.to_thread(_write_whole, target, response.content)
         return len(response.content)
 
+    # ssh keys
+    async def ssh_keys(self) -> list[wire.SshKey]:
+        return await self._call(list[wire.SshKey], "GET", "/api/me/ssh-keys")
+
+    async def add_ssh_key(self, public_key: str) -> wire.SshKey:
+        body = wire.SshKeyCreate(public_key=public_key)
+        return await self._call(wire.SshKey, "POST", "/api/me/ssh-keys", body)
+
+    async def delete_ssh_key(self, key_id: uuid.UUID) -> None:
+        await self._send("DELETE", f"/api/me/ssh-keys/{key_id}")
+
 
 def _write_whole(target: Path, content: bytes) -> None:
     target = target.expanduser()
