@@ -133,9 +133,11 @@ class TaskroomApp(App[None]):
             self.live.unsubscribe(room)
 
     def on_live_frames(self, message: LiveFrames) -> None:
+        if not self.is_running or self._exit:
+            return  # frames that arrive while the app shuts down
         for screen in self.screen_stack:
             handler = getattr(screen, "live_frames", None)
-            if handler is not None:
+            if handler is not None and screen.is_running:
                 handler(message.frames)
 
     def on_connection_changed(self, message: ConnectionChanged) -> None:
