@@ -56,3 +56,11 @@ def make_user(server: Server) -> Iterator[object]:
 @pytest.fixture
 def tmp_data(tmp_path: Path) -> Path:
     return tmp_path
+
+
+@pytest.fixture(scope="module")
+def tui_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """For the TUI tests: the client does not care which database is behind the API."""
+    srv = Server(server_env(tmp_path_factory.mktemp("tui"), None)).start(timeout=90)
+    yield srv
+    srv.stop()

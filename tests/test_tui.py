@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import uuid
@@ -36,14 +37,6 @@ from tui.screens.projects import ProjectsScreen
 from tui.screens.task_editor import TaskEditor
 
 SIZE = (100, 30)
-
-
-@pytest.fixture(scope="module")
-def tui_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """The TUI does not care which database is behind the API: one SQLite server."""
-    srv = Server(server_env(tmp_path_factory.mktemp("tui"), None)).start(timeout=90)
-    yield srv
-    srv.stop()
 
 
 @pytest.fixture
@@ -395,13 +388,31 @@ async def test_rejected_move_rolls_back(tui_server: Server, user: ApiUser, tmp_p
         assert "Alpha" not in titles(app, "in_progress")
 
 
-async def test_exports_screen(tui_server: Server, user: ApiUser, tmp_path: Path) -> None:
+async def test_exports_screen_progress_and_save(
+    tui_server: Server, user: ApiUser, tmp_path: Path
+) -> None:
     new_project(user, "Exports", TASKS)
     app = make_app(tui_server.url, tmp_path, token=user.token)
     async with app.run_test(size=SIZE) as pilot:
         await open_board(pilot, "Exports")
+        await until(pilot, lambda: app.connection[0] == "live")
         await pilot.press("x")
-        await until(pilot, lambda: isinstance(app.screen, ExportsScreen))
+        screen = await until(pilot, lambda: isinstance(app.screen, ExportsScreen) and app.screen)
+        await pilot.press("n")
+        await until(pilot, lambda: isinstance(app.screen, PickScreen))
+        await pilot.press("down", "enter")  # json
+        # COMPLETED arrives as an `export:updated` event: no refresh key pressed
+        await until(pilot, lambda: [j.status for j in screen.jobs.values()] == ["COMPLETED"])
+        bar = screen.query_one("#export-progress")
+        assert bar.progress == 1.0  # type: ignore[attr-defined]
+        await pilot.press("s")
+        prompt = await until(pilot, lambda: isinstance(app.screen, PromptScreen) and app.screen)
+        target = tmp_path / "out" / "tasks.json"
+        target.parent.mkdir()
+        prompt.query_one(Input).value = str(target)
+        await pilot.press("enter")
+        await until(pilot, lambda: target.exists())
+        assert "Alpha" in json.dumps(json.loads(target.read_text()))
         await pilot.press("q")
         await until(pilot, lambda: board(app))
 

@@ -2,36 +2,35 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from textual.widgets import Input
 
-from tests.support import Server, register, server_env
-from tests.tui_support import board, eventually, make_app, new_project, open_board, titles, until
+from tests.support import Server, register
+from tests.tui_support import (
+    board,
+    eventually,
+    make_app,
+    new_project,
+    open_board,
+    titles,
+    until,
+)
 from tui.screens.conflict import ConflictScreen
 from tui.screens.task_editor import TaskEditor
 
 SIZE = (100, 30)
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    srv = Server(server_env(tmp_path_factory.mktemp("tui-live"), None)).start(timeout=90)
-    yield srv
-    srv.stop()
-
-
-async def test_two_clients_see_each_other_live(live_server: Server, tmp_path: Path) -> None:
-    alice, bob = register(live_server.url), register(live_server.url)
+async def test_two_clients_see_each_other_live(tui_server: Server, tmp_path: Path) -> None:
+    alice, bob = register(tui_server.url), register(tui_server.url)
     pid = new_project(alice, "Together", [{"title": "Seed"}])
     r = alice.client.post(
         f"/api/projects/{pid}/members", json={"username": bob.username, "role": "editor"}
     )
     assert r.status_code == 201
-    app_a = make_app(live_server.url, tmp_path / "a", token=alice.token)
-    app_b = make_app(live_server.url, tmp_path / "b", token=bob.token)
+    app_a = make_app(tui_server.url, tmp_path / "a", token=alice.token)
+    app_b = make_app(tui_server.url, tmp_path / "b", token=bob.token)
     async with app_a.run_test(size=SIZE) as pa, app_b.run_test(size=SIZE) as pb:
         await open_board(pa, "Together")
         board_b = await open_board(pb, "Together")
@@ -89,11 +88,11 @@ async def test_two_clients_see_each_other_live(live_server: Server, tmp_path: Pa
     bob.close()
 
 
-async def test_burst_of_events_is_coalesced(live_server: Server, tmp_path: Path) -> None:
+async def test_burst_of_events_is_coalesced(tui_server: Server, tmp_path: Path) -> None:
     """200 HTTP edits in a burst land as a few batched redraws, and all of them show."""
-    owner = register(live_server.url)
+    owner = register(tui_server.url)
     pid = new_project(owner, "Burst", [{"title": "t0"}])
-    app = make_app(live_server.url, tmp_path, token=owner.token)
+    app = make_app(tui_server.url, tmp_path, token=owner.token)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_board(pilot, "Burst")
         await until(pilot, lambda: app.connection[0] == "live")

@@ -34,7 +34,7 @@ async def until(pilot: Pilot[Any], predicate: Callable[[], Any], wait: float = 2
             return result
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting; screen is {pilot.app.screen!r}")
-        await pilot.pause(0.05)
+        await pilot.pause(0.02)
 
 
 async def eventually(check: Callable[[], Any], wait: float = 20.0) -> Any:

@@ -24,6 +24,7 @@ from tui.client.store import LIST_SORTS, STATUS_TITLES, ProjectStore, TaskFilter
 from tui.screens.confirm import ConfirmScreen, PickScreen
 from tui.widgets.column import TaskColumn
 from tui.widgets.status import PresenceBar, TopBar
+from tui.widgets.tables import cursor_id
 from tui.widgets.task_card import PRIORITY_LABEL
 
 if TYPE_CHECKING:
@@ -223,12 +224,18 @@ class BoardScreen(Screen[None]):
             if status in touched:
                 tasks = store.column(status, self.filter)
                 self.column(status).set_tasks(tasks, store)
-                title = f"{STATUS_TITLES[status]} ({len(tasks)})"
-                self.query_one(f"#title-{status}", Static).update(title)
+                self._label(f"#title-{status}", f"{STATUS_TITLES[status]} ({len(tasks)})")
         if self.list_mode and touched & set(wire.TASK_STATUSES):
             self.fill_list()
         self.query_one(PresenceBar).users = tuple(sorted(u.username for u in store.presence))
-        self.show_status()
+        if "project" in touched:
+            self.show_status()
+
+    def _label(self, selector: str, text: str) -> None:
+        """Fixed-size labels: redraw only on change and never re-layout (floods stay cheap)."""
+        label = self.query_one(selector, Static)
+        if str(label.content) != text:
+            label.update(text, layout=False)
 
     def show_status(self) -> None:
         parts = []
@@ -236,7 +243,7 @@ class BoardScreen(Screen[None]):
             parts.append("filter on (/ to change, esc in it to clear)")
         if self.list_mode:
             parts.append(f"sorted by {self.sort} (s)")
-        self.query_one("#board-status", Static).update("  ".join(parts))
+        self._label("#board-status", "  ".join(parts))
 
     def fill_list(self) -> None:
         store = self.store
@@ -293,7 +300,8 @@ class BoardScreen(Screen[None]):
                 self.dismiss()
                 return
         touched |= store.expire_typing(now)
-        self.redraw(touched | ({"members"} if touched else set()))
+        if touched:
+            self.redraw(touched)
 
     # --- selection -----------------------------------------------------------------------
 
@@ -306,11 +314,8 @@ class BoardScreen(Screen[None]):
         if store is None:
             return None
         if self.list_mode:
-            table = self.query_one("#task-list", DataTable)
-            if table.row_count == 0:
-                return None
-            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-            return store.tasks.get(uuid.UUID(key)) if key else None
+            task_id = cursor_id(self.query_one("#task-list", DataTable))
+            return store.tasks.get(task_id) if task_id else None
         column = self.focused_column()
         return column.current if column else None
 
@@ -325,7 +330,7 @@ class BoardScreen(Screen[None]):
 
     def on_task_column_highlighted(self, message: TaskColumn.Highlighted) -> None:
         if message.task is not None and message.column.has_focus:
-            self.query_one("#board-status", Static).update(message.task.title)
+            self._label("#board-status", message.task.title)
 
     def can_change(self) -> bool:
         if self.store is not None and self.store.can_edit:

@@ -18,6 +18,7 @@ from tui.client.http import ApiError, Unreachable
 from tui.client.store import ProjectStore
 from tui.screens.confirm import PickScreen, PromptScreen
 from tui.widgets.status import TopBar
+from tui.widgets.tables import cursor_id
 
 if TYPE_CHECKING:
     from tui.app import TaskroomApp
@@ -121,11 +122,8 @@ class ExportsScreen(Screen[None]):
             self.fill()
 
     def selected(self) -> wire.ExportJob | None:
-        table = self.query_one(DataTable)
-        if table.row_count == 0:
-            return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return self.jobs.get(uuid.UUID(key)) if key else None
+        job_id = cursor_id(self.query_one(DataTable))
+        return self.jobs.get(job_id) if job_id else None
 
     @work(exit_on_error=False)
     async def action_start(self) -> None:

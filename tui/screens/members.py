@@ -16,6 +16,7 @@ from tui.client.http import ApiError, Unreachable
 from tui.client.store import ProjectStore
 from tui.screens.confirm import ConfirmScreen, PickScreen, PromptScreen
 from tui.widgets.status import TopBar
+from tui.widgets.tables import cursor_id
 
 if TYPE_CHECKING:
     from tui.app import TaskroomApp
@@ -65,11 +66,8 @@ class MembersScreen(Screen[None]):
             self.fill()
 
     def selected(self) -> wire.Member | None:
-        table = self.query_one(DataTable)
-        if table.row_count == 0:
-            return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return next((m for m in self.store.members.values() if str(m.user_id) == key), None)
+        user_id = cursor_id(self.query_one(DataTable))
+        return self.store.members.get(user_id) if user_id else None
 
     def owner(self) -> bool:
         if self.store.role == "owner":

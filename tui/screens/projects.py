@@ -15,6 +15,7 @@ from api import wire
 from tui.client.http import ApiError, Unreachable
 from tui.screens.confirm import ConfirmScreen, PromptScreen
 from tui.widgets.status import TopBar
+from tui.widgets.tables import cursor_id
 
 if TYPE_CHECKING:
     from tui.app import TaskroomApp
@@ -72,11 +73,8 @@ class ProjectsScreen(Screen[None]):
 
     @property
     def selected(self) -> wire.Project | None:
-        table = self.table
-        if not self.projects or table.cursor_row < 0:
-            return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return next((p for p in self.projects if str(p.id) == key), None)
+        project_id = cursor_id(self.table)
+        return next((p for p in self.projects if p.id == project_id), None)
 
     @work(exclusive=True, group="projects-load", exit_on_error=False)
     async def load(self, select: uuid.UUID | None = None) -> None:

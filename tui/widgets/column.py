@@ -15,14 +15,18 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.widget import Widget
 
 from api import wire
 from tui.client.store import ProjectStore
 from tui.widgets.task_card import CARD_HEIGHT, card_lines
 
+CardKey = tuple[uuid.UUID, int, str, bool, bool, int]  # id, version, typing, cursor, focus, width
+
 
 class TaskColumn(ScrollView, can_focus=True, inherit_bindings=False):
-    """Renders only the visible cards; a live update redraws, it never re-mounts widgets."""
+    """Renders only the visible cards and caches each by its version, so a live update
+    redraws a column without re-mounting widgets or re-rendering unchanged cards."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up,k", "move_cursor(-1)", "Up", show=False, id="column.up"),
@@ -61,8 +65,9 @@ class TaskColumn(ScrollView, can_focus=True, inherit_bindings=False):
         self.status = status
         self.tasks: list[wire.Task] = []
         self.store: ProjectStore | None = None
-        self._lines: dict[tuple[int, bool], tuple[Strip, Strip]] = {}
         self.today = dt.date.today()
+        self._cards: dict[CardKey, tuple[Strip, Strip]] = {}
+        self._styles: dict[str, Style] = {}
 
     @property
     def current(self) -> wire.Task | None:
@@ -73,11 +78,24 @@ class TaskColumn(ScrollView, can_focus=True, inherit_bindings=False):
         current = self.current
         self.tasks = tasks
         self.store = store
-        self._lines.clear()
-        self.virtual_size = Size(self.size.width, len(tasks) * CARD_HEIGHT)
+        if len(self._cards) > 4 * len(tasks) + 256:
+            self._cards.clear()
+        self._set_height(len(tasks) * CARD_HEIGHT)
         index = next((i for i, t in enumerate(tasks) if current and t.id == current.id), None)
         self.cursor = index if index is not None else min(self.cursor, max(len(tasks) - 1, 0))
         self.refresh()
+
+    def _set_height(self, height: int) -> None:
+        """A new virtual height; a full layout only when the scrollbar appears or goes."""
+        size = Size(self.size.width, height)
+        if size == self.virtual_size:
+            return
+        viewport = self.size.height
+        if (height > viewport) != (self.virtual_size.height > viewport) or not viewport:
+            self.virtual_size = size
+        else:
+            self.set_reactive(Widget.virtual_size, size)
+            self._scroll_update(size)
 
     def select_task(self, task_id: uuid.UUID) -> bool:
         for index, task in enumerate(self.tasks):
@@ -99,8 +117,6 @@ class TaskColumn(ScrollView, can_focus=True, inherit_bindings=False):
         return max(0, min(value, len(self.tasks) - 1)) if self.tasks else 0
 
     def watch_cursor(self, old: int, new: int) -> None:
-        self._lines.pop((old, True), None)
-        self._lines.pop((new, False), None)
         self.scroll_to_region(
             Region(0, new * CARD_HEIGHT, 1, CARD_HEIGHT), animate=False, immediate=True
         )
@@ -108,62 +124,69 @@ class TaskColumn(ScrollView, can_focus=True, inherit_bindings=False):
         self.post_message(self.Highlighted(self, self.current))
 
     def on_focus(self) -> None:
-        self._lines.clear()
         self.refresh()
         self.post_message(self.Highlighted(self, self.current))
 
     def on_blur(self) -> None:
-        self._lines.clear()
         self.refresh()
 
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles.clear()
+        self._cards.clear()
+
     def on_resize(self) -> None:
-        self._lines.clear()
+        self._cards.clear()
         self.virtual_size = Size(self.size.width, len(self.tasks) * CARD_HEIGHT)
 
     def on_click(self, event: events.Click) -> None:
         self.focus()
         self.cursor = (event.y + int(self.scroll_y)) // CARD_HEIGHT
 
-    def _card(self, index: int) -> tuple[Strip, Strip]:
-        selected = index == self.cursor and self.has_focus
-        cached = self._lines.get((index, selected))
-        if cached is not None:
-            return cached
+    def _style(self, name: str) -> Style:
+        style = self._styles.get(name)
+        if style is None:
+            if name == "":
+                style = self.rich_style
+            else:
+                style = self.get_component_rich_style(name, partial=True)
+            self._styles[name] = style
+        return style
+
+    def _card(self, index: int, width: int) -> tuple[Strip, Strip]:
         task, store = self.tasks[index], self.store
         assert store is not None
         typing = store.typing_label(task.id)
+        cursor = index == self.cursor
+        key = (task.id, task.version, typing, cursor, cursor and self.has_focus, width)
+        cached = self._cards.get(key)
+        if cached is not None:
+            return cached
         title, meta = card_lines(
-            task,
-            store.username(task.assignee_id),
-            typing,
-            lambda name: self.get_component_rich_style(name, partial=True),
-            self.today,
+            task, store.username(task.assignee_id), typing, self._style, self.today
         )
-        width = self.scrollable_content_region.width
-        base = self.rich_style
-        if index == self.cursor:
-            base = base + self.get_component_rich_style("task-card--cursor")
+        base = self._style("")
+        if cursor:
+            base = base + self._style("task-card--cursor")
             if not self.has_focus:
                 base = base + Style(dim=True)
-        strips = tuple(
-            Strip(list(line.render(self.app.console)))
-            .apply_style(base)
-            .crop_extend(0, width, base)
-            .simplify()
+        console = self.app.console
+        first, second = (
+            Strip(list(line.render(console))).apply_style(base).crop_extend(0, width, base)
             for line in (title, meta)
         )
-        self._lines[(index, selected)] = (strips[0], strips[1])
-        return self._lines[(index, selected)]
+        self._cards[key] = (first, second)
+        return first, second
 
     def render_line(self, y: int) -> Strip:
         line = y + int(self.scroll_y)
         width = self.scrollable_content_region.width
         if not self.tasks:
             if y == 0:
-                style = self.get_component_rich_style("task-card--empty")
+                style = self._style("task-card--empty")
                 return Strip([Segment("  (no tasks)", style)]).crop_extend(0, width, None)
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, self._style(""))
         index, row = divmod(line, CARD_HEIGHT)
         if index >= len(self.tasks) or row == CARD_HEIGHT - 1:
-            return Strip.blank(width, self.rich_style)
-        return self._card(index)[row]
+            return Strip.blank(width, self._style(""))
+        return self._card(index, width)[row]
