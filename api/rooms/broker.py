@@ -59,6 +59,9 @@ class Sink(Protocol):
 
     def on_typing(self, room: str, frame: bytes, user_id: str) -> None: ...
 
+    def on_gap(self) -> None:
+        """The feed was broken (Redis went away): events may have been missed."""
+
 
 class Broker(Protocol):
     async def start(self, sink: Sink) -> None: ...

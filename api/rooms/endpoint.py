@@ -20,7 +20,7 @@ from litestar import WebSocket, websocket
 from litestar.exceptions import WebSocketDisconnect
 
 from api.rooms.broker import Broker, MemoryBroker
-from api.rooms.hub import SLOW_CONSUMER, Client, Hub
+from api.rooms.hub import SEND_BUFFER, SLOW_CONSUMER, Client, Hub
 from api.rooms.redis_broker import RedisBroker
 from api.rooms.sequence import assign_sequence
 from api.runtime import Runtime
@@ -103,8 +103,8 @@ async def install(runtime: Runtime) -> None:
         if runtime.redis is not None and runtime.settings.redis_url
         else MemoryBroker()
     )
-    buffer = runtime.settings.failpoints.get("rooms.send_buffer") or None
-    hub = Hub(broker, runtime.sessionmaker, **({"send_buffer": buffer} if buffer else {}))
+    buffer = runtime.settings.failpoints.get("rooms.send_buffer", SEND_BUFFER)
+    hub = Hub(broker, runtime.sessionmaker, send_buffer=buffer)
     await hub.start()
     runtime.rooms = hub
     runtime.dispatcher.register_pre_commit(assign_sequence)

@@ -32,6 +32,7 @@ SEND_BUFFER = 1000  # frames queued per socket before it counts as too slow
 SLOW_CONSUMER = 4008  # close code: "too slow; reconnect and resubscribe with since"
 MAX_ROOMS = 100  # rooms one socket may hold
 TYPING_TTL = 5.0
+CATCH_UP_TIMEOUT = 10.0  # seconds a replaying socket may take to make room in its queue
 ROOM_PREFIX = "project:"
 
 _encode = msgspec.json.encode
@@ -81,6 +82,13 @@ class Client:
         except asyncio.QueueFull:
             self.too_slow.set()
 
+    async def put(self, frame: bytes) -> None:
+        """Queue a frame, waiting for room up to `CATCH_UP_TIMEOUT` (backlog replay)."""
+        try:
+            await asyncio.wait_for(self.queue.put(frame), CATCH_UP_TIMEOUT)
+        except TimeoutError:
+            self.too_slow.set()
+
     def error(self, code: str, detail: str, room: str | None = None) -> None:
         self.send(ErrorFrame(code=code, detail=detail, room=room))
 
@@ -121,7 +129,15 @@ class Hub:
         return Client(user, self.send_buffer)
 
     def _spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
-        task = asyncio.create_task(coro)
+        """Run a broker call in the background (from a sync path), logging its failure."""
+
+        async def guarded() -> None:
+            try:
+                await coro
+            except Exception as exc:
+                logger.warning("rooms background call failed: %s", exc)
+
+        task = asyncio.create_task(guarded())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -170,7 +186,7 @@ class Hub:
         self._rooms.setdefault(room, set()).add(client)
         try:
             await self._watch(room)
-            cursor = await self.broker.tail(room)
+            cursor = tail = await self.broker.tail(room)
             if not await self._is_member(project_id, client.user.id):
                 self._leave(client, room, state)
                 client.error("not_found", "Project not found", room)
@@ -195,13 +211,24 @@ class Hub:
         client.send(Subscribed(room=room, cursor=cursor, presence=users))
         if resync:
             client.send(Resync(room=room))
-        key = cursor_key(cursor)
-        assert key is not None
+        key, tail_key = cursor_key(cursor), cursor_key(tail)
+        assert key is not None and tail_key is not None
         state.key = key
+        # The backlog waits for queue room (a long one must not count as "too slow").
+        # Revocations up to the tail predate the membership check above: stale.
+        for entry in backlog:
+            if client.rooms.get(room) is not state or client.too_slow.is_set():
+                return
+            if entry.key > state.key:
+                state.key = entry.key
+                await client.put(event_frame(room, entry))
+                if entry.key > tail_key and client.uid in entry.revoked:
+                    self._revoke(client, room, state)
+                    return
         caught_up, state.buffer = state.buffer or [], None
-        for entry in [*backlog, *caught_up]:
+        for entry in caught_up:
             if client.rooms.get(room) is state:
-                self._deliver(client, room, state, entry)
+                self._deliver(client, room, state, entry, event_frame(room, entry))
 
     def unsubscribe(self, client: Client, room: str) -> None:
         state = client.rooms.get(room)
@@ -241,16 +268,22 @@ class Hub:
 
     # --- delivery (the broker's Sink) --------------------------------------------------
 
-    def _deliver(self, client: Client, room: str, state: RoomState, entry: Entry) -> None:
+    def _deliver(
+        self, client: Client, room: str, state: RoomState, entry: Entry, frame: bytes
+    ) -> None:
         if entry.key <= state.key:
             return
         state.key = entry.key
-        client.send(event_frame(room, entry))
+        client.send(frame)
         if client.uid in entry.revoked:
-            client.error("forbidden", "You no longer have access to this project", room)
-            self._leave(client, room, state)
+            self._revoke(client, room, state)
+
+    def _revoke(self, client: Client, room: str, state: RoomState) -> None:
+        client.error("forbidden", "You no longer have access to this project", room)
+        self._leave(client, room, state)
 
     def on_event(self, room: str, entry: Entry) -> None:
+        frame = event_frame(room, entry)  # once per event, whatever the number of sockets
         for client in list(self._rooms.get(room, ())):
             state = client.rooms.get(room)
             if state is None:
@@ -258,13 +291,24 @@ class Hub:
             if state.buffer is not None:
                 state.buffer.append(entry)
             else:
-                self._deliver(client, room, state, entry)
+                self._deliver(client, room, state, entry, frame)
 
     def on_typing(self, room: str, frame: bytes, user_id: str) -> None:
         for client in self._rooms.get(room, ()):
             state = client.rooms.get(room)
             if client.uid != user_id and state is not None and state.buffer is None:
                 client.send(frame)
+
+    def on_gap(self) -> None:
+        """Events may have been lost between replicas: every subscriber refetches."""
+        for room, clients in self._rooms.items():
+            frame = _encode(Resync(room=room))
+            for client in clients:
+                state = client.rooms.get(room)
+                if state is not None and state.buffer is None:
+                    client.send(frame)
+        for room in self._rooms:
+            self.on_presence(room)
 
     def on_presence(self, room: str) -> None:
         self._dirty.add(room)
@@ -308,7 +352,11 @@ class Hub:
         if msg.state == "start":
             loop = asyncio.get_running_loop()
             self._typing[key] = loop.call_later(TYPING_TTL, self._typing_expired, key, client)
-        await self._announce_typing(msg.room, client, msg.task_id, msg.state)
+        try:
+            await self._announce_typing(msg.room, client, msg.task_id, msg.state)
+        except Exception as exc:  # Redis away: the socket lives on, the typer is told
+            logger.warning("typing in %s: %s", msg.room, exc)
+            client.error("unavailable", "Live updates are unavailable; retry", msg.room)
 
     async def _announce_typing(
         self, room: str, client: Client, task_id: uuid.UUID | None, state: Literal["start", "stop"]

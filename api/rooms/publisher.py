@@ -11,12 +11,15 @@ the API's after-commit effect uses::
     await publisher.publish(DomainEvent(name="export:updated", project_id=job.project_id,
                                         data=job_as_dict, actor=None))
 
+Inside the API process (no Redis, or any code holding the runtime), hand the event to
+`runtime.dispatcher.dispatch([event])` instead: the rooms effect publishes it either way.
+
 Each room `project:<id>` is one Redis stream, `taskroom:room:project:<id>:events`, whose
 entry ids are the cursors clients resume from. Redis streams are used directly rather than
 Litestar's channels stream backend because rooms need what that backend does not give:
 ordering by commit (below), retention of at least `keep_events` events *and* `keep_seconds`
 (it expires a stream 60 s after the last publish), and knowing when a cursor has been
-trimmed away (XINFO `max-deleted-entry-id`) so the client gets `resync`, never a silent gap.
+trimmed away (`…:floor`, the newest trimmed id) so the client gets `resync`, never a silent gap.
 
 Ordering: an event numbered by `api.rooms.sequence` (DomainEvent.extra["seq"]) is appended
 only after its predecessor; one that overtook it is held in `…:held`. A predecessor that
@@ -73,7 +76,7 @@ def encode_revoked(event: DomainEvent) -> str:
 
 
 _PUBLISH = """
-local stream, seqkey, held = KEYS[1], KEYS[2], KEYS[3]
+local stream, seqkey, held, floor = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local payload, revoked = ARGV[2], ARGV[3]
 local ttl, keep_count = tonumber(ARGV[4]), tonumber(ARGV[5])
 local keep_ms, hold_ms = tonumber(ARGV[6]), tonumber(ARGV[7])
@@ -127,6 +130,8 @@ local function trim()
   local past_age = (now - keep_ms) .. '-0'
   local minid = past_count
   if older(past_age, past_count) then minid = past_age end
+  local gone = redis.call('XREVRANGE', stream, '(' .. minid, '-', 'COUNT', 1)
+  if gone[1] then redis.call('SET', floor, gone[1][1], 'EX', ttl) end
   redis.call('XTRIM', stream, 'MINID', minid)
 end
 
@@ -165,6 +170,7 @@ if last >= 0 then redis.call('SET', seqkey, last, 'EX', ttl) end
 if redis.call('EXISTS', stream) == 1 then
   trim()
   redis.call('EXPIRE', stream, ttl)
+  redis.call('EXPIRE', floor, ttl)
 end
 return result
 """
@@ -203,6 +209,6 @@ class RoomPublisher:
         await self._run(room, "", b"", "")
 
     async def _run(self, room: str, seq: str, payload: bytes, revoked: str) -> Outcome:
-        keys = [room_key(room, "events"), room_key(room, "seq"), room_key(room, "held")]
+        keys = [room_key(room, part) for part in ("events", "seq", "held", "floor")]
         result = await self._script(keys=keys, args=[seq, payload, revoked, *self._limits])
         return _OUTCOMES[int(result)]

@@ -1,6 +1,6 @@
 """The Redis backend: room streams, presence sorted sets, and one reader task per replica.
 
-Keys (beside the publisher's `…:events`, `…:seq`, `…:held`):
+Keys (beside the publisher's `…:events`, `…:seq`, `…:held`, `…:floor`):
 - `taskroom:room:<room>:live` — a short stream of ephemeral notices (presence changed,
   typing frames); never replayed, capped at ~100 entries.
 - `taskroom:room:<room>:presence` — a sorted set of `<replica>|<user id>|<username>`
@@ -120,17 +120,19 @@ class RedisBroker:
     async def backlog(self, room: str, since: str) -> list[Entry] | None:
         key = room_key(room, "events")
         async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.get(room_key(room, "floor"))
             pipe.xinfo_stream(key)
             pipe.xrange(key, min=f"({since}")
-            info, rows = await pipe.execute(raise_on_error=False)
+            floor, info, rows = await pipe.execute(raise_on_error=False)
         if isinstance(info, ResponseError):  # no such stream: nothing ever kept, or expired
             return [] if since == ZERO_CURSOR else None
-        if isinstance(info, Exception):
-            raise info
+        for reply in (floor, info, rows):
+            if isinstance(reply, Exception):
+                raise reply
         since_key = cursor_key(since)
-        deleted = cursor_key(_text(info.get("max-deleted-entry-id", ZERO_CURSOR)))
+        trimmed = cursor_key(_text(floor or ZERO_CURSOR))
         newest = cursor_key(_text(info.get("last-generated-id", ZERO_CURSOR)))
-        if since_key is None or (deleted and since_key < deleted):
+        if since_key is None or (trimmed and since_key < trimmed):
             return None  # some events after the cursor were trimmed
         if newest and since_key > newest:
             return None  # a cursor this stream never issued
@@ -154,12 +156,20 @@ class RedisBroker:
             self._streams.pop(key, None)
 
     async def _read_forever(self) -> None:
+        """Read until cancelled; after an outage, tell the hub that events may be missing."""
         backoff = 0.1
+        broken = False
         while True:
             try:
+                if broken:
+                    await self._reader_redis.ping()
+                    broken = False
+                    if self._sink is not None:
+                        self._sink.on_gap()
                 await self._read_once()
                 backoff = 0.1
             except (RedisError, OSError) as exc:
+                broken = True
                 logger.warning("room reader: %s; retrying in %.1fs", exc, backoff)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 2.0)
