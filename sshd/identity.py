@@ -53,6 +53,13 @@ class Authenticator:
     async def aclose(self) -> None:
         await self._http.aclose()
 
+    async def check(self) -> None:
+        """Log a warning at start when the API does not answer (it may come up later)."""
+        try:
+            (await self._http.get("/health", timeout=3)).raise_for_status()
+        except httpx.HTTPError as exc:
+            logger.warning("the API at %s does not answer yet: %s", self._http.base_url, exc)
+
     def _session_identity(self, user: User) -> Identity:
         token = issue_token(self._jwt, user.id, user.username, dt.timedelta(seconds=self._ttl))
         return Identity(user.id, user.username, token, time.time() + self._ttl)

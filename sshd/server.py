@@ -200,6 +200,7 @@ async def serve(config: GatewayConfig) -> None:
         raise
     print(f"taskroom ssh-serve on {config.host}:{config.port} for {config.server_url}", flush=True)
     print(f"host key fingerprint: {fingerprint(gateway.host_key)}", flush=True)
+    await gateway.authenticator.check()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -9,8 +9,8 @@ import os
 import sys
 
 from taskroom_cli.errors import CliError
-
-DEFAULT_SERVER = "http://127.0.0.1:8000"
+from taskroom_cli.serve import check_port_free
+from taskroom_cli.tui import DEFAULT_SERVER, server_url
 
 
 def tui_argv(server_url: str) -> list[str]:
@@ -39,11 +39,13 @@ def run_ssh_serve(args: argparse.Namespace) -> int:
     from sshd.server import GatewayConfig, serve
 
     settings = Settings.from_env()
+    server = server_url(args.server)
+    check_port_free(args.host, args.port)
     config = GatewayConfig(
-        server_url=args.server,
+        server_url=server,
         secret_key=settings.secret_key,
         data_dir=settings.data_dir,
-        app_argv=tui_argv(args.server),
+        app_argv=tui_argv(server),
         host=args.host,
         port=args.port,
         max_sessions=args.max_sessions,

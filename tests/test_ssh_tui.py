@@ -5,11 +5,13 @@ SSH keys screen."""
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import os
 import pty
 import select
 import shutil
 import subprocess
+import termios
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -100,7 +102,10 @@ async def test_two_users_over_ssh_see_each_others_edits_live(
 
 
 @pytest.mark.skipif(shutil.which("ssh") is None, reason="OpenSSH client not installed")
-def test_openssh_client_lands_in_the_app(gateway: SshGateway, api: Server, tmp_path: Path) -> None:
+@pytest.mark.parametrize("method", ["publickey", "password"])
+def test_openssh_client_lands_in_the_app(
+    gateway: SshGateway, api: Server, tmp_path: Path, method: str
+) -> None:
     user = register(api.url)
     user.client.post("/api/projects", json={"name": "Solo"})
     key = asyncssh.generate_private_key("ssh-ed25519")
@@ -108,6 +113,10 @@ def test_openssh_client_lands_in_the_app(gateway: SshGateway, api: Server, tmp_p
     key.write_private_key(key_path)
     key_path.chmod(0o600)
     user.client.post("/api/me/ssh-keys", json={"public_key": key.export_public_key().decode()})
+    if method == "publickey":
+        auth = ["-i", str(key_path), "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes"]
+    else:  # OpenSSH asks by keyboard-interactive; the gateway answers it with the password
+        auth = ["-o", "PubkeyAuthentication=no", "-o", "NumberOfPasswordPrompts=1"]
 
     master, slave = pty.openpty()
     ssh = subprocess.Popen(
@@ -116,14 +125,9 @@ def test_openssh_client_lands_in_the_app(gateway: SshGateway, api: Server, tmp_p
             "-tt",
             "-p",
             str(gateway.port),
-            "-i",
-            str(key_path),
             "-F",
             "/dev/null",
-            "-o",
-            "IdentitiesOnly=yes",
-            "-o",
-            "BatchMode=yes",
+            *auth,
             "-o",
             "StrictHostKeyChecking=no",
             "-o",
@@ -135,9 +139,15 @@ def test_openssh_client_lands_in_the_app(gateway: SshGateway, api: Server, tmp_p
         stderr=slave,
         env={**os.environ, "TERM": "xterm-256color"},
         start_new_session=True,
+        # The pty becomes ssh's controlling terminal: it asks for passwords on /dev/tty.
+        preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
     )
     os.close(slave)
     try:
+        if method == "password":
+            seen = _read_until(master, b"assword:", deadline=time.monotonic() + 60)
+            assert b"assword:" in seen, seen[-2000:]
+            os.write(master, PASSWORD.encode() + b"\n")
         seen = _read_until(master, b"projects of @", deadline=time.monotonic() + 60)
         assert b"projects of @" in seen, seen[-2000:]
         os.write(master, b"q")  # quit the app: ssh ends with it

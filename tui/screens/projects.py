@@ -31,7 +31,7 @@ class ProjectsScreen(Screen[None]):
         Binding("d", "delete", "Delete", id="projects.delete"),
         Binding("r", "refresh", "Refresh", id="projects.refresh"),
         Binding("o", "logout", "Log out", id="projects.logout"),
-        Binding("s", "app.ssh_keys", "SSH keys", id="projects.ssh_keys"),
+        Binding("s", "app.ssh_keys", "SSH keys", show=False, id="projects.ssh_keys"),
         Binding("j", "cursor(1)", "Down", show=False, id="projects.down"),
         Binding("k", "cursor(-1)", "Up", show=False, id="projects.up"),
         Binding("q", "app.quit", "Quit", id="projects.quit"),

@@ -14,6 +14,7 @@ from api import wire
 from tui.client.http import ApiError, Unreachable
 from tui.screens.confirm import ConfirmScreen, PromptScreen
 from tui.widgets.status import TopBar
+from tui.widgets.tables import cursor_id
 
 if TYPE_CHECKING:
     from tui.app import TaskroomApp
@@ -69,11 +70,8 @@ class SshKeysScreen(Screen[None]):
             self.notify("No SSH keys yet: press a to add one.", timeout=4)
 
     def selected(self) -> wire.SshKey | None:
-        table = self.query_one(DataTable)
-        if table.row_count == 0:
-            return None
-        row = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return next((k for k in self.keys if str(k.id) == row), None)
+        key_id = cursor_id(self.query_one(DataTable))
+        return next((k for k in self.keys if k.id == key_id), None)
 
     @work(exit_on_error=False)
     async def action_add(self) -> None:
