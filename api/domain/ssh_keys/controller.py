@@ -64,7 +64,7 @@ class SshGatewayController(Controller):
         "key. Needs the gateway's own short-lived token, signed with the shared secret key; "
         "user tokens are refused.",
         status_code=200,
-        responses=responses(400, 401),
+        responses=responses(400, 401, 413),
     )
     async def key_owner(self, data: SshKeyOwnerRequest, ssh_keys: SshKeyService) -> User:
         user = await ssh_keys.owner(data)
