@@ -17,6 +17,16 @@ They share it only while they saw the same generation: a reader that arrives aft
 write's drop sees a new generation and starts its own read, so it can never be handed a
 body older than that write.
 
+**A copy in process memory.** A hit on a large body (a 1 000-task project is ~600 KB)
+would move the whole body out of Redis on every request. So each process also keeps the
+bodies it has seen, tagged with the generation they were read at (`LocalCopies`). A
+request then asks Redis only whether the key still exists and what its generation is (a
+few bytes, one round trip) and serves the local bytes when both hold, so TTLs and
+deletions apply as before. This is exactly as fresh as the Redis copy: every drop bumps
+the generation, so a write on any replica retires every process's copy at once; while the
+breaker is open nothing local is served (the database answers), and the replay of missed
+drops bumps the generations before the breaker closes again.
+
 **Redis away.** Every call goes through a `Breaker` (≈100 ms bound, then skipped). A drop
 that cannot be delivered is remembered (a set of keys, bounded by the number of projects
 and users, not by the number of writes) and the breaker stays open until a background
@@ -31,6 +41,8 @@ a dropped-too-late entry until this process's probe replays it (at most `cooldow
 from __future__ import annotations
 
 import asyncio
+import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from typing import cast
 
@@ -53,6 +65,43 @@ return 0
 """
 
 
+class LocalCopies:
+    """Bodies this process has read, by key, with their generation; least recently used go first.
+
+    Bounded by total bytes, and each copy lives no longer than its key's TTL.
+    """
+
+    def __init__(self, max_bytes: int = 64 * 1024 * 1024) -> None:
+        self._max_bytes = max_bytes
+        self._bytes = 0
+        self._copies: OrderedDict[str, tuple[bytes | None, bytes, float]] = OrderedDict()
+
+    def get(self, key: str) -> tuple[bytes | None, bytes] | None:
+        copy = self._copies.get(key)
+        if copy is None:
+            return None
+        generation, body, expires = copy
+        if time.monotonic() >= expires:
+            self._forget(key)
+            return None
+        self._copies.move_to_end(key)
+        return generation, body
+
+    def put(self, key: str, generation: bytes | None, body: bytes, ttl: int) -> None:
+        self._forget(key)
+        if len(body) > self._max_bytes // 4:
+            return
+        self._copies[key] = (generation, body, time.monotonic() + ttl)
+        self._bytes += len(body)
+        while self._bytes > self._max_bytes:
+            self._forget(next(iter(self._copies)))
+
+    def _forget(self, key: str) -> None:
+        copy = self._copies.pop(key, None)
+        if copy is not None:
+            self._bytes -= len(copy[1])
+
+
 class _LeaderFailed(Exception):
     """The shared read failed or was cancelled; each waiter does its own."""
 
@@ -63,6 +112,7 @@ class CacheStore:
         self.breaker = Breaker(self._replay_missed, timeout=timeout)
         self._missed: set[str] = set()
         self._flights: dict[tuple[str, bytes | None], asyncio.Future[bytes]] = {}
+        self._local = LocalCopies()
         self._store_if_generation = redis.register_script(_STORE_IF_GENERATION)
         # Test-only fault injection (TASKROOM_FAILPOINTS): widen the reader's window
         # between its database read and its store; or store without the generation check
@@ -74,11 +124,16 @@ class CacheStore:
         """The cached body of `key`, or `loader()`'s, stored unless a drop came in between."""
         generation_of = generation_key(key)
         try:
+            if (local := self._local.get(key)) is not None:
+                generation, body = local
+                if await self.breaker.call(lambda: self._still_current(key, generation)):
+                    return body
             found = await self.breaker.call(lambda: self._redis.mget(key, generation_of))
         except Unavailable:
             return await loader()
         value, generation = cast(list[bytes | None], found)  # the client keeps raw bytes
         if value is not None:
+            self._local.put(key, generation, value, ttl)
             return value
         flight_key = (key, generation)
         if (flight := self._flights.get(flight_key)) is not None:
@@ -87,6 +142,14 @@ class CacheStore:
             except _LeaderFailed:
                 return await loader()
         return await self._lead(flight_key, ttl, loader)
+
+    async def _still_current(self, key: str, generation: bytes | None) -> bool:
+        """Whether Redis still holds `key` at `generation` (one round trip, a few bytes)."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.exists(key)
+            pipe.get(generation_key(key))
+            exists, current = await pipe.execute()
+        return bool(exists) and current == generation
 
     async def _lead(self, flight_key: tuple[str, bytes | None], ttl: int, loader: Loader) -> bytes:
         key, generation = flight_key
@@ -103,6 +166,7 @@ class CacheStore:
             if self._fill_delay:
                 await asyncio.sleep(self._fill_delay)
             await self._store(key, generation, body, ttl)
+            self._local.put(key, generation, body, ttl)
             return body
         finally:
             if self._flights.get(flight_key) is flight:
