@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.db.session import make_engine, make_sessionmaker
 from api.events import DomainEvent
-from api.runtime import make_redis
 from api.settings import Settings
 from worker import cleanup, notify
 from worker.export import Exporter
@@ -62,7 +61,7 @@ def make_worker(settings: Settings, concurrency: int) -> Worker[Context]:
 
     async def startup(ctx: Context) -> None:
         engine = make_engine(settings.database_url)
-        redis = make_redis(settings.redis_url or "", socket_timeout=2, socket_connect_timeout=2)
+        redis = Redis.from_url(settings.redis_url or "", socket_timeout=2, socket_connect_timeout=2)
 
         async def publish(event: DomainEvent) -> None:
             with contextlib.suppress(Exception):  # progress news must never fail an export
