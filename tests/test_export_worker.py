@@ -109,7 +109,7 @@ def stack(database_url: str) -> Iterator[Stack]:
     data = Path(tempfile.mkdtemp(prefix="taskroom-exports-"))
     redis_server = RedisServer().start()
     env = server_env(data, database_url, redis_server.url, TASKROOM_WEBHOOK_ALLOW_PRIVATE="1")
-    server = Server(env).start()
+    server = Server(env).start(timeout=120)  # a loaded 2-core CI box starts slowly
     s = Stack(env=env, server=server, redis=redis_server)
     yield s
     s.stop_workers()
