@@ -1,4 +1,4 @@
-"""Exports through real `taskroom worker` processes and a real Redis: retries, crashes, webhooks."""
+"""Exports through real `taskroom worker` processes, Redis and PostgreSQL: retries, crashes."""
 
 from __future__ import annotations
 
@@ -106,6 +106,10 @@ class Stack:
 
 @pytest.fixture(scope="module")
 def stack(database_url: str) -> Iterator[Stack]:
+    if database_url.startswith("sqlite"):
+        # The export code is the in-process one, tested on SQLite in test_exports.py; the
+        # queue, retries and crashes do not depend on the database: spare CI a second run.
+        pytest.skip("worker tests run on PostgreSQL")
     data = Path(tempfile.mkdtemp(prefix="taskroom-exports-"))
     redis_server = RedisServer().start()
     env = server_env(data, database_url, redis_server.url, TASKROOM_WEBHOOK_ALLOW_PRIVATE="1")
@@ -161,12 +165,6 @@ def start_export(user: ApiUser, project_id: str, fmt: str = "csv", **body: Any) 
     return export_id
 
 
-def postgres_only(stack: Stack) -> None:
-    """Retry and crash handling do not depend on the database: spare the slow CI a second run."""
-    if stack.env["TASKROOM_DATABASE_URL"].startswith("sqlite"):
-        pytest.skip("database-independent; runs on PostgreSQL")
-
-
 def leftovers(stack: Stack, project_id: str) -> list[str]:
     folder = stack.export_dir / project_id
     return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
@@ -201,7 +199,6 @@ def _time(value: str) -> Any:
 
 
 def test_failed_attempts_are_retried_after_2_then_4_seconds(stack: Stack, user: ApiUser) -> None:
-    postgres_only(stack)
     project_id = make_project(user, TRICKY)
     events = Events(stack.redis.url)
     try:
@@ -229,7 +226,6 @@ def test_dead_letter_after_three_failures_then_retry(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    postgres_only(stack)
     project_id = make_project(user, TRICKY)
     failing = stack.worker(TASKROOM_FAILPOINTS="export.fail_attempts=3")
     export_id = start_export(user, project_id)
@@ -258,7 +254,6 @@ def test_dead_letter_after_three_failures_then_retry(
 
 
 def test_sigkilled_worker_job_is_finished_by_another(stack: Stack, user: ApiUser) -> None:
-    postgres_only(stack)
     project_id = make_project(user, TRICKY * 15)
     doomed = stack.worker(TASKROOM_FAILPOINTS="export.row_delay_ms=100")
     export_id = start_export(user, project_id)
