@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -13,18 +14,24 @@ from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Tag
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from api import cache
 from api.db.session import UnitOfWork, provide_uow
 from api.domain.accounts.controller import AuthController, MeController
 from api.domain.exports import launcher as exports_launcher
 from api.domain.exports.controller import ExportController
 from api.domain.projects.controller import ProjectController
+from api.domain.ssh_keys.controller import SshGatewayController, SshKeyController
 from api.domain.tasks.controller import TaskController
 from api.health import VERSION, health
+from api.rooms.endpoint import install as install_rooms
+from api.rooms.endpoint import room_socket
 from api.runtime import Runtime
 from api.security import make_jwt_auth
 from api.settings import Settings
+
+logger = logging.getLogger(__name__)
 
 
 def _runtime(state: State) -> Runtime:
@@ -38,17 +45,37 @@ async def _uow(state: State) -> AsyncIterator[UnitOfWork]:
         yield uow
 
 
+def _error(status: int, detail: str) -> Response[Any]:
+    return Response({"status_code": status, "detail": detail}, status_code=status)
+
+
 def _integrity_error(_request: Request[Any, Any, Any], exc: IntegrityError) -> Response[Any]:
     """A constraint the input broke (a race on a unique name, a vanished row): 409, not 500."""
-    return Response(
-        {"status_code": 409, "detail": "Conflict with the current state; retry"}, status_code=409
-    )
+    return _error(409, "Conflict with the current state; retry")
+
+
+# SQLSTATEs of a transaction PostgreSQL aborted to let a concurrent one through.
+_RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization failure, deadlock detected
+
+
+def _database_error(_request: Request[Any, Any, Any], exc: DBAPIError) -> Response[Any]:
+    """A concurrent write won a race (deadlock, serialization, SQLite busy): 409 to retry."""
+    sqlstate = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    if sqlstate in _RETRYABLE_SQLSTATES or "database is locked" in str(exc.orig):
+        return _error(409, "A concurrent change got in the way; retry")
+    logger.error("database error", exc_info=exc)
+    return _error(500, "Internal Server Error")
+
+
+def _too_deep(_request: Request[Any, Any, Any], exc: RecursionError) -> Response[Any]:
+    """msgspec raises RecursionError (not a DecodeError) on absurdly nested JSON: bad input."""
+    return _error(400, "JSON is nested too deeply")
 
 
 # Features that hook into the runtime at start-up (register effects on the dispatcher,
 # add closers): each is `async def install(runtime: Runtime) -> None`.
 Installer = Callable[[Runtime], Awaitable[None]]
-INSTALLERS: list[Installer] = [exports_launcher.install]
+INSTALLERS: list[Installer] = [cache.install, install_rooms, exports_launcher.install]
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -72,8 +99,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             MeController,
             ProjectController,
             TaskController,
+            SshKeyController,
+            SshGatewayController,
             ExportController,
             health,
+            room_socket,
         ],
         dependencies={
             "runtime": Provide(_runtime, sync_to_thread=False),
@@ -81,7 +111,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         },
         on_app_init=[jwt_auth.on_app_init],
         lifespan=[lifespan],
-        exception_handlers={IntegrityError: _integrity_error},
+        exception_handlers={
+            IntegrityError: _integrity_error,
+            DBAPIError: _database_error,
+            RecursionError: _too_deep,
+        },
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="Taskroom API",
@@ -93,6 +127,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 Tag(name="accounts", description="Register, log in, who am I"),
                 Tag(name="projects", description="Projects and their members"),
                 Tag(name="tasks", description="Tasks inside a project"),
+                Tag(name="ssh-keys", description="Public keys for logging in over SSH"),
                 Tag(name="exports", description="Project exports to CSV, JSON, Markdown"),
                 Tag(name="health", description="Service status"),
             ],

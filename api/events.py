@@ -12,9 +12,12 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from api.wire import Actor, EventName
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +41,9 @@ class DomainEvent:
 
 
 Effect = Callable[[Sequence[DomainEvent]], Awaitable[None]]
+# Runs inside the transaction just before COMMIT and may return the events enriched
+# (e.g. with a per-project sequence number taken under a row lock); an error rolls back.
+PreCommitHook = Callable[["AsyncSession", list[DomainEvent]], Awaitable[list[DomainEvent]]]
 
 
 class Dispatcher:
@@ -45,9 +51,20 @@ class Dispatcher:
 
     def __init__(self) -> None:
         self._effects: list[Effect] = []
+        self._pre_commit: list[PreCommitHook] = []
 
     def register(self, effect: Effect) -> None:
         self._effects.append(effect)
+
+    def register_pre_commit(self, hook: PreCommitHook) -> None:
+        self._pre_commit.append(hook)
+
+    async def before_commit(
+        self, session: AsyncSession, events: list[DomainEvent]
+    ) -> list[DomainEvent]:
+        for hook in self._pre_commit:
+            events = await hook(session, events)
+        return events
 
     async def dispatch(self, events: Sequence[DomainEvent]) -> None:
         if not events:

@@ -1,8 +1,11 @@
-"""OpenAPI helpers: the documented error responses of contract §3."""
+"""OpenAPI helpers: the documented error responses of contract §3, and public routes."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from litestar.openapi import ResponseSpec
+from litestar.openapi.spec import Operation
 
 from api.wire import ErrorBody
 
@@ -23,3 +26,15 @@ def responses(*codes: int) -> dict[int, ResponseSpec]:
         code: ResponseSpec(data_container=ErrorBody, description=_DESCRIPTIONS[code])
         for code in codes
     }
+
+
+@dataclass
+class PublicOperation(Operation):
+    """An operation that needs no token: `security: []` overrides the global bearer scheme.
+
+    Litestar drops a handler's empty `security` list (it renders as "inherit the global
+    one"), so routes outside the JWT middleware say so through their operation class.
+    """
+
+    def __post_init__(self) -> None:
+        self.security = []

@@ -9,7 +9,9 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from litestar.security.jwt import JWTAuth, Token
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from api.db.session import make_engine, make_sessionmaker
@@ -19,7 +21,9 @@ from api.security import AuthUser
 from api.settings import Settings
 
 if TYPE_CHECKING:
+    from api.cache import CacheStore
     from api.domain.exports.launcher import ExportLauncher
+    from api.rooms.hub import Hub
 
 REDIS_SOCKET_TIMEOUT = 0.1  # contract §4: no request waits more than ~100 ms on Redis
 
@@ -28,7 +32,12 @@ def make_redis(url: str, **kwargs: Any) -> Redis:
     """A Redis client with short timeouts, so a slow or dead Redis cannot stall a request."""
     kwargs.setdefault("socket_timeout", REDIS_SOCKET_TIMEOUT)
     kwargs.setdefault("socket_connect_timeout", REDIS_SOCKET_TIMEOUT)
-    return Redis.from_url(url, **kwargs)
+    # redis-py retries 3 times by default, which would multiply the bound.
+    kwargs.setdefault("retry", Retry(NoBackoff(), 0))
+    # Past its size the default pool raises at once; this one queues a caller for a while.
+    kwargs.setdefault("max_connections", 64)
+    kwargs.setdefault("timeout", kwargs["socket_timeout"])
+    return Redis.from_pool(BlockingConnectionPool.from_url(url, **kwargs))
 
 
 class Runtime:
@@ -53,12 +62,21 @@ class Runtime:
         self.login_limiter = login_limiter
         self.redis = redis
         self.closers: list[Callable[[], Awaitable[None]]] = []
+        self.cache: CacheStore | None = None  # set by api.cache.install when Redis is configured
+        self.rooms: Hub | None = None  # set by api.rooms.endpoint.install
         self.exports: ExportLauncher | None = None  # set by the exports installer
 
     @classmethod
     def build(cls, settings: Settings, jwt_auth: JWTAuth[AuthUser, Token]) -> Runtime:
-        engine = make_engine(settings.database_url)
-        redis = make_redis(settings.redis_url) if settings.redis_url else None
+        # Failpoint `db.echo=1`: log every SQL statement (tests count queries with it).
+        engine = make_engine(settings.database_url, echo=bool(settings.failpoints.get("db.echo")))
+        # Failpoint `redis.timeout_ms=N`: a looser bound, for functional tests on a loaded machine.
+        timeout = settings.failpoints.get("redis.timeout_ms") / 1000 or REDIS_SOCKET_TIMEOUT
+        redis = (
+            make_redis(settings.redis_url, socket_timeout=timeout, socket_connect_timeout=timeout)
+            if settings.redis_url
+            else None
+        )
         limiter: LoginLimiter = RedisLoginLimiter(redis) if redis else MemoryLoginLimiter()
         return cls(
             settings=settings,

@@ -23,13 +23,17 @@ TASK_STATUSES: tuple[TaskStatus, ...] = ("todo", "in_progress", "done")
 TASK_PRIORITIES: tuple[TaskPriority, ...] = ("low", "medium", "high", "urgent")
 TASK_SORTS = ("position", "-updated_at", "due_date", "priority")
 
+# PostgreSQL text cannot hold NUL (SQLite can): refuse it at the edge on every backend,
+# so the same input gets the same clear 400 everywhere instead of a 500 on one of them.
+NO_NUL = r"^[^\x00]*$"
+
 Username = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9_-]{3,32}$")]
 Password = Annotated[str, msgspec.Meta(min_length=8, max_length=128)]
-DisplayName = Annotated[str, msgspec.Meta(max_length=100)]
-ProjectName = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-ProjectDescription = Annotated[str, msgspec.Meta(max_length=10_000)]
-TaskTitle = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
-TaskDescription = Annotated[str, msgspec.Meta(max_length=20_000)]
+DisplayName = Annotated[str, msgspec.Meta(max_length=100, pattern=NO_NUL)]
+ProjectName = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=NO_NUL)]
+ProjectDescription = Annotated[str, msgspec.Meta(max_length=10_000, pattern=NO_NUL)]
+TaskTitle = Annotated[str, msgspec.Meta(min_length=1, max_length=500, pattern=NO_NUL)]
+TaskDescription = Annotated[str, msgspec.Meta(max_length=20_000, pattern=NO_NUL)]
 Version = Annotated[int, msgspec.Meta(ge=1)]
 Position = Annotated[float, msgspec.Meta(ge=-1e12, le=1e12)]
 
@@ -55,7 +59,7 @@ class RegisterRequest(Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 class LoginRequest(Struct, kw_only=True, forbid_unknown_fields=True):
-    username: Annotated[str, msgspec.Meta(max_length=128)]
+    username: Annotated[str, msgspec.Meta(max_length=128, pattern=NO_NUL)]
     password: Annotated[str, msgspec.Meta(max_length=128)]
 
 
@@ -132,7 +136,7 @@ class ProjectUpdate(Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 class MemberAdd(Struct, kw_only=True, forbid_unknown_fields=True):
-    username: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    username: Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=NO_NUL)]
     role: MemberRole
 
 
@@ -176,7 +180,7 @@ class TaskPage(Struct, kw_only=True):
 
 class ExportCreate(Struct, kw_only=True, forbid_unknown_fields=True):
     format: ExportFormat
-    webhook_url: Annotated[str, msgspec.Meta(max_length=2048)] | None = None
+    webhook_url: Annotated[str, msgspec.Meta(max_length=2048, pattern=NO_NUL)] | None = None
 
 
 class ExportJob(Struct, kw_only=True):
@@ -193,6 +197,32 @@ class ExportJob(Struct, kw_only=True):
     started_at: dt.datetime | None
     finished_at: dt.datetime | None
     download_url: str | None
+
+
+# --- ssh keys -------------------------------------------------------------------------
+
+
+class SshKey(Struct, kw_only=True):
+    id: uuid.UUID
+    name: str
+    algorithm: str
+    fingerprint: str
+    public_key: str
+    created_at: dt.datetime
+
+
+class SshKeyCreate(Struct, kw_only=True, forbid_unknown_fields=True):
+    """One public key as OpenSSH writes it (`ssh-ed25519 AAAA… comment`, a `.pub` file)."""
+
+    public_key: Annotated[str, msgspec.Meta(min_length=1, max_length=16_384)]
+    name: Annotated[str, msgspec.Meta(max_length=100)] | None = None
+
+
+class SshKeyOwnerRequest(Struct, kw_only=True, forbid_unknown_fields=True):
+    """The SSH gateway asks who may log in as `username` with this (already proven) key."""
+
+    username: Annotated[str, msgspec.Meta(max_length=128)]
+    public_key: Annotated[str, msgspec.Meta(min_length=1, max_length=16_384)]
 
 
 # --- misc -----------------------------------------------------------------------------
@@ -273,3 +303,30 @@ ServerFrame = RoomEvent | Subscribed | Presence | Typing | Resync | Pong | Error
 def room_of(project_id: uuid.UUID | str) -> str:
     """The room name of a project (contract §5)."""
     return f"project:{project_id}"
+
+
+# Client → server frames (contract §5).
+
+RoomName = Annotated[str, msgspec.Meta(max_length=100)]
+
+
+class Subscribe(Struct, kw_only=True, tag="subscribe", tag_field="type"):
+    room: RoomName
+    since: Annotated[str, msgspec.Meta(max_length=64)] | None = None
+
+
+class Unsubscribe(Struct, kw_only=True, tag="unsubscribe", tag_field="type"):
+    room: RoomName
+
+
+class Ping(Struct, kw_only=True, tag="ping", tag_field="type"):
+    pass
+
+
+class SetTyping(Struct, kw_only=True, tag="typing", tag_field="type"):
+    room: RoomName
+    task_id: uuid.UUID | None = None
+    state: Literal["start", "stop"]
+
+
+ClientFrame = Subscribe | Unsubscribe | Ping | SetTyping

@@ -6,10 +6,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from taskroom_cli import exports, serve, worker
+from taskroom_cli import demo, exports, serve, ssh_serve, tui, worker
 from taskroom_cli.errors import CliError
 
-COMMAND_MODULES = [serve, worker, exports]
+COMMAND_MODULES = [serve, worker, exports, tui, demo, ssh_serve]
 
 
 def build_parser() -> argparse.ArgumentParser:

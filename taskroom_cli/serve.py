@@ -5,8 +5,48 @@ from __future__ import annotations
 import argparse
 import errno
 import socket
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from taskroom_cli.errors import CliError, describe_db_error
+
+if TYPE_CHECKING:
+    from api.settings import Settings
+
+
+def load_settings() -> Settings:
+    """The settings, or one clear line when a variable cannot be used (bad number, data dir)."""
+    from api.settings import Settings
+
+    try:
+        return Settings.from_env()
+    except (ValueError, OSError) as exc:
+        raise CliError(f"bad settings: {exc}") from exc
+
+
+def check_database_url(database_url: str) -> None:
+    """Fail before anything connects when the URL, its driver or its SQLite folder is unusable.
+
+    (A failed aiosqlite connect can also leave its worker thread printing a traceback.)
+    """
+    from sqlalchemy.engine import make_url
+
+    from api.db.session import make_engine
+
+    try:
+        engine = make_engine(database_url)
+    except Exception as exc:
+        raise CliError(describe_db_error(exc, database_url)) from exc
+    engine.sync_engine.dispose()
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        folder = Path(url.database).parent
+        if not folder.is_dir():
+            raise CliError(
+                describe_db_error(
+                    OSError(f"unable to open: {folder} is not a folder"), database_url
+                )
+            )
 
 
 def migrate_or_fail(database_url: str) -> None:
@@ -32,9 +72,8 @@ def check_port_free(host: str, port: int) -> None:
 def run_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from api.settings import Settings
-
-    settings = Settings.from_env()
+    settings = load_settings()
+    check_database_url(settings.database_url)
     if not args.no_migrate:
         migrate_or_fail(settings.database_url)
     check_port_free(args.host, args.port)
@@ -54,9 +93,9 @@ def run_serve(args: argparse.Namespace) -> int:
 
 
 def run_db(args: argparse.Namespace) -> int:
-    from api.settings import Settings
-
-    migrate_or_fail(Settings.from_env().database_url)
+    database_url = load_settings().database_url
+    check_database_url(database_url)
+    migrate_or_fail(database_url)
     print("database is up to date")
     return 0
 

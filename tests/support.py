@@ -20,7 +20,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = os.environ.get("TASKROOM_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-TASKROOM = [sys.executable, "-m", "taskroom_cli.main"]
+TASKROOM = [str(Path(sys.executable).parent / "taskroom")]  # the real console script
 
 
 def free_port() -> int:
@@ -134,7 +134,7 @@ class Server:
     def ws_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/ws"
 
-    def start(self, timeout: float = 30.0) -> Server:
+    def start(self, timeout: float = 120.0) -> Server:
         fd, log = tempfile.mkstemp(prefix="taskroom-serve-", suffix=".log")
         self.log_path = Path(log)
         self.proc = subprocess.Popen(

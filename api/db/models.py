@@ -80,6 +80,8 @@ class Project(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     owner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # The number of the project's last committed room event (api/rooms/sequence.py).
+    event_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -184,4 +186,30 @@ class ExportJob(Base):
     )
 
 
-__all__ = ["Base", "ExportJob", "Membership", "Project", "Task", "User", "func", "utcnow"]
+class SshKey(Base):
+    """A public key a user registered for `ssh` logins (the SSH front door)."""
+
+    __tablename__ = "ssh_keys"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    algorithm: Mapped[str] = mapped_column(String(64))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    public_key: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index("uq_ssh_keys_user_fingerprint", "user_id", "fingerprint", unique=True),)
+
+
+__all__ = [
+    "Base",
+    "ExportJob",
+    "Membership",
+    "Project",
+    "SshKey",
+    "Task",
+    "User",
+    "func",
+    "utcnow",
+]

@@ -56,8 +56,10 @@ class UnitOfWork:
         self._events.extend(events)
 
     async def commit(self) -> None:
-        await self.session.commit()
         events, self._events = self._events, []
+        if events:
+            events = await self._dispatcher.before_commit(self.session, events)
+        await self.session.commit()
         await self._dispatcher.dispatch(events)
 
     async def rollback(self) -> None:

@@ -9,7 +9,7 @@ from litestar.di import Provide
 
 from api.db.session import UnitOfWork
 from api.domain.accounts.service import AccountService
-from api.openapi import responses
+from api.openapi import PublicOperation, responses
 from api.runtime import Runtime
 from api.security import AuthUser
 from api.wire import AuthResponse, LoginRequest, RegisterRequest, User
@@ -23,13 +23,13 @@ class AuthController(Controller):
     path = "/api/auth"
     tags = ["accounts"]
     dependencies = {"accounts": Provide(provide_account_service)}
-    security = []
 
     @post(
         "/register",
         summary="Create an account",
         status_code=201,
         responses=responses(400, 409, 413),
+        operation_class=PublicOperation,
     )
     async def register(self, data: RegisterRequest, accounts: AccountService) -> AuthResponse:
         return await accounts.register(data)
@@ -38,7 +38,8 @@ class AuthController(Controller):
         "/login",
         summary="Log in and get a bearer token",
         status_code=200,
-        responses=responses(400, 401, 429),
+        responses=responses(400, 401, 413, 429),
+        operation_class=PublicOperation,
     )
     async def login(
         self, data: LoginRequest, accounts: AccountService, request: Request[Any, Any, Any]

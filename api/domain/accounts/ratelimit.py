@@ -2,11 +2,14 @@
 
 With Redis the counters live there (shared by every replica); without it, in-process.
 Only failures count; while a limit holds every login for that name or address gets 429.
+Both keep a sliding window (timestamps of the failures of the last minute), so a burst
+that straddles a minute boundary is still counted whole.
 """
 
 from __future__ import annotations
 
 import time
+import uuid
 from collections import defaultdict, deque
 from typing import Protocol
 
@@ -26,9 +29,13 @@ class MemoryLoginLimiter:
         self._failures: dict[str, deque[float]] = defaultdict(deque)
 
     def _count(self, key: str, now: float) -> int:
-        q = self._failures[key]
+        q = self._failures.get(key)
+        if q is None:
+            return 0
         while q and q[0] <= now - WINDOW_SECONDS:
             q.popleft()
+        if not q:  # forget quiet keys, so random usernames cannot grow the map forever
+            del self._failures[key]
         return len(q)
 
     async def blocked(self, keys: list[str]) -> bool:
@@ -42,7 +49,7 @@ class MemoryLoginLimiter:
 
 
 class RedisLoginLimiter:
-    """Fixed one-minute windows in Redis; if Redis is unreachable, fall back to memory."""
+    """A sorted set of failure times per key; if Redis is unreachable, fall back to memory."""
 
     def __init__(self, redis: Redis) -> None:
         self._redis = redis
@@ -50,21 +57,28 @@ class RedisLoginLimiter:
 
     @staticmethod
     def _key(k: str) -> str:
-        return f"v1:ratelimit:login:{k}:{int(time.time() // WINDOW_SECONDS)}"
+        return f"v1:ratelimit:login:{k}"
 
     async def blocked(self, keys: list[str]) -> bool:
-        try:
-            values = await self._redis.mget([self._key(k) for k in keys])
-        except Exception:
-            return await self._fallback.blocked(keys)
-        return any(v is not None and int(v) >= LIMIT for v in values)
-
-    async def record_failure(self, keys: list[str]) -> None:
+        since = time.time() - WINDOW_SECONDS
         try:
             async with self._redis.pipeline(transaction=False) as pipe:
                 for k in keys:
-                    pipe.incr(self._key(k))
-                    pipe.expire(self._key(k), WINDOW_SECONDS * 2)
+                    pipe.zcount(self._key(k), since, "+inf")
+                counts = await pipe.execute()
+        except Exception:
+            return await self._fallback.blocked(keys)
+        return any(int(n) >= LIMIT for n in counts)
+
+    async def record_failure(self, keys: list[str]) -> None:
+        now = time.time()
+        try:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for k in keys:
+                    key = self._key(k)
+                    pipe.zadd(key, {uuid.uuid4().hex: now})
+                    pipe.zremrangebyscore(key, "-inf", now - WINDOW_SECONDS)
+                    pipe.expire(key, WINDOW_SECONDS)
                 await pipe.execute()
         except Exception:
             await self._fallback.record_failure(keys)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from litestar import Controller, Request, delete, get, patch, post
+from litestar import Controller, MediaType, Request, Response, delete, get, patch, post
 from litestar.di import Provide
 
 from api.db.session import UnitOfWork
+from api.domain.projects.reads import for_member, project_detail_body, project_list_body
 from api.domain.projects.service import ProjectService
 from api.openapi import responses
+from api.runtime import Runtime
 from api.security import AuthUser
 from api.wire import (
     Member,
@@ -25,6 +27,11 @@ from api.wire import (
 AuthRequest = Request[AuthUser, Any, Any]
 
 
+def json_body(body: bytes) -> Response[Any]:
+    """Ready JSON bytes (from the cache) sent as they are: no decode, no re-encode."""
+    return Response(body, media_type=MediaType.JSON)
+
+
 async def provide_project_service(uow: UnitOfWork) -> ProjectService:
     return ProjectService(uow)
 
@@ -35,8 +42,10 @@ class ProjectController(Controller):
     dependencies = {"projects": Provide(provide_project_service)}
 
     @get("/", summary="Every project the caller is a member of", responses=responses(401))
-    async def list_projects(self, request: AuthRequest, projects: ProjectService) -> list[Project]:
-        return await projects.list_for(request.user.id)
+    async def list_projects(
+        self, request: AuthRequest, runtime: Runtime
+    ) -> Response[list[Project]]:
+        return json_body(await project_list_body(runtime, request.user.id))
 
     @post(
         "/",
@@ -55,14 +64,15 @@ class ProjectController(Controller):
         responses=responses(401, 404),
     )
     async def get_project(
-        self, request: AuthRequest, project_id: uuid.UUID, projects: ProjectService
-    ) -> ProjectDetail:
-        return await projects.detail(project_id, request.user.id)
+        self, request: AuthRequest, project_id: uuid.UUID, runtime: Runtime
+    ) -> Response[ProjectDetail]:
+        shared = await project_detail_body(runtime, project_id)
+        return json_body(for_member(shared, request.user.id))
 
     @patch(
         "/{project_id:uuid}",
         summary="Rename or describe a project (editor+)",
-        responses=responses(400, 401, 403, 404, 409),
+        responses=responses(400, 401, 403, 404, 409, 413),
     )
     async def update_project(
         self,
@@ -87,7 +97,7 @@ class ProjectController(Controller):
         "/{project_id:uuid}/members",
         summary="Add a member by username (owner)",
         status_code=201,
-        responses=responses(400, 401, 403, 404, 409),
+        responses=responses(400, 401, 403, 404, 409, 413),
     )
     async def add_member(
         self,
@@ -101,7 +111,7 @@ class ProjectController(Controller):
     @patch(
         "/{project_id:uuid}/members/{user_id:uuid}",
         summary="Change a member's role (owner)",
-        responses=responses(400, 401, 403, 404, 409),
+        responses=responses(400, 401, 403, 404, 409, 413),
     )
     async def update_member(
         self,

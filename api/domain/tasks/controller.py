@@ -13,8 +13,8 @@ from api.db.session import UnitOfWork
 from api.domain.tasks.service import TaskFilters, TaskService
 from api.openapi import responses
 from api.security import AuthUser
+from api.wire import NO_NUL, TaskCreate, TaskPage, TaskPriority, TaskStatus, TaskUpdate
 from api.wire import Task as TaskOut
-from api.wire import TaskCreate, TaskPage, TaskPriority, TaskStatus, TaskUpdate
 
 AuthRequest = Request[AuthUser, Any, Any]
 TaskSort = Annotated[str, Parameter(pattern=r"^(position|-updated_at|due_date|priority)$")]
@@ -52,7 +52,7 @@ class TaskController(Controller):
         status: TaskStatus | None = None,
         priority: TaskPriority | None = None,
         assignee_id: uuid.UUID | None = None,
-        q: Annotated[str | None, Parameter(max_length=200)] = None,
+        q: Annotated[str | None, Parameter(max_length=200, pattern=NO_NUL)] = None,
         sort: TaskSort = "position",
         limit: Annotated[int, Parameter(ge=1, le=1000)] = 100,
         offset: Annotated[int, Parameter(ge=0, le=10_000_000)] = 0,
@@ -77,7 +77,7 @@ class TaskController(Controller):
     @patch(
         "/api/tasks/{task_id:uuid}",
         summary="Change any task fields; a stale `version` gets 409 with the current task",
-        responses=responses(400, 401, 403, 404, 409),
+        responses=responses(400, 401, 403, 404, 409, 413),
     )
     async def update_task(
         self, request: AuthRequest, task_id: uuid.UUID, data: TaskUpdate, tasks: TaskService

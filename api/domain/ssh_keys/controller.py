@@ -1,0 +1,73 @@
+"""Routes: /api/me/ssh-keys (a user's own keys), /api/auth/ssh-key (the gateway's lookup)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from litestar import Controller, Request, delete, get, post
+from litestar.di import Provide
+from litestar.exceptions import NotAuthorizedException
+
+from api.db.session import UnitOfWork
+from api.domain.ssh_keys.gateway import require_gateway
+from api.domain.ssh_keys.service import SshKeyService
+from api.openapi import responses
+from api.security import AuthUser
+from api.wire import SshKey, SshKeyCreate, SshKeyOwnerRequest, User
+
+AuthRequest = Request[AuthUser, Any, Any]
+
+
+async def provide_ssh_key_service(uow: UnitOfWork) -> SshKeyService:
+    return SshKeyService(uow)
+
+
+class SshKeyController(Controller):
+    path = "/api/me/ssh-keys"
+    tags = ["ssh-keys"]
+    dependencies = {"ssh_keys": Provide(provide_ssh_key_service)}
+
+    @get("/", summary="The caller's SSH public keys", responses=responses(401))
+    async def list_keys(self, request: AuthRequest, ssh_keys: SshKeyService) -> list[SshKey]:
+        return await ssh_keys.list(request.user.id)
+
+    @post(
+        "/",
+        summary="Register an SSH public key for `ssh` logins (409 when already registered)",
+        status_code=201,
+        responses=responses(400, 401, 409, 413),
+    )
+    async def add_key(
+        self, request: AuthRequest, data: SshKeyCreate, ssh_keys: SshKeyService
+    ) -> SshKey:
+        return await ssh_keys.add(request.user.id, data)
+
+    @delete("/{key_id:uuid}", summary="Remove an SSH public key", responses=responses(401, 404))
+    async def delete_key(
+        self, request: AuthRequest, key_id: uuid.UUID, ssh_keys: SshKeyService
+    ) -> None:
+        await ssh_keys.delete(request.user.id, key_id)
+
+
+class SshGatewayController(Controller):
+    path = "/api/auth/ssh-key"
+    tags = ["ssh-keys"]
+    dependencies = {"ssh_keys": Provide(provide_ssh_key_service)}
+    guards = [require_gateway]
+    security = [{"BearerToken": []}]
+
+    @post(
+        "/",
+        summary="The user who may log in as `username` with this public key (SSH gateway only)",
+        description="Called by `taskroom ssh-serve` after the client proved it holds the private "
+        "key. Needs the gateway's own short-lived token, signed with the shared secret key; "
+        "user tokens are refused.",
+        status_code=200,
+        responses=responses(400, 401),
+    )
+    async def key_owner(self, data: SshKeyOwnerRequest, ssh_keys: SshKeyService) -> User:
+        user = await ssh_keys.owner(data)
+        if user is None:
+            raise NotAuthorizedException(detail="No such key for this user")
+        return user

@@ -1,0 +1,374 @@
+"""One replica's sockets and rooms: subscription seams, fan-out, presence, typing.
+
+Every socket is a `Client` with a bounded outgoing queue drained by its own sender task,
+so fan-out never awaits a socket: a slow reader cannot delay anyone else, and one whose
+queue fills up is closed with `SLOW_CONSUMER` (it may reconnect and resume with `since`)
+rather than silently losing events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections import Counter
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import msgspec
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from api.db.models import Membership
+from api.rooms.broker import Broker, CursorKey, Entry, cursor_key
+from api.security import AuthUser
+from api.wire import ErrorFrame, Presence, Resync, SetTyping, Subscribed, Typing
+
+logger = logging.getLogger(__name__)
+
+SEND_BUFFER = 1000  # frames queued per socket before it counts as too slow
+SLOW_CONSUMER = 4008  # close code: "too slow; reconnect and resubscribe with since"
+MAX_ROOMS = 100  # rooms one socket may hold
+TYPING_TTL = 5.0
+CATCH_UP_TIMEOUT = 10.0  # seconds a replaying socket may take to make room in its queue
+ROOM_PREFIX = "project:"
+
+_encode = msgspec.json.encode
+
+
+def event_frame(room: str, entry: Entry) -> bytes:
+    """The `event` frame: the stored body with `type`, `room`, `cursor` put in front.
+
+    Splicing the stored JSON object keeps fan-out to one small encode per event.
+    """
+    head = _encode({"type": "event", "room": room, "cursor": entry.cursor})
+    return head[:-1] + b"," + entry.payload[1:]
+
+
+def project_of(room: str) -> uuid.UUID | None:
+    if not room.startswith(ROOM_PREFIX):
+        return None
+    try:
+        return uuid.UUID(room.removeprefix(ROOM_PREFIX))
+    except ValueError:
+        return None
+
+
+@dataclass
+class RoomState:
+    """A client's place in one room; `buffer` holds live events while it catches up."""
+
+    key: CursorKey = (0, 0)
+    buffer: list[Entry] | None = field(default_factory=list)
+    joined: bool = False  # counted in presence
+
+
+class Client:
+    def __init__(self, user: AuthUser, buffer: int) -> None:
+        self.user = user
+        self.actor = user.actor()
+        self.uid = str(user.id)
+        self.rooms: dict[str, RoomState] = {}
+        self.queue: asyncio.Queue[bytes] = asyncio.Queue(buffer)
+        self.too_slow = asyncio.Event()
+
+    def send(self, frame: bytes | msgspec.Struct) -> None:
+        if self.too_slow.is_set():
+            return
+        try:
+            self.queue.put_nowait(frame if isinstance(frame, bytes) else _encode(frame))
+        except asyncio.QueueFull:
+            self.too_slow.set()
+
+    async def put(self, frame: bytes) -> None:
+        """Queue a frame, waiting for room up to `CATCH_UP_TIMEOUT` (backlog replay)."""
+        try:
+            await asyncio.wait_for(self.queue.put(frame), CATCH_UP_TIMEOUT)
+        except TimeoutError:
+            self.too_slow.set()
+
+    def error(self, code: str, detail: str, room: str | None = None) -> None:
+        self.send(ErrorFrame(code=code, detail=detail, room=room))
+
+
+class Hub:
+    def __init__(
+        self,
+        broker: Broker,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        send_buffer: int = SEND_BUFFER,
+    ) -> None:
+        self.broker = broker
+        self.send_buffer = send_buffer
+        self._sessionmaker = sessionmaker
+        self._rooms: dict[str, set[Client]] = {}
+        self._watching: dict[str, asyncio.Task[None]] = {}
+        self._local: Counter[tuple[str, str]] = Counter()  # (room, user id) -> sockets here
+        self._presence_lock = asyncio.Lock()
+        self._shown: dict[str, list[Any]] = {}
+        self._dirty: set[str] = set()
+        self._dirty_event = asyncio.Event()
+        self._typing: dict[tuple[str, str, uuid.UUID | None], asyncio.TimerHandle] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._presence_task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await self.broker.start(self)
+        self._presence_task = asyncio.create_task(self._presence_loop(), name="rooms-presence")
+
+    async def aclose(self) -> None:
+        if self._presence_task is not None:
+            self._presence_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._presence_task
+        await self.broker.aclose()
+
+    def connect(self, user: AuthUser) -> Client:
+        return Client(user, self.send_buffer)
+
+    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
+        """Run a broker call in the background (from a sync path), logging its failure."""
+
+        async def guarded() -> None:
+            try:
+                await coro
+            except Exception as exc:
+                logger.warning("rooms background call failed: %s", exc)
+
+        task = asyncio.create_task(guarded())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # --- subscribe / unsubscribe -------------------------------------------------------
+
+    async def _is_member(self, project_id: uuid.UUID, user_id: uuid.UUID) -> bool:
+        async with self._sessionmaker() as session:
+            found = await session.scalar(
+                select(Membership.user_id).where(
+                    Membership.project_id == project_id, Membership.user_id == user_id
+                )
+            )
+        return found is not None
+
+    async def _watch(self, room: str) -> None:
+        """Start the broker's feed for a room once; later subscribers wait for the same one."""
+        task = self._watching.get(room)
+        if task is None:
+            task = self._watching[room] = asyncio.create_task(self.broker.watch(room))
+        try:
+            await asyncio.shield(task)
+        except Exception:
+            if self._watching.get(room) is task:
+                del self._watching[room]
+            raise
+
+    async def subscribe(self, client: Client, room: str, since: str | None) -> None:
+        """Register, then read the tail and check membership: no event can fall between.
+
+        Live events arriving meanwhile wait in the room's buffer; backlog and buffer are
+        merged by cursor, so the seam has neither a gap nor a duplicate.
+        """
+        project_id = project_of(room)
+        if project_id is None:
+            client.error("not_found", "No such room", room)
+            return
+        if since is not None and cursor_key(since) is None:
+            client.error("bad_request", "since must be a cursor from this server", room)
+            return
+        if room in client.rooms:
+            self.unsubscribe(client, room)
+        if len(client.rooms) >= MAX_ROOMS:
+            client.error("too_many_rooms", f"At most {MAX_ROOMS} rooms per connection", room)
+            return
+        state = client.rooms[room] = RoomState()
+        self._rooms.setdefault(room, set()).add(client)
+        try:
+            await self._watch(room)
+            cursor = tail = await self.broker.tail(room)
+            if not await self._is_member(project_id, client.user.id):
+                self._leave(client, room, state)
+                client.error("not_found", "Project not found", room)
+                return
+            backlog: list[Entry] = []
+            resync = False
+            if since is not None:
+                kept = await self.broker.backlog(room, since)
+                resync = kept is None
+                if kept is not None:
+                    backlog, cursor = kept, since
+            state.joined = True
+            await self._join(room, client)
+            users = await self.broker.presence(room)
+        except Exception:
+            logger.exception("subscribe to %s failed", room)
+            self._leave(client, room, state)
+            client.error("unavailable", "Live updates are unavailable; retry", room)
+            return
+        if client.rooms.get(room) is not state:  # unsubscribed or revoked meanwhile
+            return
+        client.send(Subscribed(room=room, cursor=cursor, presence=users))
+        if resync:
+            client.send(Resync(room=room))
+        key, tail_key = cursor_key(cursor), cursor_key(tail)
+        assert key is not None and tail_key is not None
+        state.key = key
+        # The backlog waits for queue room (a long one must not count as "too slow").
+        # Revocations up to the tail predate the membership check above: stale.
+        for entry in backlog:
+            if client.rooms.get(room) is not state or client.too_slow.is_set():
+                return
+            if entry.key > state.key:
+                state.key = entry.key
+                await client.put(event_frame(room, entry))
+                if entry.key > tail_key and client.uid in entry.revoked:
+                    self._revoke(client, room, state)
+                    return
+        caught_up, state.buffer = state.buffer or [], None
+        for entry in caught_up:
+            if client.rooms.get(room) is state:
+                self._deliver(client, room, state, entry, event_frame(room, entry))
+
+    def unsubscribe(self, client: Client, room: str) -> None:
+        state = client.rooms.get(room)
+        if state is not None:
+            self._leave(client, room, state)
+
+    def disconnect(self, client: Client) -> None:
+        for room, state in list(client.rooms.items()):
+            self._leave(client, room, state)
+
+    def _leave(self, client: Client, room: str, state: RoomState) -> None:
+        if client.rooms.get(room) is state:
+            del client.rooms[room]
+        clients = self._rooms.get(room, set())
+        clients.discard(client)
+        if not clients:
+            self._rooms.pop(room, None)
+            self._watching.pop(room, None)
+            self._spawn(self.broker.unwatch(room))
+        if state.joined:
+            state.joined = False
+            self._spawn(self._part(room, client))
+
+    async def _join(self, room: str, client: Client) -> None:
+        async with self._presence_lock:
+            self._local[room, client.uid] += 1
+            if self._local[room, client.uid] == 1:
+                await self.broker.join(room, client.actor)
+
+    async def _part(self, room: str, client: Client) -> None:
+        self._stop_typing(room, client)
+        async with self._presence_lock:
+            self._local[room, client.uid] -= 1
+            if self._local[room, client.uid] <= 0:
+                del self._local[room, client.uid]
+                await self.broker.leave(room, client.actor)
+
+    # --- delivery (the broker's Sink) --------------------------------------------------
+
+    def _deliver(
+        self, client: Client, room: str, state: RoomState, entry: Entry, frame: bytes
+    ) -> None:
+        if entry.key <= state.key:
+            return
+        state.key = entry.key
+        client.send(frame)
+        if client.uid in entry.revoked:
+            self._revoke(client, room, state)
+
+    def _revoke(self, client: Client, room: str, state: RoomState) -> None:
+        client.error("forbidden", "You no longer have access to this project", room)
+        self._leave(client, room, state)
+
+    def on_event(self, room: str, entry: Entry) -> None:
+        frame = event_frame(room, entry)  # once per event, whatever the number of sockets
+        for client in list(self._rooms.get(room, ())):
+            state = client.rooms.get(room)
+            if state is None:
+                continue
+            if state.buffer is not None:
+                state.buffer.append(entry)
+            else:
+                self._deliver(client, room, state, entry, frame)
+
+    def on_typing(self, room: str, frame: bytes, user_id: str) -> None:
+        for client in self._rooms.get(room, ()):
+            state = client.rooms.get(room)
+            if client.uid != user_id and state is not None and state.buffer is None:
+                client.send(frame)
+
+    def on_gap(self) -> None:
+        """Events may have been lost between replicas: every subscriber refetches."""
+        for room, clients in self._rooms.items():
+            frame = _encode(Resync(room=room))
+            for client in clients:
+                state = client.rooms.get(room)
+                if state is not None and state.buffer is None:
+                    client.send(frame)
+        for room in self._rooms:
+            self.on_presence(room)
+
+    def on_presence(self, room: str) -> None:
+        self._dirty.add(room)
+        self._dirty_event.set()
+
+    async def _presence_loop(self) -> None:
+        """Recompute presence of changed rooms one at a time, so frames never reorder."""
+        while True:
+            await self._dirty_event.wait()
+            self._dirty_event.clear()
+            rooms, self._dirty = self._dirty, set()
+            for room in rooms:
+                if room not in self._rooms:
+                    self._shown.pop(room, None)
+                    continue
+                try:
+                    users = await self.broker.presence(room)
+                except Exception as exc:
+                    logger.warning("presence of %s: %s", room, exc)
+                    continue
+                if users == self._shown.get(room):
+                    continue
+                self._shown[room] = users
+                frame = _encode(Presence(room=room, users=users))
+                for client in self._rooms.get(room, ()):
+                    state = client.rooms.get(room)
+                    if state is not None and state.buffer is None:
+                        client.send(frame)
+
+    # --- typing ------------------------------------------------------------------------
+
+    async def typing(self, client: Client, msg: SetTyping) -> None:
+        state = client.rooms.get(msg.room)
+        if state is None or state.buffer is not None:
+            client.error("not_subscribed", "Subscribe to the room first", msg.room)
+            return
+        key = (msg.room, client.uid, msg.task_id)
+        timer = self._typing.pop(key, None)
+        if timer is not None:
+            timer.cancel()
+        if msg.state == "start":
+            loop = asyncio.get_running_loop()
+            self._typing[key] = loop.call_later(TYPING_TTL, self._typing_expired, key, client)
+        try:
+            await self._announce_typing(msg.room, client, msg.task_id, msg.state)
+        except Exception as exc:  # Redis away: the socket lives on, the typer is told
+            logger.warning("typing in %s: %s", msg.room, exc)
+            client.error("unavailable", "Live updates are unavailable; retry", msg.room)
+
+    async def _announce_typing(
+        self, room: str, client: Client, task_id: uuid.UUID | None, state: Literal["start", "stop"]
+    ) -> None:
+        frame = Typing(room=room, task_id=task_id, user=client.actor, state=state)
+        await self.broker.typing(room, _encode(frame), client.uid)
+
+    def _typing_expired(self, key: tuple[str, str, uuid.UUID | None], client: Client) -> None:
+        self._typing.pop(key, None)
+        self._spawn(self._announce_typing(key[0], client, key[2], "stop"))
+
+    def _stop_typing(self, room: str, client: Client) -> None:
+        for key in [k for k in self._typing if k[0] == room and k[1] == client.uid]:
+            self._typing.pop(key).cancel()
+            self._spawn(self._announce_typing(room, client, key[2], "stop"))

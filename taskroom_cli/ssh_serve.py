@@ -1,0 +1,85 @@
+"""`taskroom ssh-serve`: the SSH front door (server code in the `sshd` package)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+
+from taskroom_cli.errors import CliError
+
+DEFAULT_SERVER = "http://127.0.0.1:8000"
+
+
+def tui_argv(server_url: str) -> list[str]:
+    """Each session's app: this very installation's `taskroom tui`."""
+    entry = "from taskroom_cli.main import run; run()"
+    return [sys.executable, "-c", entry, "tui", "--server", server_url]
+
+
+def _at_least(minimum: float, kind: type[int] | type[float]):  # type: ignore[no-untyped-def]
+    """An argparse type that refuses values below `minimum` (a usage error, exit 2)."""
+
+    def parse(text: str) -> float:
+        value = kind(text)
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}")
+        return value
+
+    return parse
+
+
+def run_ssh_serve(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    for noisy in ("asyncssh", "httpx"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    from api.settings import Settings
+    from sshd.server import GatewayConfig, serve
+
+    settings = Settings.from_env()
+    config = GatewayConfig(
+        server_url=args.server,
+        secret_key=settings.secret_key,
+        data_dir=settings.data_dir,
+        app_argv=tui_argv(args.server),
+        host=args.host,
+        port=args.port,
+        max_sessions=args.max_sessions,
+        idle_timeout=args.idle_timeout,
+        token_ttl=args.session_hours * 3600,
+    )
+    try:
+        asyncio.run(serve(config))
+    except OSError as exc:
+        raise CliError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from exc
+    return 0
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    ssh = sub.add_parser("ssh-serve", help="serve the TUI over SSH, one app per connection")
+    ssh.add_argument("--host", default="0.0.0.0")
+    ssh.add_argument("--port", type=_at_least(0, int), default=2222)
+    ssh.add_argument(
+        "--server",
+        default=os.environ.get("TASKROOM_SERVER") or DEFAULT_SERVER,
+        help="the Taskroom API the sessions use (default: $TASKROOM_SERVER)",
+    )
+    ssh.add_argument(
+        "--max-sessions", type=_at_least(1, int), default=50, help="concurrent app sessions"
+    )
+    ssh.add_argument(
+        "--idle-timeout",
+        type=_at_least(0, float),
+        default=30 * 60,
+        metavar="S",
+        help="close a session after S seconds without input (0: never)",
+    )
+    ssh.add_argument(
+        "--session-hours",
+        type=_at_least(0.01, float),
+        default=8,
+        help="lifetime of a session's token, and so of the session",
+    )
+    ssh.set_defaults(func=run_ssh_serve)

@@ -1,0 +1,256 @@
+"""Bad and hostile input: always a 4xx in the contract's error shape, never a 500, never a
+half-applied change. Odd but valid text (RTL, emoji, SQL-ish) is stored and returned as is.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.support import ApiUser, Server, register
+
+MIB = 1024 * 1024
+LONE_SURROGATE = '"a\\ud800b"'  # valid JSON text, not valid Unicode
+
+
+@dataclass
+class Target:
+    owner: ApiUser
+    project: str
+    task: str
+
+    def snapshot(self) -> Any:
+        """Everything a bad request might have touched."""
+        c = self.owner.client
+        return c.get("/api/projects").json(), c.get(f"/api/projects/{self.project}").json()
+
+
+@pytest.fixture(scope="module")
+def target(server: Server) -> Iterator[Target]:
+    owner = register(server.url)
+    pid = owner.client.post("/api/projects", json={"name": "Target"}).json()["id"]
+    tid = owner.client.post(f"/api/projects/{pid}/tasks", json={"title": "Task"}).json()["id"]
+    yield Target(owner, pid, tid)
+    owner.close()
+
+
+ROUTES = {
+    "create project": ("POST", "/api/projects"),
+    "update project": ("PATCH", "/api/projects/{project}"),
+    "add member": ("POST", "/api/projects/{project}/members"),
+    "create task": ("POST", "/api/projects/{project}/tasks"),
+    "update task": ("PATCH", "/api/tasks/{task}"),
+    "register": ("POST", "/api/auth/register"),
+    "login": ("POST", "/api/auth/login"),
+}
+
+# (route, raw JSON body) -> 400
+BAD_JSON = [
+    ("create task", '{"title": "t", "status": "doing"}'),
+    ("create task", '{"title": "t", "priority": "URGENT"}'),
+    ("create task", '{"title": "t", "due_date": "2024-02-30"}'),
+    ("create task", '{"title": "t", "due_date": "tomorrow"}'),
+    ("create task", '{"title": "t", "due_date": "2024-01-01T00:00:00Z"}'),
+    ("create task", '{"title": "t", "assignee_id": "not-a-uuid"}'),
+    ("create task", '{"title": "t", "assignee_id": 12}'),
+    ("create task", '{"title": "t", "position": "first"}'),
+    ("create task", '{"title": "t", "position": 1e400}'),
+    ("create task", '{"title": "t", "position": 1e13}'),
+    ("create task", '{"title": ""}'),
+    ("create task", '{"title": null}'),
+    ("create task", '{"title": ["t"]}'),
+    ("create task", '{"title": {"$gt": ""}}'),
+    ("create task", '{"description": "no title"}'),
+    ("create task", '{"title": "t", "bogus": 1}'),
+    ("create task", '{"title": "t", "id": "00000000-0000-0000-0000-000000000000"}'),
+    ("create task", json.dumps({"title": "x" * 501})),
+    ("create task", json.dumps({"title": "t", "description": "x" * 20_001})),
+    ("create task", '{"title": "a\\u0000b"}'),
+    ("create task", '{"title": ' + LONE_SURROGATE + "}"),
+    ("update task", '{"status": null}'),
+    ("update task", '{"title": null}'),
+    ("update task", '{"version": 0}'),
+    ("update task", '{"version": "one"}'),  # ("1" is read as 1: Litestar converts laxly)
+    ("update task", '{"version": 1.5}'),
+    ("update task", '{"project_id": "00000000-0000-0000-0000-000000000000"}'),
+    ("update task", '{"assignee_id": "00000000-0000-0000-0000-000000000000"}'),
+    ("update task", '{"description": "a\\u0000"}'),
+    ("create project", '{"name": ""}'),
+    ("create project", json.dumps({"name": "x" * 201})),
+    ("create project", json.dumps({"name": "p", "description": "x" * 10_001})),
+    ("create project", '{"name": 1}'),
+    ("create project", '{"name": true}'),
+    ("create project", '{"name": "a\\u0000b"}'),
+    ("create project", '{"name": ' + LONE_SURROGATE + "}"),
+    ("create project", '{"name": "p", "owner_id": "00000000-0000-0000-0000-000000000000"}'),
+    ("update project", '{"name": null}'),
+    ("update project", '{"version": -1}'),
+    ("update project", '{"role": "owner"}'),
+    ("add member", '{"username": "x", "role": "owner"}'),
+    ("add member", '{"username": "x"}'),
+    ("add member", '{"username": "a\\u0000", "role": "viewer"}'),
+    ("register", '{"username": "Al", "password": "password-1"}'),
+    ("register", '{"username": "ALICE", "password": "password-1"}'),
+    ("register", '{"username": "al ice", "password": "password-1"}'),
+    ("register", '{"username": "alice\\u0000", "password": "password-1"}'),
+    ("register", '{"username": "\\u0430lice", "password": "password-1"}'),
+    ("register", '{"username": "alice1", "password": "short"}'),
+    ("register", json.dumps({"username": "alice1", "password": "x" * 129})),
+    ("register", '{"username": "alice1", "password": "password-1", "display_name": "a\\u0000"}'),
+    ("register", json.dumps({"username": "al", "password": "password-1", "is_admin": True})),
+    ("login", '{"username": "alice"}'),
+    ("login", '{"username": "a\\u0000", "password": "password-1"}'),
+    ("login", json.dumps({"username": "x" * 129, "password": "password-1"})),
+]
+
+# (route, raw body bytes) -> 400: not JSON at all, or not an object
+NOT_JSON: list[tuple[str, bytes]] = [
+    ("create task", b"title=t"),
+    ("create task", b"\xff\xfe\x00t"),
+    ("create task", b'{"title": "t"'),
+    ("create task", b""),
+    ("create task", b"null"),
+    ("create task", b"[]"),
+    ("create task", b'"t"'),
+    ("create task", b"1"),
+    ("create task", b"[" * 100_000 + b"]" * 100_000),
+    ("update task", b"{'title': 't'}"),
+    ("register", b"<xml/>"),
+    ("login", b"\x00\x00\x00"),
+]
+
+
+def send(target: Target, route: str, content: bytes | str, client: httpx.Client | None = None):  # type: ignore[no-untyped-def]
+    method, path = ROUTES[route]
+    path = path.format(project=target.project, task=target.task)
+    client = client or target.owner.client
+    return client.request(
+        method, path, content=content, headers={"Content-Type": "application/json"}
+    )
+
+
+def assert_error(r: httpx.Response, status: int) -> None:
+    assert r.status_code == status, r.text
+    body = r.json()
+    assert body["status_code"] == status
+    assert isinstance(body["detail"], str) and body["detail"].strip()
+
+
+@pytest.mark.parametrize(("route", "raw"), BAD_JSON, ids=[f"{r}:{b[:40]}" for r, b in BAD_JSON])
+def test_bad_json_is_400_and_changes_nothing(target: Target, route: str, raw: str) -> None:
+    before = target.snapshot()
+    assert_error(send(target, route, raw.encode()), 400)
+    assert target.snapshot() == before
+
+
+@pytest.mark.parametrize(("route", "raw"), NOT_JSON, ids=[f"{r}:{b[:20]!r}" for r, b in NOT_JSON])
+def test_not_json_is_400(target: Target, route: str, raw: bytes) -> None:
+    before = target.snapshot()
+    assert_error(send(target, route, raw), 400)
+    assert target.snapshot() == before
+
+
+@pytest.mark.parametrize("route", ["create task", "update task", "create project", "register"])
+def test_huge_body_is_413(target: Target, route: str) -> None:
+    before = target.snapshot()
+    raw = json.dumps({"title": "t", "name": "p", "description": "x" * (MIB + 10)})
+    assert_error(send(target, route, raw), 413)
+    assert target.snapshot() == before
+
+
+def test_body_just_under_the_limit_is_judged_on_its_fields(target: Target) -> None:
+    raw = json.dumps({"title": "t", "description": "x" * (MIB - 100)})
+    assert_error(send(target, "create task", raw), 400)
+
+
+BAD_QUERIES = [
+    {"status": "open"},
+    {"priority": "p1"},
+    {"assignee_id": "me"},
+    {"sort": "title"},
+    {"sort": "position; DROP TABLE tasks"},
+    {"limit": "0"},
+    {"limit": "1001"},
+    {"limit": "ten"},
+    {"offset": "-1"},
+    {"offset": "99999999999999999999999"},
+    {"q": "x" * 201},
+    {"q": "a\x00b"},
+]
+
+
+@pytest.mark.parametrize("params", BAD_QUERIES, ids=[str(p)[:40] for p in BAD_QUERIES])
+def test_bad_query_is_400(target: Target, params: dict[str, str]) -> None:
+    r = target.owner.client.get(f"/api/projects/{target.project}/tasks", params=params)
+    assert_error(r, 400)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/projects/not-a-uuid",
+        "/api/projects/123",
+        "/api/projects/{project}x",
+        "/api/tasks/' OR 1=1 --",
+        "/api/tasks/%00",
+        "/api/projects/{project}/members/not-a-uuid",
+        "/api/projects/../../etc/passwd",
+    ],
+)
+def test_bad_ids_in_paths_are_refused(target: Target, path: str) -> None:
+    for method in ("GET", "DELETE"):
+        r = target.owner.client.request(method, path.format(project=target.project))
+        assert r.status_code in (404, 405), r.text
+        assert r.json()["detail"]
+    assert target.owner.client.get(f"/api/projects/{target.project}").status_code == 200
+
+
+ODD_TEXT = [
+    "\u202eevil.exe\u202c RTL override",
+    "שלום עולם مرحبا",
+    "emoji 👩‍👩‍👧‍👦 🏳️‍🌈 🇺🇦",
+    "combining e\u0301\u0301\u0301 zero\u200bwidth \ufeff bom",
+    "Robert'); DROP TABLE tasks;--",
+    '" OR ""="',
+    "%_\\ wildcard\\%",
+    "<script>alert(1)</script>",
+    "line\nbreak\ttab\r\n",
+    "\U0010ffff max code point",
+    "😀" * 500,  # 500 code points: exactly the title limit
+]
+
+
+@pytest.mark.parametrize("text", ODD_TEXT, ids=range(len(ODD_TEXT)))
+def test_odd_but_valid_text_round_trips(target: Target, text: str) -> None:
+    c = target.owner.client
+    r = c.post(f"/api/projects/{target.project}/tasks", json={"title": text, "description": text})
+    assert r.status_code == 201, r.text
+    task = c.get(f"/api/tasks/{r.json()['id']}").json()
+    assert task["title"] == text and task["description"] == text
+    found = c.get(f"/api/projects/{target.project}/tasks", params={"q": text[:50]}).json()
+    assert task["id"] in [t["id"] for t in found["items"]]
+    assert c.delete(f"/api/tasks/{task['id']}").status_code == 204
+
+
+def test_auth_header_garbage_is_401(server: Server) -> None:
+    for value in ["Bearer", "Bearer x.y.z", "Basic Zm9vOmJhcg==", "Bearer " + "a" * 5000, "bearer"]:
+        r = httpx.get(f"{server.url}/api/me", headers={"Authorization": value})
+        assert_error(r, 401)
+
+
+def test_token_signed_with_another_key_is_401(server: Server) -> None:
+    import jwt
+
+    forged = jwt.encode(
+        {"sub": str(uuid.uuid4()), "exp": 4102444800, "extras": {"username": "x"}},
+        "not-the-server-key-not-the-server-key",
+        algorithm="HS256",
+    )
+    r = httpx.get(f"{server.url}/api/me", headers={"Authorization": f"Bearer {forged}"})
+    assert_error(r, 401)

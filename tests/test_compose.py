@@ -1,0 +1,95 @@
+"""docker-compose.yml, checked without a Docker engine: every Taskroom service runs a real
+`taskroom` subcommand, and every variable it sets is one that some code reads.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+import yaml
+
+from taskroom_cli.main import build_parser
+from tests.support import ROOT
+
+# Contract §1. Those not on the parser yet are checked against this list only; once their
+# module lands, the real parser checks their arguments too.
+CONTRACT_COMMANDS = {"demo", "serve", "worker", "tui", "ssh-serve", "db"}
+SOURCE_DIRS = ["api", "worker", "tui", "taskroom_cli"]
+# Variables read by a library rather than by our code, and the library that reads them.
+LIBRARY_VARIABLES = {"FORWARDED_ALLOW_IPS": Path(uvicorn.__file__).parent}
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    return dict(yaml.safe_load((ROOT / "docker-compose.yml").read_text()))
+
+
+def taskroom_services(compose: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    services = compose["services"]
+    return {
+        name: svc
+        for name, svc in services.items()
+        if isinstance(svc.get("command"), list) and svc["command"][0] == "taskroom"
+    }
+
+
+def parser_commands() -> dict[str, argparse.ArgumentParser]:
+    parser = build_parser()
+    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return dict(action.choices)
+
+
+def source_text(dirs: list[Path]) -> str:
+    return "\n".join(p.read_text(errors="replace") for d in dirs for p in d.rglob("*.py"))
+
+
+def test_the_scaled_out_system_is_all_there(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    images = " ".join(str(s.get("image", "")) for s in services.values())
+    assert "postgres" in images and "redis" in images and "nginx" in images
+    commands = [svc["command"][1] for svc in taskroom_services(compose).values()]
+    assert commands.count("serve") == 2, "two API replicas"
+    assert "worker" in commands and "ssh-serve" in commands
+    proxy_conf = (ROOT / "deploy" / "nginx.conf").read_text()
+    assert "Upgrade $http_upgrade" in proxy_conf, "the proxy passes websockets"
+    for name, svc in taskroom_services(compose).items():
+        if svc["command"][1] != "db":
+            assert "healthcheck" in svc, name
+    assert all("healthcheck" in services[n] for n in ("postgres", "redis", "proxy"))
+
+
+def test_every_command_is_a_real_subcommand(compose: dict[str, Any]) -> None:
+    known = parser_commands()
+    assert set(known) <= CONTRACT_COMMANDS
+    for name, svc in taskroom_services(compose).items():
+        args = svc["command"][1:]
+        assert args[0] in CONTRACT_COMMANDS, (name, args)
+        if args[0] in known:
+            try:
+                build_parser().parse_args(args)
+            except SystemExit as exc:  # argparse exits 2 on bad usage
+                pytest.fail(f"{name}: `taskroom {' '.join(args)}` is not valid usage ({exc})")
+
+
+def test_every_variable_set_is_read_by_the_code(compose: dict[str, Any]) -> None:
+    ours = source_text([ROOT / d for d in SOURCE_DIRS])
+    for name, svc in taskroom_services(compose).items():
+        for variable in svc.get("environment", {}):
+            if variable in LIBRARY_VARIABLES:
+                assert variable in source_text([LIBRARY_VARIABLES[variable]]), variable
+            else:
+                assert re.search(rf"[\"']{variable}[\"']", ours), f"{name}: nobody reads {variable}"
+
+
+def test_secrets_come_from_the_environment(compose: dict[str, Any]) -> None:
+    for name, svc in compose["services"].items():
+        for variable, value in svc.get("environment", {}).items():
+            if "SECRET" in variable or "PASSWORD" in variable:
+                assert str(value).startswith("${"), f"{name}: {variable} is hard-coded"
+            if "DATABASE_URL" in variable:
+                assert "${POSTGRES_PASSWORD" in str(value), f"{name}: {variable} has a password"

@@ -1,0 +1,320 @@
+"""The SSH gateway with a real asyncssh client, around a probe app that reports its terminal.
+
+The gateway is a real process (`tests.ssh_gateway`, the same server as `taskroom ssh-serve`
+with another app command); the API is a real `taskroom serve`. Test `test_ssh_tui.py` runs the
+real `taskroom ssh-serve` with the real TUI.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import stat
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import asyncssh
+import httpx
+import psutil
+import pytest
+
+from sshd.hostkey import load_or_create_host_key
+from sshd.terminal import color_env
+from tests.ssh_support import PROBE_APP, Screen, SshGateway, eventually, gateway_for
+from tests.ssh_support import api as api  # the module's API server fixture
+from tests.support import ApiUser, Server, free_port, register, rmtree
+
+PASSWORD = "password-123"
+
+
+@pytest.fixture(scope="module")
+def gateway(api: Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshGateway]:
+    gw = gateway_for(api, tmp_path_factory.mktemp("ssh-data"), app=PROBE_APP)
+    yield gw
+    gw.stop()
+
+
+@pytest.fixture
+def user(api: Server) -> Iterator[ApiUser]:
+    u = register(api.url)
+    yield u
+    u.close()
+
+
+async def open_app(
+    conn: asyncssh.SSHClientConnection,
+    size: tuple[int, int] = (100, 30),
+    term: str = "xterm",
+    env: dict[str, str] | None = None,
+) -> tuple[asyncssh.SSHClientProcess[bytes], Screen]:
+    process = await conn.create_process(
+        term_type=term, term_size=size, encoding=None, env=env or {}
+    )
+    return process, Screen(process)
+
+
+async def test_password_login_runs_the_app_on_its_own_pty(
+    gateway: SshGateway, user: ApiUser, api: Server
+) -> None:
+    async with gateway.connect(user.username, password=PASSWORD) as conn:
+        client_env = {"LANG": "de_DE.UTF-8", "LC_ALL": "$(reboot)", "LD_PRELOAD": "/x.so"}
+        _, screen = await open_app(conn, (100, 30), "xterm-256color", client_env)
+        info, _ = await screen.probe("start")
+    assert info["tty"] and info["size"] == [100, 30]
+    assert info["pid"] == info["pgid"] == info["sid"]  # its own session, the pty its terminal
+    env = info["env"]
+    assert env["TERM"] == "xterm-256color" and env["TEXTUAL_COLOR_SYSTEM"] == "256"
+    assert env["TASKROOM_SERVER"] == api.url
+    assert "TASKROOM_SECRET_KEY" not in env and "TASKROOM_DATABASE_URL" not in env
+    assert env["LANG"] == "de_DE.UTF-8"  # what the client sent, where it is harmless
+    assert env.get("LC_ALL") is None and "LD_PRELOAD" not in env
+    assert env["XDG_CONFIG_HOME"].startswith(env["HOME"])
+    # The session's own config dir goes with it.
+    await eventually(lambda: not os.path.exists(env["HOME"]), "the session's home removed")
+    async with httpx.AsyncClient(base_url=api.url) as http:
+        me = await http.get("/api/me", headers={"Authorization": f"Bearer {env['TASKROOM_TOKEN']}"})
+    assert me.json()["username"] == user.username
+
+
+async def test_wrong_password_is_refused_slowly_and_counted_by_the_api(
+    gateway: SshGateway, user: ApiUser, api: Server
+) -> None:
+    # From another loopback address: the API limits failures per address too, and the
+    # gateway passes the client's address on (so 127.0.0.1 stays usable for other tests).
+    elsewhere = ("127.0.0.2", 0)
+
+    async def attempt() -> None:
+        with pytest.raises(asyncssh.PermissionDenied):
+            async with gateway.connect(
+                user.username, password="wrong-password", local_addr=elsewhere
+            ):
+                pass
+
+    started = time.monotonic()
+    await attempt()
+    assert time.monotonic() - started >= 0.5  # the gateway's failure delay in these tests
+    assert f"ssh password refused: user='{user.username}'" in gateway.log()
+    with pytest.raises(asyncssh.PermissionDenied):
+        async with gateway.connect("no-such-user", password=PASSWORD, local_addr=elsewhere):
+            pass
+
+    # The API's login limit sees SSH failures: ten a minute and the username is locked.
+    await asyncio.gather(*(attempt() for _ in range(9)))
+    async with httpx.AsyncClient(base_url=api.url) as http:
+        r = await http.post(
+            "/api/auth/login", json={"username": user.username, "password": PASSWORD}
+        )
+    assert r.status_code == 429
+    banners = BannerClient()
+    with pytest.raises(asyncssh.PermissionDenied):
+        async with gateway.connect(
+            user.username,
+            password=PASSWORD,  # even the right one, while the limit holds
+            local_addr=elsewhere,
+            client_factory=lambda: banners,
+        ):
+            pass
+    assert "ssh login throttled" in gateway.log()
+    assert banners.seen == ["Too many failed logins: try again in a minute.\r\n"]
+
+
+async def test_an_unreachable_api_is_said_not_guessed(
+    api: Server, user: ApiUser, tmp_path: Path
+) -> None:
+    env = {**api.env, "TASKROOM_DATA_DIR": str(tmp_path)}
+    gw = SshGateway(env, f"http://127.0.0.1:{free_port()}", app=PROBE_APP).start()
+    try:
+        banners = BannerClient()
+        with pytest.raises(asyncssh.PermissionDenied):
+            async with gw.connect(user.username, password=PASSWORD, client_factory=lambda: banners):
+                pass
+        assert banners.seen and "cannot be reached" in banners.seen[0]
+        assert "cannot reach the API" in gw.log()
+    finally:
+        gw.stop()
+
+
+class BannerClient(asyncssh.SSHClient):
+    """Keeps the auth banners the server sends (why a login was refused)."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def auth_banner_received(self, msg: str, lang: str) -> None:
+        self.seen.append(msg)
+
+
+async def test_public_key_login_after_registering_the_key(
+    gateway: SshGateway, user: ApiUser
+) -> None:
+    key = asyncssh.generate_private_key("ssh-ed25519")
+    with pytest.raises(asyncssh.PermissionDenied):
+        async with gateway.connect(user.username, client_keys=[key]):
+            pass
+
+    r = user.client.post("/api/me/ssh-keys", json={"public_key": key.export_public_key().decode()})
+    assert r.status_code == 201
+    async with gateway.connect(user.username, client_keys=[key]) as conn:
+        _, screen = await open_app(conn)
+        info, _ = await screen.probe("start")
+    me = user.client.get(
+        "/api/me", headers={"Authorization": f"Bearer {info['env']['TASKROOM_TOKEN']}"}
+    )
+    assert me.json()["id"] == user.id
+
+    # The key names its owner: the same key for another username is refused.
+    other = register(user.client.base_url.__str__().rstrip("/"))
+    with pytest.raises(asyncssh.PermissionDenied):
+        async with gateway.connect(other.username, client_keys=[key]):
+            pass
+    other.close()
+
+    user.client.delete(f"/api/me/ssh-keys/{r.json()['id']}")
+    with pytest.raises(asyncssh.PermissionDenied):
+        async with gateway.connect(user.username, client_keys=[key]):
+            pass
+
+
+async def test_resize_reaches_the_app(gateway: SshGateway, user: ApiUser) -> None:
+    async with gateway.connect(user.username, password=PASSWORD) as conn:
+        process, screen = await open_app(conn, (80, 24))
+        _, at = await screen.probe("start")
+        process.change_terminal_size(132, 43)
+        info, at = await screen.probe("resize", at)
+        assert info["size"] == [132, 43]
+        process.change_terminal_size(60, 20)
+        info, _ = await screen.probe("resize", at)
+        assert info["size"] == [60, 20]
+
+
+async def test_only_the_app_is_offered(gateway: SshGateway, user: ApiUser) -> None:
+    async with gateway.connect(user.username, password=PASSWORD) as conn:
+        result = await conn.run("cat /etc/passwd", timeout=30)
+        assert result.exit_status == 1
+        assert "only its app" in str(result.stderr)
+
+        with pytest.raises(asyncssh.ChannelOpenError):
+            await conn.run(subsystem="sftp", timeout=30)
+        result = await conn.run(subsystem="netconf", timeout=30)
+        assert result.exit_status == 1
+
+        result = await conn.run(timeout=30)  # a shell, but without a pty
+        assert result.exit_status == 1
+        assert "needs a terminal" in str(result.stderr)
+
+        with pytest.raises(asyncssh.ChannelOpenError):
+            await conn.create_connection(asyncssh.SSHTCPSession, "127.0.0.1", 22)
+        with pytest.raises(asyncssh.ChannelListenError):
+            await conn.forward_remote_port("127.0.0.1", 0, "127.0.0.1", 22)
+
+
+async def test_closing_the_connection_ends_the_app_and_its_children(
+    gateway: SshGateway, user: ApiUser
+) -> None:
+    conn = await gateway.connect(user.username, password=PASSWORD)
+    process, screen = await open_app(conn)
+    info, at = await screen.probe("start")
+    process.stdin.write(b"child\n")
+    at = await screen.wait_for("CHILD ", at)
+    child = int(screen.text[at:].split()[0])
+    pids = [info["pid"], child]
+    assert all(psutil.pid_exists(p) for p in pids)
+
+    conn.abort()  # the client vanishes without a goodbye
+    await eventually(lambda: not any(_alive(p) for p in pids), "the session's processes end")
+
+
+async def test_a_killed_gateway_takes_its_sessions_apps_along(
+    api: Server, user: ApiUser, tmp_path: Path
+) -> None:
+    gw = gateway_for(api, tmp_path, app=PROBE_APP)
+    try:
+        conn = await gw.connect(user.username, password=PASSWORD)
+        _, screen = await open_app(conn)
+        info, _ = await screen.probe("start")
+        assert gw.proc is not None
+        gw.proc.kill()  # SIGKILL: no clean-up code runs; the pty's hangup does the work
+        await eventually(lambda: not _alive(info["pid"]), "the app ends with its gateway")
+        conn.abort()
+    finally:
+        gw.stop()
+
+
+async def test_a_crashed_app_ends_only_its_own_session(gateway: SshGateway, user: ApiUser) -> None:
+    async with gateway.connect(user.username, password=PASSWORD) as conn:
+        crashing, crash_screen = await open_app(conn)
+        steady, steady_screen = await open_app(conn)
+        await crash_screen.probe("start")
+        _, at = await steady_screen.probe("start")
+
+        crashing.stdin.write(b"crash\n")
+        await crash_screen.wait_closed()
+        assert "Taskroom stopped unexpectedly (exit 3)" in crash_screen.text
+        assert crashing.exit_status == 1
+
+        steady.change_terminal_size(90, 25)
+        info, _ = await steady_screen.probe("resize", at)
+        assert info["size"] == [90, 25]
+
+
+async def test_full_server_refuses_politely_and_idle_sessions_close(
+    api: Server, user: ApiUser, tmp_path: Path
+) -> None:
+    gw = gateway_for(api, tmp_path, app=PROBE_APP, max_sessions=1, idle_timeout=3)
+    try:
+        async with gw.connect(user.username, password=PASSWORD) as conn:
+            _, first = await open_app(conn)
+            await first.probe("start")
+            result = await conn.run(term_type="xterm", timeout=30)
+            assert result.exit_status == 1
+            assert "Taskroom is full (1 sessions)" in str(result.stderr)
+
+            await first.wait_closed()  # nobody typed for 3 s
+            assert "without input" in first.text
+
+            _, second = await open_app(conn)  # the slot is free again
+            await second.probe("start")
+    finally:
+        gw.stop()
+
+
+async def test_a_session_ends_with_its_short_lived_token(
+    api: Server, user: ApiUser, tmp_path: Path
+) -> None:
+    gw = gateway_for(api, tmp_path, app=PROBE_APP, token_ttl=4)
+    try:
+        async with gw.connect(user.username, password=PASSWORD) as conn:
+            _, screen = await open_app(conn)
+            info, _ = await screen.probe("start")
+            await screen.wait_closed()
+        assert "reached its time limit" in screen.text
+        token = info["env"]["TASKROOM_TOKEN"]
+        async with httpx.AsyncClient(base_url=api.url) as http:
+            r = await http.get("/api/me", headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 401  # expired with the session
+    finally:
+        gw.stop()
+
+
+def test_host_key_is_generated_once_and_private(tmp_path: Path) -> None:
+    first = load_or_create_host_key(tmp_path)
+    path = next(tmp_path.iterdir())
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    again = load_or_create_host_key(tmp_path)
+    assert again.get_fingerprint() == first.get_fingerprint()
+    rmtree(tmp_path)
+
+
+def test_colour_system_follows_term() -> None:
+    assert color_env("xterm-256color", None) == {"TEXTUAL_COLOR_SYSTEM": "256"}
+    assert color_env("xterm-256color", "truecolor")["TEXTUAL_COLOR_SYSTEM"] == "truecolor"
+    assert color_env("xterm-kitty", None)["COLORTERM"] == "truecolor"
+    assert color_env("vt100", None) == {"TEXTUAL_COLOR_SYSTEM": "standard"}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False

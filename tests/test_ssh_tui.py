@@ -1,0 +1,197 @@
+"""The real `taskroom ssh-serve` with the real TUI: login lands on the board, edits are live
+between two SSH users, OpenSSH's own client works, closing leaves no process; and the TUI's
+SSH keys screen."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import pty
+import select
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import asyncssh
+import psutil
+import pytest
+from textual.widgets import Input
+
+from tests.ssh_support import Screen, SshGateway, eventually, gateway_for
+from tests.ssh_support import api as api  # the module's API server fixture
+from tests.support import ApiUser, Server, register
+from tests.tui_support import make_app, until
+from tui.screens.confirm import ConfirmScreen, PromptScreen
+from tui.screens.projects import ProjectsScreen
+from tui.screens.ssh_keys import SshKeysScreen
+
+PASSWORD = "password-123"
+BOARD_READY = "In progress"  # a column title: the board is on screen
+
+
+@pytest.fixture(scope="module")
+def gateway(api: Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshGateway]:
+    gw = gateway_for(api, tmp_path_factory.mktemp("ssh-data"))  # the real `taskroom ssh-serve`
+    yield gw
+    gw.stop()
+
+
+def session_processes(gateway: SshGateway) -> list[psutil.Process]:
+    assert gateway.proc is not None
+    return psutil.Process(gateway.proc.pid).children(recursive=True)
+
+
+async def open_board(conn: asyncssh.SSHClientConnection, project: str) -> tuple[Screen, int]:
+    process = await conn.create_process(
+        term_type="xterm-256color", term_size=(110, 32), encoding=None
+    )
+    screen = Screen(process)
+    at = await screen.wait_for("projects of @")
+    at = await screen.wait_for(project, at)  # the list has loaded
+    process.stdin.write(b"\r")  # open the (only) project
+    return screen, await screen.wait_for(BOARD_READY, at)
+
+
+async def add_task(screen: Screen, at: int, title: str) -> int:
+    screen.process.stdin.write(b"n")
+    at = await screen.wait_for("Description", at)  # the task editor is open
+    screen.process.stdin.write(title.encode())
+    await screen.wait_for(title, at)
+    screen.process.stdin.write(b"\x13")  # ctrl+s: save
+    return at
+
+
+async def test_two_users_over_ssh_see_each_others_edits_live(
+    gateway: SshGateway, api: Server
+) -> None:
+    alice, bob = register(api.url), register(api.url)
+    pid = alice.client.post("/api/projects", json={"name": "Orbit"}).json()["id"]
+    r = alice.client.post(
+        f"/api/projects/{pid}/members", json={"username": bob.username, "role": "editor"}
+    )
+    assert r.status_code == 201
+    key = asyncssh.generate_private_key("ssh-ed25519")
+    bob.client.post("/api/me/ssh-keys", json={"public_key": key.export_public_key().decode()})
+
+    async with (
+        gateway.connect(alice.username, password=PASSWORD) as alice_conn,
+        gateway.connect(bob.username, client_keys=[key]) as bob_conn,
+    ):
+        alice_screen, alice_at = await open_board(alice_conn, "Orbit")
+        bob_screen, bob_at = await open_board(bob_conn, "Orbit")
+        assert len(session_processes(gateway)) >= 2  # one app process per session
+
+        # A bigger window: the app redraws down to its new last row (32 → 40).
+        alice_screen.process.change_terminal_size(130, 40)
+        alice_at = await alice_screen.wait_for("\x1b[40;1H", alice_at)
+
+        await add_task(alice_screen, alice_at, "Liftoff42")
+        await bob_screen.wait_for("Liftoff42", bob_at)
+        await add_task(bob_screen, bob_at, "Splashdown7")
+        await alice_screen.wait_for("Splashdown7", alice_at)
+
+    titles = {t["title"] for t in alice.client.get(f"/api/projects/{pid}").json()["tasks"]}
+    assert titles == {"Liftoff42", "Splashdown7"}
+    await eventually(lambda: not session_processes(gateway), "no app process left behind")
+    alice.close()
+    bob.close()
+
+
+@pytest.mark.skipif(shutil.which("ssh") is None, reason="OpenSSH client not installed")
+def test_openssh_client_lands_in_the_app(gateway: SshGateway, api: Server, tmp_path: Path) -> None:
+    user = register(api.url)
+    user.client.post("/api/projects", json={"name": "Solo"})
+    key = asyncssh.generate_private_key("ssh-ed25519")
+    key_path = tmp_path / "id_ed25519"
+    key.write_private_key(key_path)
+    key_path.chmod(0o600)
+    user.client.post("/api/me/ssh-keys", json={"public_key": key.export_public_key().decode()})
+
+    master, slave = pty.openpty()
+    ssh = subprocess.Popen(
+        [
+            "ssh",
+            "-tt",
+            "-p",
+            str(gateway.port),
+            "-i",
+            str(key_path),
+            "-F",
+            "/dev/null",
+            "-o",
+            "IdentitiesOnly=yes",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "StrictHostKeyChecking=no",
+            "-o",
+            f"UserKnownHostsFile={tmp_path / 'known_hosts'}",
+            f"{user.username}@127.0.0.1",
+        ],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env={**os.environ, "TERM": "xterm-256color"},
+        start_new_session=True,
+    )
+    os.close(slave)
+    try:
+        seen = _read_until(master, b"projects of @", deadline=time.monotonic() + 60)
+        assert b"projects of @" in seen, seen[-2000:]
+        os.write(master, b"q")  # quit the app: ssh ends with it
+        assert ssh.wait(30) == 0
+    finally:
+        if ssh.poll() is None:
+            ssh.kill()
+            ssh.wait()
+        os.close(master)
+        user.close()
+
+
+def _read_until(fd: int, needle: bytes, deadline: float) -> bytes:
+    seen = b""
+    while needle not in seen and time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.5)
+        if ready:
+            try:
+                seen += os.read(fd, 65536)
+            except OSError:  # EIO: the client went away
+                break
+    return seen
+
+
+async def test_ssh_keys_screen_lists_adds_and_deletes(api: Server, tmp_path: Path) -> None:
+    user = register(api.url)
+    text = asyncssh.generate_private_key("ssh-ed25519", comment="pilot@test")
+    public = text.export_public_key().decode().strip()
+    app = make_app(api.url, tmp_path, token=user.token)
+    async with app.run_test(size=(110, 30)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, ProjectsScreen))
+        await pilot.press("s")
+        screen = await until(pilot, lambda: isinstance(app.screen, SshKeysScreen) and app.screen)
+
+        for attempt in ("not a key", public):
+            await pilot.press("a")
+            await until(pilot, lambda: isinstance(app.screen, PromptScreen))
+            app.screen.query_one(Input).value = attempt
+            await pilot.press("enter")
+            await until(pilot, lambda: app.screen is screen)
+        await until(pilot, lambda: [k.name for k in screen.keys] == ["pilot@test"])
+        assert any("Not an SSH public key" in n.message for n in app._notifications)
+        assert [k["name"] for k in await asyncio.to_thread(_keys, user)] == ["pilot@test"]
+
+        await pilot.press("d")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await until(pilot, lambda: not screen.keys and app.screen is screen)
+        assert await asyncio.to_thread(_keys, user) == []
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, ProjectsScreen))
+    user.close()
+
+
+def _keys(user: ApiUser) -> list[dict[str, str]]:
+    keys: list[dict[str, str]] = user.client.get("/api/me/ssh-keys").json()
+    return keys

@@ -1,0 +1,174 @@
+"""Tasks and projects: optimistic concurrency, assignees, filters, search, sort and paging."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from tests.support import ApiUser
+
+MakeUser = Callable[..., ApiUser]
+
+
+def shared_project(make_user: MakeUser) -> tuple[ApiUser, ApiUser, str]:
+    """An owner and an editor sharing one project."""
+    owner, editor = make_user(), make_user()
+    pid = owner.client.post("/api/projects", json={"name": "Shared"}).json()["id"]
+    r = owner.client.post(
+        f"/api/projects/{pid}/members", json={"username": editor.username, "role": "editor"}
+    )
+    assert r.status_code == 201
+    return owner, editor, pid
+
+
+def patch_at_once(url: str, *saves: tuple[ApiUser, dict[str, Any]]) -> list[httpx.Response]:
+    """PATCH `url` as each user in threads released together, so the saves really race."""
+    barrier = threading.Barrier(len(saves))
+    results: list[Any] = [None] * len(saves)
+
+    def run(i: int) -> None:
+        user, body = saves[i]
+        barrier.wait()
+        results[i] = user.client.patch(url, json=body)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(saves))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return results
+
+
+def test_stale_task_version_gets_409_with_current(make_user: MakeUser) -> None:
+    owner, _, pid = shared_project(make_user)
+    task = owner.client.post(f"/api/projects/{pid}/tasks", json={"title": "v1"}).json()
+    assert task["version"] == 1
+    r = owner.client.patch(f"/api/tasks/{task['id']}", json={"title": "v2", "version": 1})
+    assert r.status_code == 200 and r.json()["version"] == 2
+    r = owner.client.patch(f"/api/tasks/{task['id']}", json={"title": "lost", "version": 1})
+    assert r.status_code == 409
+    body = r.json()
+    assert body["status_code"] == 409 and body["detail"]
+    assert body["extra"]["current"]["title"] == "v2"
+    assert body["extra"]["current"]["version"] == 2
+    assert owner.client.get(f"/api/tasks/{task['id']}").json()["title"] == "v2"
+
+
+def test_stale_project_version_gets_409_with_current(make_user: MakeUser) -> None:
+    owner, editor, pid = shared_project(make_user)
+    assert owner.client.patch(f"/api/projects/{pid}", json={"name": "A", "version": 1}).is_success
+    r = editor.client.patch(f"/api/projects/{pid}", json={"name": "B", "version": 1})
+    assert r.status_code == 409
+    assert r.json()["extra"]["current"]["name"] == "A"
+    assert r.json()["extra"]["current"]["version"] == 2
+
+
+def test_two_users_saving_one_task_exactly_one_wins(make_user: MakeUser) -> None:
+    owner, editor, pid = shared_project(make_user)
+    for round_ in range(8):
+        task = owner.client.post(f"/api/projects/{pid}/tasks", json={"title": "t"}).json()
+        url = f"/api/tasks/{task['id']}"
+        a, b = patch_at_once(
+            url,
+            (owner, {"title": "owner", "version": 1}),
+            (editor, {"title": "editor", "version": 1}),
+        )
+        codes = sorted((a.status_code, b.status_code))
+        assert codes == [200, 409], f"round {round_}: {a.text} / {b.text}"
+        winner = a if a.status_code == 200 else b
+        loser = b if winner is a else a
+        final = owner.client.get(url).json()
+        assert final["title"] == winner.json()["title"] and final["version"] == 2
+        assert loser.json()["extra"]["current"]["version"] >= 1
+
+
+def test_two_users_saving_one_project_exactly_one_wins(make_user: MakeUser) -> None:
+    owner, editor, pid = shared_project(make_user)
+    for _ in range(5):
+        version = owner.client.get(f"/api/projects/{pid}").json()["version"]
+        a, b = patch_at_once(
+            f"/api/projects/{pid}",
+            (owner, {"name": "o", "version": version}),
+            (editor, {"name": "e", "version": version}),
+        )
+        assert sorted((a.status_code, b.status_code)) == [200, 409], (a.text, b.text)
+
+
+def test_assignee_must_be_a_member(make_user: MakeUser) -> None:
+    owner, editor, pid = shared_project(make_user)
+    stranger = make_user()
+    r = owner.client.post(
+        f"/api/projects/{pid}/tasks", json={"title": "t", "assignee_id": stranger.id}
+    )
+    assert r.status_code == 400 and "member" in r.json()["detail"]
+    task = owner.client.post(
+        f"/api/projects/{pid}/tasks", json={"title": "t", "assignee_id": editor.id}
+    ).json()
+    assert task["assignee_id"] == editor.id
+    r = owner.client.patch(f"/api/tasks/{task['id']}", json={"assignee_id": stranger.id})
+    assert r.status_code == 400
+    after = owner.client.get(f"/api/tasks/{task['id']}").json()
+    assert after["assignee_id"] == editor.id and after["version"] == 1
+    r = owner.client.patch(f"/api/tasks/{task['id']}", json={"assignee_id": None})
+    assert r.status_code == 200 and r.json()["assignee_id"] is None
+
+
+def test_filters_search_sort_and_paging(make_user: MakeUser) -> None:
+    owner, editor, pid = shared_project(make_user)
+    specs = [
+        {"title": "Write the README", "priority": "low", "due_date": "2030-01-03"},
+        {"title": "Fix login bug", "status": "in_progress", "priority": "urgent",
+         "assignee_id": editor.id, "due_date": "2030-01-01"},
+        {"title": "Ship it", "status": "done", "priority": "high",
+         "description": "after the readme is reviewed"},
+        {"title": "100% coverage_please", "priority": "medium", "assignee_id": editor.id},
+        {"title": "ÉCOLE accents", "priority": "low", "due_date": "2030-01-02"},
+    ]  # fmt: skip
+    ids = {}
+    for spec in specs:
+        r = owner.client.post(f"/api/projects/{pid}/tasks", json=spec)
+        assert r.status_code == 201, r.text
+        ids[spec["title"]] = r.json()["id"]
+
+    def titles(**params: Any) -> list[str]:
+        r = owner.client.get(f"/api/projects/{pid}/tasks", params=params)
+        assert r.status_code == 200, r.text
+        return [t["title"] for t in r.json()["items"]]
+
+    assert set(titles(status="done")) == {"Ship it"}
+    assert set(titles(priority="low")) == {"Write the README", "ÉCOLE accents"}
+    assert set(titles(assignee_id=editor.id)) == {"Fix login bug", "100% coverage_please"}
+    assert set(titles(assignee_id=editor.id, status="todo")) == {"100% coverage_please"}
+    # q: title and description, case-insensitive; LIKE wildcards are literal
+    assert set(titles(q="readme")) == {"Write the README", "Ship it"}
+    assert titles(q="100%") == ["100% coverage_please"]
+    assert titles(q="e_p") == ["100% coverage_please"]
+    assert titles(q="%") == ["100% coverage_please"]
+    assert titles(q="'; DROP TABLE tasks; --") == []
+    # sorts
+    assert titles(sort="priority")[:2] == ["Fix login bug", "Ship it"]
+    assert titles(sort="due_date")[:3] == ["Fix login bug", "ÉCOLE accents", "Write the README"]
+    newest_first = titles(sort="-updated_at")
+    assert newest_first[0] == "ÉCOLE accents" and newest_first[-1] == "Write the README"
+    # paging: total counts every match, pages do not overlap and cover everything
+    r = owner.client.get(f"/api/projects/{pid}/tasks", params={"limit": 2, "sort": "position"})
+    assert r.json()["total"] == 5 and len(r.json()["items"]) == 2
+    pages = [titles(limit=2, offset=o, sort="position") for o in (0, 2, 4, 6)]
+    assert [len(p) for p in pages] == [2, 2, 1, 0]
+    assert sorted(t for page in pages for t in page) == sorted(ids)
+
+
+def test_position_orders_inside_a_status_column(make_user: MakeUser) -> None:
+    owner, _, pid = shared_project(make_user)
+    a = owner.client.post(f"/api/projects/{pid}/tasks", json={"title": "a"}).json()
+    b = owner.client.post(f"/api/projects/{pid}/tasks", json={"title": "b"}).json()
+    assert b["position"] > a["position"]
+    r = owner.client.patch(f"/api/tasks/{b['id']}", json={"position": a["position"] - 1})
+    assert r.status_code == 200
+    items = owner.client.get(f"/api/projects/{pid}/tasks").json()["items"]
+    assert [t["title"] for t in items] == ["b", "a"]
+    detail = owner.client.get(f"/api/projects/{pid}").json()
+    assert [t["title"] for t in detail["tasks"]] == ["b", "a"]

@@ -1,0 +1,429 @@
+"""The Textual client, driven key by key with Pilot against a real `taskroom serve`."""
+
+from __future__ import annotations
+
+import os
+import stat
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from textual.widgets import Input
+
+from tests.support import ApiUser, Server, register, server_env
+from tests.tui_support import (
+    board,
+    eventually,
+    make_app,
+    new_project,
+    notices,
+    open_board,
+    task_by_title,
+    titles,
+    until,
+)
+from tui.config import TokenStore
+from tui.screens.confirm import ConfirmScreen, PickScreen, PromptScreen
+from tui.screens.conflict import ConflictScreen
+from tui.screens.exports import ExportsScreen
+from tui.screens.help import HelpScreen
+from tui.screens.login import LoginScreen
+from tui.screens.members import MembersScreen
+from tui.screens.projects import ProjectsScreen
+from tui.screens.task_editor import TaskEditor
+
+SIZE = (100, 30)
+
+
+@pytest.fixture(scope="module")
+def tui_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The TUI does not care which database is behind the API: one SQLite server."""
+    srv = Server(server_env(tmp_path_factory.mktemp("tui"), None)).start(timeout=90)
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def user(tui_server: Server) -> Iterator[ApiUser]:
+    u = register(tui_server.url)
+    yield u
+    u.close()
+
+
+TASKS = [
+    {"title": "Alpha", "priority": "high"},
+    {"title": "Beta"},
+    {"title": "Gamma", "status": "in_progress"},
+]
+
+
+async def type_text(pilot: Any, text: str) -> None:
+    await pilot.press(*[{" ": "space"}.get(c, c) for c in text])
+
+
+# --- login, token, logout ------------------------------------------------------------------
+
+
+async def test_login_keeps_token_0600_and_logout(
+    tui_server: Server, user: ApiUser, tmp_path: Path
+) -> None:
+    app = make_app(tui_server.url, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, LoginScreen))
+        assert app.focused is not None and app.focused.id == "username"
+        await type_text(pilot, user.username)
+        await pilot.press("tab")
+        assert app.focused.id == "password"
+        await type_text(pilot, "password-123")
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, ProjectsScreen))
+    path = tmp_path / "credentials.json"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert TokenStore(path).get(tui_server.url)
+
+    again = make_app(tui_server.url, tmp_path)  # the kept token skips the login screen
+    async with again.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: isinstance(again.screen, ProjectsScreen))
+        await pilot.press("o")
+        await until(pilot, lambda: isinstance(again.screen, LoginScreen))
+    assert TokenStore(path).get(tui_server.url) is None
+
+
+async def test_wrong_password_register_and_taken_name(
+    tui_server: Server, user: ApiUser, tmp_path: Path
+) -> None:
+    app = make_app(tui_server.url, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, LoginScreen))
+        await type_text(pilot, user.username)
+        await pilot.press("tab")
+        await type_text(pilot, "not-the-password")
+        await pilot.press("enter")
+        await until(pilot, lambda: "Wrong username or password" in _message(app))
+        await pilot.press("ctrl+r")  # register the same name: taken
+        await until(pilot, lambda: "taken" in _message(app))
+        app.screen.query_one("#username", Input).value = f"n{uuid.uuid4().hex[:8]}"
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: isinstance(app.screen, ProjectsScreen))
+
+
+def _message(app: Any) -> str:
+    return str(app.screen.query_one("#login-message").render())
+
+
+async def test_unreachable_server_and_rejected_token(tmp_path: Path, tui_server: Server) -> None:
+    dead = make_app("http://127.0.0.1:9", tmp_path, token="whatever")
+    async with dead.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: isinstance(dead.screen, LoginScreen))
+        await until(pilot, lambda: "cannot reach the server" in _message(dead).lower())
+    rejected = make_app(tui_server.url, tmp_path, token="not-a-token")
+    async with rejected.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: "token was rejected" in _message(rejected))
+
+
+async def test_env_token_is_used_and_never_written(
+    tui_server: Server, user: ApiUser, tmp_path: Path
+) -> None:
+    app = make_app(tui_server.url, tmp_path, token=user.token)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, ProjectsScreen))
+        assert app.user is not None and app.user.username == user.username
+    assert not (tmp_path / "credentials.json").exists()
+
+
+async def test_server_going_away_does_not_crash(tmp_path: Path, user: ApiUser) -> None:
+    srv = Server(server_env(tmp_path / "data", None)).start()
+    try:
+        mine = register(srv.url)
+        new_project(mine, "Fragile", TASKS)
+        app = make_app(srv.url, tmp_path, token=mine.token)
+        async with app.run_test(size=SIZE) as pilot:
+            await open_board(pilot, "Fragile")
+            await until(pilot, lambda: app.connection[0] == "live")
+            srv.stop()
+            await until(pilot, lambda: app.connection[0] == "reconnecting")
+            await pilot.press("r")
+            await until(pilot, lambda: "cannot reach" in notices(app).lower())
+            await pilot.press("L")  # an optimistic move that cannot be sent rolls back
+            await until(pilot, lambda: "undone" in notices(app))
+            assert titles(app, "todo")[0] == "Alpha"
+        mine.close()
+    finally:
+        srv.stop()
+
+
+# --- projects ------------------------------------------------------------------------------
+
+
+async def test_projects_create_rename_delete_open(
+    tui_server: Server, user: ApiUser, tmp_path: Path
+) -> None:
+    app = make_app(tui_server.url, tmp_path, token=user.token)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await until(pilot, lambda: isinstance(app.screen, ProjectsScreen) and app.screen)
+        await pilot.press("n")
+        await until(pilot, lambda: isinstance(app.screen, PromptScreen))
+        await type_text(pilot, "Garden")
+        await pilot.press("enter")
+        await until(pilot, lambda: [p.name for p in screen.projects] == ["Garden"])
+        await pilot.press("R")
+        await until(pilot, lambda: isinstance(app.screen, PromptScreen))
+        app.screen.query_one(Input).value = "Orchard"
+        await pilot.press("enter")
+        await until(pilot, lambda: [p.name for p in screen.projects] == ["Orchard"])
+        assert screen.projects[0].role == "owner"
+        await pilot.press("enter")
+        await until(pilot, lambda: app.screen is not screen and board(app).store)
+        await pilot.press("q")
+        await until(pilot, lambda: app.screen is screen)
+        await pilot.press("d")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await until(pilot, lambda: screen.projects == [])
+    assert user.client.get("/api/projects").json() == []
+
+
+# --- board keys ----------------------------------------------------------------------------
+
+
+async def test_board_keys_move_priority_reorder_delete_undo(
+    tui_server: Server, user: ApiUser, tmp_path: Path
+) -> None:
+    pid = new_project(user, "Keys", TASKS)
+    app = make_app(tui_server.url, tmp_path, token=user.token)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_board(pilot, "Keys")
+        assert titles(app, "todo") == ["Alpha", "Beta"]
+        assert titles(app, "in_progress") == ["Gamma"]
+        await pilot.press("L")  # Alpha → in progress, shown at once
+        assert "Alpha" in titles(app, "in_progress")
+        await eventually(lambda: task_by_title(user, pid, "Alpha")["status"] == "in_progress")
+        await pilot.press("H")
+        await eventually(lambda: task_by_title(user, pid, "Alpha")["status"] == "todo")
+        await until(pilot, lambda: screen.selected() and screen.selected().title == "Alpha")
+        await pilot.press("J")  # Alpha below Beta
+        assert titles(app, "todo") == ["Beta", "Alpha"]
+        await pilot.press("K")
+        assert titles(app, "todo") == ["Alpha", "Beta"]
+        await pilot.press("p")  # high → urgent
+        await eventually(lambda: task_by_title(user, pid, "Alpha")["priority"] == "urgent")
+        await pilot.press("u")  # undo my last change: back to high
+        await eventually(lambda: task_by_title(user, pid, "Alpha")["priority"] == "high")
+        await pilot.press("j", "l", "h")  # cursor to Beta, over and back
+        assert screen.selected().title == "Beta"
+        await pilot.press("d")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await eventually(lambda: task_by_title(user, pid, "Beta") is None)
+        await until(pilot, lambda: "Beta" not in titles(app, "todo"))
+        await pilot.press("u")  # undo the delete: Beta comes back
+        await eventually(lambda: task_by_title(user, pid, "Beta") is not None)
+        await until(pilot, lambda: "Beta" in titles(app, "todo"))
+
+
+async def test_board_new_edit_assign_and_inline_validation(
+    tui_server: Server, user: ApiUser, tmp_path: Path
+) -> None:
+    pid = new_project(user, "Forms", TASKS)
+    app = make_app(tui_server.url, tmp_path, token=user.token)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_board(pilot, "Forms")
+        await pilot.press("n")
+        editor = await until(pilot, lambda: isinstance(app.screen, TaskEditor) and app.screen)
+        await pilot.press("ctrl+s")  # empty title: the server's 400 shows under the field
+        await until(pilot, lambda: str(editor.query_one("#error-title").render()).strip())
+        await type_text(pilot, "Delta")
+        editor.query_one("#due_date", Input).value = "2026-13-45"
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: str(editor.query_one("#error-due_date").render()).strip())
+        editor.query_one("#due_date", Input).value = "2030-01-02"
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: "Delta" in titles(app, "todo"))
+        created = await eventually(lambda: task_by_title(user, pid, "Delta"))
+        assert created["due_date"] == "2030-01-02"
+        assert board(app).selected().title == "Delta"
+        await pilot.press("enter")  # edit the selected card
+        editor = await until(pilot, lambda: isinstance(app.screen, TaskEditor) and app.screen)
+        editor.query_one("#title", Input).value = "Delta two"
+        await pilot.press("ctrl+s")
+        await eventually(lambda: task_by_title(user, pid, "Delta two"))
+        await pilot.press("a")
+        await until(pilot, lambda: isinstance(app.screen, PickScreen))
+        await pilot.press("down", "enter")  # the only member: me
+        await eventually(lambda: task_by_title(user, pid, "Delta two")["assignee_id"] == user.id)
+
+
+async def test_filter_list_view_sort_refresh_help(
+    tui_server: Server, user: ApiUser, tmp_path: Path
+) -> None:
+    new_project(user, "Views", TASKS)
+    app = make_app(tui_server.url, tmp_path, token=user.token)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_board(pilot, "Views")
+        await pilot.press("slash")
+        await type_text(pilot, "priority:high")
+        await until(pilot, lambda: titles(app, "todo") == ["Alpha"] and not titles(app, "done"))
+        await pilot.press("enter")
+        await pilot.press("escape")  # clears the filter
+        await until(pilot, lambda: titles(app, "todo") == ["Alpha", "Beta"])
+        await pilot.press("v")
+        assert screen.list_mode
+        await pilot.press("s")  # sort by priority: Alpha (high) first
+        assert screen.sort == "priority"
+        rows = screen.query_one("#task-list")
+        assert rows.get_row_at(0)[0] == "Alpha"  # type: ignore[attr-defined]
+        await pilot.press("v")
+        assert not screen.list_mode
+        user.client.post(f"/api/projects/{screen.project_id}/tasks", json={"title": "Zeta"})
+        await pilot.press("r")
+        await until(pilot, lambda: "Zeta" in titles(app, "todo"))
+        await pilot.press("question_mark")
+        help_screen = await until(pilot, lambda: isinstance(app.screen, HelpScreen) and app.screen)
+        keys = help_screen.query_one("#help-keys")
+        assert keys.row_count > 15  # type: ignore[attr-defined]
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is screen)
+        await pilot.press("q")
+        await until(pilot, lambda: isinstance(app.screen, ProjectsScreen))
+
+
+async def test_remapped_key(tui_server: Server, user: ApiUser, tmp_path: Path) -> None:
+    new_project(user, "Remap", TASKS)
+    app = make_app(tui_server.url, tmp_path, token=user.token)
+    app._keymap = {"board.priority": "P"}
+    async with app.run_test(size=SIZE) as pilot:
+        await open_board(pilot, "Remap")
+        await pilot.press("p")
+        assert board(app).selected().priority == "high"
+        await pilot.press("P")
+        assert board(app).selected().priority == "urgent"
+
+
+async def test_viewer_cannot_edit_and_is_told_why(
+    tui_server: Server, user: ApiUser, tmp_path: Path
+) -> None:
+    pid = new_project(user, "Shared", TASKS)
+    viewer = register(tui_server.url)
+    r = user.client.post(
+        f"/api/projects/{pid}/members", json={"username": viewer.username, "role": "viewer"}
+    )
+    assert r.status_code == 201
+    app = make_app(tui_server.url, tmp_path, token=viewer.token)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_board(pilot, "Shared")
+        for key in ("L", "p", "d", "n", "u"):
+            await pilot.press(key)
+        await until(pilot, lambda: "Read-only" in notices(app))
+        assert isinstance(app.screen, type(board(app)))
+        await pilot.press("m")
+        await until(pilot, lambda: isinstance(app.screen, MembersScreen))
+        await pilot.press("a")
+        await until(pilot, lambda: "Only the project's owner" in notices(app))
+    assert task_by_title(user, pid, "Alpha")["status"] == "todo"
+    viewer.close()
+
+
+async def test_members_add_change_role_remove(
+    tui_server: Server, user: ApiUser, tmp_path: Path
+) -> None:
+    pid = new_project(user, "Team", [])
+    friend = register(tui_server.url)
+    app = make_app(tui_server.url, tmp_path, token=user.token)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_board(pilot, "Team")
+        await pilot.press("m")
+        screen = await until(pilot, lambda: isinstance(app.screen, MembersScreen) and app.screen)
+        await pilot.press("a")
+        await until(pilot, lambda: isinstance(app.screen, PromptScreen))
+        await type_text(pilot, friend.username)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, PickScreen))
+        await pilot.press("enter")  # editor
+        await until(pilot, lambda: len(screen.store.members) == 2)
+        await pilot.press("down", "e")
+        await until(pilot, lambda: isinstance(app.screen, PickScreen))
+        await pilot.press("down", "enter")  # viewer
+        members = lambda: user.client.get(f"/api/projects/{pid}").json()["members"]  # noqa: E731
+        await eventually(lambda: {m["role"] for m in members()} == {"owner", "viewer"})
+        await pilot.press("d")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await eventually(lambda: len(members()) == 1)
+    friend.close()
+
+
+async def test_conflict_keep_mine_and_keep_theirs(
+    tui_server: Server, user: ApiUser, tmp_path: Path
+) -> None:
+    pid = new_project(user, "Clash", TASKS)
+    app = make_app(tui_server.url, tmp_path, token=user.token, live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_board(pilot, "Clash")
+        for choice, expected in (("m", "Mine m"), ("t", "Theirs 2")):
+            await pilot.press("e")
+            editor = await until(pilot, lambda: isinstance(app.screen, TaskEditor) and app.screen)
+            task = task_by_title(user, pid, "Alpha") or task_by_title(user, pid, "Mine m")
+            assert task is not None
+            theirs = "Theirs" if choice == "m" else "Theirs 2"
+            r = user.client.patch(f"/api/tasks/{task['id']}", json={"title": theirs})
+            assert r.status_code == 200
+            editor.query_one("#title", Input).value = f"Mine {choice}"
+            await pilot.press("ctrl+s")
+            conflict = await until(
+                pilot, lambda: isinstance(app.screen, ConflictScreen) and app.screen
+            )
+            assert conflict.fields == ["title"]
+            await pilot.press(choice)
+            await eventually(lambda: task_by_title(user, pid, expected))  # noqa: B023
+            await until(pilot, lambda: board(app).selected().title == expected)  # noqa: B023
+
+
+async def test_rejected_move_rolls_back(tui_server: Server, user: ApiUser, tmp_path: Path) -> None:
+    pid = new_project(user, "Rollback", TASKS)
+    app = make_app(tui_server.url, tmp_path, token=user.token, live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_board(pilot, "Rollback")
+        alpha = task_by_title(user, pid, "Alpha")
+        assert alpha is not None
+        user.client.delete(f"/api/tasks/{alpha['id']}")  # gone on the server, not here
+        await pilot.press("L")
+        await until(pilot, lambda: "undone" in notices(app))
+        assert titles(app, "todo")[0] == "Alpha"
+        assert "Alpha" not in titles(app, "in_progress")
+
+
+async def test_exports_screen(tui_server: Server, user: ApiUser, tmp_path: Path) -> None:
+    new_project(user, "Exports", TASKS)
+    app = make_app(tui_server.url, tmp_path, token=user.token)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_board(pilot, "Exports")
+        await pilot.press("x")
+        await until(pilot, lambda: isinstance(app.screen, ExportsScreen))
+        await pilot.press("q")
+        await until(pilot, lambda: board(app))
+
+
+def test_cli_tui_rejects_bad_server_url() -> None:
+    r = _run_cli("tui", "--server", "ftp://nope")
+    assert r.returncode == 1
+    assert "http(s) URL" in r.stderr and "Traceback" not in r.stderr
+
+
+def _run_cli(*args: str) -> Any:
+    import subprocess
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-m", "taskroom_cli.main", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "TASKROOM_TOKEN": ""},
+    )
+
+
+def test_health_of_fixture(tui_server: Server) -> None:
+    assert httpx.get(f"{tui_server.url}/health").status_code == 200

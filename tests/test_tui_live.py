@@ -1,0 +1,117 @@
+"""Two TUI apps, two users, one server: edits, moves, typing and a conflict cross over live."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input
+
+from tests.support import Server, register, server_env
+from tests.tui_support import board, eventually, make_app, new_project, open_board, titles, until
+from tui.screens.conflict import ConflictScreen
+from tui.screens.task_editor import TaskEditor
+
+SIZE = (100, 30)
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    srv = Server(server_env(tmp_path_factory.mktemp("tui-live"), None)).start(timeout=90)
+    yield srv
+    srv.stop()
+
+
+async def test_two_clients_see_each_other_live(live_server: Server, tmp_path: Path) -> None:
+    alice, bob = register(live_server.url), register(live_server.url)
+    pid = new_project(alice, "Together", [{"title": "Seed"}])
+    r = alice.client.post(
+        f"/api/projects/{pid}/members", json={"username": bob.username, "role": "editor"}
+    )
+    assert r.status_code == 201
+    app_a = make_app(live_server.url, tmp_path / "a", token=alice.token)
+    app_b = make_app(live_server.url, tmp_path / "b", token=bob.token)
+    async with app_a.run_test(size=SIZE) as pa, app_b.run_test(size=SIZE) as pb:
+        await open_board(pa, "Together")
+        board_b = await open_board(pb, "Together")
+        await until(pa, lambda: app_a.connection[0] == "live")
+        await until(pb, lambda: app_b.connection[0] == "live")
+        here = lambda: {u.username for u in board_b.store.presence}  # noqa: E731
+        try:
+            await until(pb, lambda: here() >= {alice.username, bob.username})
+        except AssertionError:
+            raise AssertionError(f"presence {here()} / {app_b.live.presence}") from None
+
+        # created in A → appears in B without a key press there
+        await pa.press("n")
+        editor = await until(pa, lambda: isinstance(app_a.screen, TaskEditor) and app_a.screen)
+        editor.query_one("#title", Input).value = "Live one"
+        await pa.press("ctrl+s")
+        await until(pb, lambda: "Live one" in titles(app_b, "todo"))
+
+        # moved in A → moves in B
+        await until(pa, lambda: board(app_a).selected().title == "Live one")
+        await pa.press("L")
+        await until(pb, lambda: "Live one" in titles(app_b, "in_progress"))
+
+        # A edits: B sees "✎ alice" on the card, then the new title
+        await pa.press("e")
+        editor = await until(pa, lambda: isinstance(app_a.screen, TaskEditor) and app_a.screen)
+        task_id = editor.editing.id
+        await until(pb, lambda: alice.username in board_b.store.typing_label(task_id))
+        editor.query_one("#title", Input).value = "Live one, edited"
+        await pa.press("ctrl+s")
+        await until(pb, lambda: "Live one, edited" in titles(app_b, "in_progress"))
+        await until(pb, lambda: not board_b.store.typing_label(task_id))
+
+        # B opens the editor, A changes the priority meanwhile, B saves: the dialog merges
+        board_b.select(task_id)
+        await pb.press("e")
+        editor_b = await until(pb, lambda: isinstance(app_b.screen, TaskEditor) and app_b.screen)
+        await until(pa, lambda: bob.username in board(app_a).store.typing_label(task_id))
+        await pa.press("p")
+        await eventually(
+            lambda: alice.client.get(f"/api/tasks/{task_id}").json()["priority"] == "high"
+        )
+        editor_b.query_one("#title", Input).value = "Bob's title"
+        await pb.press("ctrl+s")
+        await until(pb, lambda: isinstance(app_b.screen, ConflictScreen))
+        await pb.press("s")  # save the merge: my title on top of their priority
+        await eventually(
+            lambda: alice.client.get(f"/api/tasks/{task_id}").json()["title"] == "Bob's title"
+        )
+        final = alice.client.get(f"/api/tasks/{task_id}").json()
+        assert final["priority"] == "high"
+        await until(pa, lambda: "Bob's title" in titles(app_a, "in_progress"))
+        assert not app_a.worker_errors and not app_b.worker_errors
+    alice.close()
+    bob.close()
+
+
+async def test_burst_of_events_is_coalesced(live_server: Server, tmp_path: Path) -> None:
+    """200 HTTP edits in a burst land as a few batched redraws, and all of them show."""
+    owner = register(live_server.url)
+    pid = new_project(owner, "Burst", [{"title": "t0"}])
+    app = make_app(live_server.url, tmp_path, token=owner.token)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_board(pilot, "Burst")
+        await until(pilot, lambda: app.connection[0] == "live")
+        redraws = 0
+        original = screen.redraw
+
+        def counting(touched: set[str]) -> None:
+            nonlocal redraws
+            redraws += 1
+            original(touched)
+
+        screen.redraw = counting  # type: ignore[method-assign]
+
+        def burst() -> None:
+            for i in range(200):
+                owner.client.post(f"/api/projects/{pid}/tasks", json={"title": f"b{i}"})
+
+        await eventually(lambda: burst() or True)
+        await until(pilot, lambda: len(screen.store.tasks) == 201, wait=60)
+        assert redraws < 200
+    owner.close()

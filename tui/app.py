@@ -1,0 +1,176 @@
+"""TaskroomApp: owns the HTTP client, the one live websocket and the screen flow.
+
+Screens talk to the server through `app.api` in workers and receive live frames through
+`live_frames()`; the app only routes, it holds no project state of its own.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar, Protocol
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.worker import Worker, WorkerState
+
+from api import wire
+from tui.client.http import ApiClient, ApiError, Unreachable
+from tui.client.live import ConnectionChanged, ConnectionState, LiveClient, LiveFrames
+from tui.config import TokenStore, load_keymap
+from tui.widgets.status import ConnectionIndicator
+
+STYLES = Path(__file__).parent / "styles"
+
+
+class LiveAware(Protocol):
+    def live_frames(self, frames: list[wire.ServerFrame]) -> None: ...
+
+
+class TaskroomApp(App[None]):
+    CSS_PATH = STYLES / "app.tcss"
+    TITLE = "Taskroom"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True, id="app.quit"),
+    ]
+
+    def __init__(
+        self,
+        server: str,
+        *,
+        token: str | None = None,
+        tokens: TokenStore | None = None,
+        keymap: dict[str, str] | None = None,
+        live: bool = True,
+    ) -> None:
+        """`token` (e.g. from TASKROOM_TOKEN) is used as given and never written to disk."""
+        super().__init__()
+        self.server = server.rstrip("/")
+        self.tokens = tokens if tokens is not None else TokenStore()
+        self.persist_token = token is None
+        self.api = ApiClient(self.server, token or self.tokens.get(self.server))
+        self.user: wire.User | None = None
+        self.live: LiveClient | None = None
+        self.live_enabled = live
+        self.connection: tuple[ConnectionState, int] = ("connecting" if live else "offline", 0)
+        self._keymap = keymap if keymap is not None else load_keymap()
+        self.worker_errors: list[BaseException] = []
+
+    async def on_mount(self) -> None:
+        self.set_keymap(self._keymap)
+        if self.api.token:
+            self.resume()
+        else:
+            self.show_login()
+
+    async def on_unmount(self) -> None:
+        await self.api.aclose()
+
+    def show_login(self, message: str = "") -> None:
+        from tui.screens.login import LoginScreen
+
+        self.switch_or_push(LoginScreen(message))
+
+    def switch_or_push(self, screen: Any) -> None:
+        """Replace the whole stack with `screen` (login ↔ projects are roots)."""
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        if len(self.screen_stack) > 1:
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
+
+    @work(exclusive=True, group="session")
+    async def resume(self) -> None:
+        """Reuse a kept (or given) token; a rejected one goes back to the login screen."""
+        try:
+            user = await self.api.me()
+        except ApiError as exc:
+            if exc.status == 401:
+                if self.persist_token:
+                    self.tokens.forget(self.server)
+                self.api.token = None
+                self.show_login("Your session has expired or the token was rejected: log in again.")
+            else:
+                self.show_login(f"The server refused: {exc.detail}")
+            return
+        except Unreachable as exc:
+            self.show_login(f"{str(exc).capitalize()}. Is the server running?")
+            return
+        self.start_session(user)
+
+    def start_session(self, user: wire.User) -> None:
+        from tui.screens.projects import ProjectsScreen
+
+        self.user = user
+        self.sub_title = f"@{user.username} · {self.server}"
+        if self.persist_token and self.api.token:
+            self.tokens.save(self.server, self.api.token, user.username)
+        if self.live_enabled and self.live is None and self.api.token:
+            self.live = LiveClient(self, self.api.ws_url, self.api.token)
+            self.run_worker(self.live.run(), name="live", group="live", exclusive=True)
+        self.switch_or_push(ProjectsScreen())
+
+    def logout(self, message: str = "Logged out.") -> None:
+        if self.persist_token:
+            self.tokens.forget(self.server)
+        self.workers.cancel_group(self, "live")
+        self.live = None
+        self.api.token = None
+        self.user = None
+        self.sub_title = ""
+        self.show_login(message)
+
+    # --- live routing ----------------------------------------------------------------------
+
+    def subscribe(self, room: str) -> None:
+        if self.live is not None:
+            self.live.subscribe(room)
+
+    def unsubscribe(self, room: str) -> None:
+        if self.live is not None:
+            self.live.unsubscribe(room)
+
+    def on_live_frames(self, message: LiveFrames) -> None:
+        for screen in self.screen_stack:
+            handler = getattr(screen, "live_frames", None)
+            if handler is not None:
+                handler(message.frames)
+
+    def on_connection_changed(self, message: ConnectionChanged) -> None:
+        self.connection = (message.state, message.attempt)
+        for screen in self.screen_stack:
+            for indicator in screen.query(ConnectionIndicator):
+                indicator.state, indicator.attempt = self.connection
+        if message.reason:
+            self.notify(message.reason, severity="warning", timeout=8)
+
+    # --- shared helpers --------------------------------------------------------------------
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Screens run I/O in workers that do not exit the app on error: say so instead."""
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            self.worker_errors.append(event.worker.error)
+            self.log.error(event.worker.error)
+            self.notify(f"Something went wrong: {event.worker.error!r}", severity="error")
+
+    def report(self, exc: Exception, doing: str) -> None:
+        """One clear notice for a failed call; a rejected token ends the session."""
+        if isinstance(exc, ApiError) and exc.status == 401:
+            self.logout("The server rejected your token: log in again.")
+            return
+        reason = exc.detail if isinstance(exc, ApiError) else str(exc)
+        self.notify(f"Could not {doing}: {reason}", severity="error", timeout=6)
+
+    def action_ssh_keys(self) -> None:
+        from tui.screens.ssh_keys import SshKeysScreen
+
+        if self.user is not None and not isinstance(self.screen, SshKeysScreen):
+            self.push_screen(SshKeysScreen())
+
+    def action_help(self) -> None:
+        from tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))

@@ -1,0 +1,1 @@
+"""Talking to the Taskroom server: HTTP calls, the live websocket, and the local project state."""

@@ -1,0 +1,173 @@
+"""The HTTP half of the client: one httpx.AsyncClient, responses decoded with `api.wire`."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+import msgspec
+
+from api import wire
+
+T = TypeVar("T")
+
+TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+
+
+class ApiError(Exception):
+    """The server answered with an error status (contract §3 error body)."""
+
+    def __init__(self, status: int, detail: str, extra: Any = None) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.extra = extra
+
+    def field_errors(self) -> dict[str, str]:
+        """Per-field messages of a 400, keyed by the body field they are about."""
+        errors: dict[str, str] = {}
+        if isinstance(self.extra, list):
+            for item in self.extra:
+                if isinstance(item, dict) and item.get("key"):
+                    errors[str(item["key"])] = str(item.get("message", self.detail))
+        return errors
+
+
+class Unreachable(Exception):
+    """No answer from the server at all (refused, DNS, timeout)."""
+
+
+def _describe(exc: httpx.HTTPError, base_url: str) -> str:
+    if isinstance(exc, httpx.TimeoutException):
+        return f"the server at {base_url} did not answer in time"
+    return f"cannot reach the server at {base_url}"
+
+
+class ApiClient:
+    """Every route of contract §3 the TUI uses, as typed async methods."""
+
+    def __init__(self, base_url: str, token: str | None = None) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self._http = httpx.AsyncClient(base_url=self.base_url, timeout=TIMEOUT)
+
+    @property
+    def ws_url(self) -> str:
+        return "ws" + self.base_url.removeprefix("http") + "/ws"
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def _send(self, method: str, path: str, body: Any = None, **kw: Any) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        content = msgspec.json.encode(body) if body is not None else None
+        if content is not None:
+            headers["Content-Type"] = "application/json"
+        try:
+            response = await self._http.request(
+                method, path, content=content, headers=headers, **kw
+            )
+        except httpx.HTTPError as exc:
+            raise Unreachable(_describe(exc, self.base_url)) from exc
+        if response.status_code >= 400:
+            try:
+                err = msgspec.json.decode(response.content, type=wire.ErrorBody)
+                raise ApiError(response.status_code, err.detail, err.extra)
+            except msgspec.DecodeError:
+                raise ApiError(response.status_code, response.reason_phrase) from None
+        return response
+
+    async def _call(self, type_: type[T], method: str, path: str, body: Any = None) -> T:
+        response = await self._send(method, path, body)
+        return msgspec.json.decode(response.content, type=type_)
+
+    # accounts
+    async def login(self, username: str, password: str) -> wire.AuthResponse:
+        body = wire.LoginRequest(username=username, password=password)
+        auth = await self._call(wire.AuthResponse, "POST", "/api/auth/login", body)
+        self.token = auth.access_token
+        return auth
+
+    async def register(self, username: str, password: str) -> wire.AuthResponse:
+        body = {"username": username, "password": password}
+        auth = await self._call(wire.AuthResponse, "POST", "/api/auth/register", body)
+        self.token = auth.access_token
+        return auth
+
+    async def me(self) -> wire.User:
+        return await self._call(wire.User, "GET", "/api/me")
+
+    # projects
+    async def projects(self) -> list[wire.Project]:
+        return await self._call(list[wire.Project], "GET", "/api/projects")
+
+    async def project(self, project_id: uuid.UUID) -> wire.ProjectDetail:
+        return await self._call(wire.ProjectDetail, "GET", f"/api/projects/{project_id}")
+
+    async def create_project(self, name: str) -> wire.Project:
+        return await self._call(wire.Project, "POST", "/api/projects", {"name": name})
+
+    async def rename_project(self, project_id: uuid.UUID, name: str) -> wire.Project:
+        path = f"/api/projects/{project_id}"
+        return await self._call(wire.Project, "PATCH", path, {"name": name})
+
+    async def delete_project(self, project_id: uuid.UUID) -> None:
+        await self._send("DELETE", f"/api/projects/{project_id}")
+
+    # members
+    async def add_member(self, project_id: uuid.UUID, username: str, role: str) -> wire.Member:
+        path = f"/api/projects/{project_id}/members"
+        return await self._call(wire.Member, "POST", path, {"username": username, "role": role})
+
+    async def set_role(self, project_id: uuid.UUID, user_id: uuid.UUID, role: str) -> wire.Member:
+        path = f"/api/projects/{project_id}/members/{user_id}"
+        return await self._call(wire.Member, "PATCH", path, {"role": role})
+
+    async def remove_member(self, project_id: uuid.UUID, user_id: uuid.UUID) -> None:
+        await self._send("DELETE", f"/api/projects/{project_id}/members/{user_id}")
+
+    # tasks
+    async def create_task(self, project_id: uuid.UUID, fields: dict[str, Any]) -> wire.Task:
+        return await self._call(wire.Task, "POST", f"/api/projects/{project_id}/tasks", fields)
+
+    async def update_task(self, task_id: uuid.UUID, fields: dict[str, Any]) -> wire.Task:
+        return await self._call(wire.Task, "PATCH", f"/api/tasks/{task_id}", fields)
+
+    async def delete_task(self, task_id: uuid.UUID) -> None:
+        await self._send("DELETE", f"/api/tasks/{task_id}")
+
+    # exports
+    async def start_export(self, project_id: uuid.UUID, fmt: str) -> wire.ExportJob:
+        path = f"/api/projects/{project_id}/exports"
+        return await self._call(wire.ExportJob, "POST", path, {"format": fmt})
+
+    async def exports(self, project_id: uuid.UUID) -> list[wire.ExportJob]:
+        path = f"/api/projects/{project_id}/exports"
+        return await self._call(list[wire.ExportJob], "GET", path)
+
+    async def download_export(self, export_id: uuid.UUID, target: Path) -> int:
+        """Write the finished file to `target` (via a temporary name); returns its size."""
+        response = await self._send("GET", f"/api/exports/{export_id}/download")
+        await asyncio.to_thread(_write_whole, target, response.content)
+        return len(response.content)
+
+    # ssh keys
+    async def ssh_keys(self) -> list[wire.SshKey]:
+        return await self._call(list[wire.SshKey], "GET", "/api/me/ssh-keys")
+
+    async def add_ssh_key(self, public_key: str) -> wire.SshKey:
+        body = wire.SshKeyCreate(public_key=public_key)
+        return await self._call(wire.SshKey, "POST", "/api/me/ssh-keys", body)
+
+    async def delete_ssh_key(self, key_id: uuid.UUID) -> None:
+        await self._send("DELETE", f"/api/me/ssh-keys/{key_id}")
+
+
+def _write_whole(target: Path, content: bytes) -> None:
+    target = target.expanduser()
+    partial = target.with_name(target.name + ".part")
+    partial.write_bytes(content)
+    partial.replace(target)

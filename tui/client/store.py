@@ -1,0 +1,203 @@
+"""One project's state on the client: tasks, members, presence, typing; events applied in place.
+
+The board renders from here, so a live event costs a dict update and the redraw of the one
+column it touched, never a refetch.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+
+from api import wire
+
+PRIORITY_RANK = {"urgent": 0, "high": 1, "medium": 2, "low": 3}
+STATUS_RANK = {"todo": 0, "in_progress": 1, "done": 2}
+STATUS_TITLES = {"todo": "To do", "in_progress": "In progress", "done": "Done"}
+LIST_SORTS = ("position", "priority", "due_date", "-updated_at", "title")
+TYPING_TTL = 6.0
+
+
+def to_task(data: dict[str, Any]) -> wire.Task:
+    return msgspec.convert(data, wire.Task, strict=False)
+
+
+@dataclass(frozen=True)
+class TaskFilter:
+    """The `/` filter: free text plus `status:`, `priority:` and `@assignee` (or `assignee:`)."""
+
+    text: str = ""
+    status: str | None = None
+    priority: str | None = None
+    assignee: str | None = None
+
+    @classmethod
+    def parse(cls, query: str) -> TaskFilter:
+        words: list[str] = []
+        found: dict[str, str] = {}
+        for token in query.split():
+            key, sep, value = token.partition(":")
+            key = key.lower()
+            if token.startswith("@") and len(token) > 1:
+                found["assignee"] = token[1:].lower()
+            elif sep and value and key in ("status", "s", "priority", "p", "assignee", "a"):
+                name = {"s": "status", "p": "priority", "a": "assignee"}.get(key, key)
+                found[name] = value.lower()
+            else:
+                words.append(token.lower())
+        return cls(text=" ".join(words), **found)
+
+    def __bool__(self) -> bool:
+        return bool(self.text or self.status or self.priority or self.assignee)
+
+    def matches(self, task: wire.Task, assignee: str) -> bool:
+        if self.status and not task.status.startswith(self.status):
+            return False
+        if self.priority and not task.priority.startswith(self.priority):
+            return False
+        if self.assignee and not assignee.lower().startswith(self.assignee):
+            return False
+        if self.text:
+            return self.text in task.title.lower() or self.text in task.description.lower()
+        return True
+
+
+def sort_key(sort: str) -> Any:
+    """Sort keys of the list view; ties fall back to the board order."""
+    keys: dict[str, Any] = {
+        "position": lambda t: (STATUS_RANK[t.status], t.position),
+        "priority": lambda t: (PRIORITY_RANK[t.priority], t.position),
+        "due_date": lambda t: (t.due_date is None, t.due_date or 0, t.position),
+        "-updated_at": lambda t: -t.updated_at.timestamp(),
+        "title": lambda t: t.title.lower(),
+    }
+    return keys[sort]
+
+
+@dataclass
+class ProjectStore:
+    project: wire.Project
+    tasks: dict[uuid.UUID, wire.Task] = field(default_factory=dict)
+    members: dict[uuid.UUID, wire.Member] = field(default_factory=dict)
+    presence: list[wire.Actor] = field(default_factory=list)
+    typing: dict[uuid.UUID, dict[str, float]] = field(default_factory=dict)
+    cursor: str | None = None
+
+    @classmethod
+    def from_detail(cls, detail: wire.ProjectDetail) -> ProjectStore:
+        store = cls(project=detail)
+        store.reset(detail)
+        return store
+
+    def reset(self, detail: wire.ProjectDetail) -> None:
+        self.project = detail
+        self.tasks = {t.id: t for t in detail.tasks}
+        self.members = {m.user_id: m for m in detail.members}
+
+    @property
+    def id(self) -> uuid.UUID:
+        return self.project.id
+
+    @property
+    def role(self) -> str | None:
+        return self.project.role
+
+    @property
+    def can_edit(self) -> bool:
+        return self.role in ("owner", "editor")
+
+    def username(self, user_id: uuid.UUID | None) -> str:
+        member = self.members.get(user_id) if user_id else None
+        return member.username if member else ""
+
+    def column(self, status: str, flt: TaskFilter | None = None) -> list[wire.Task]:
+        tasks = [t for t in self.tasks.values() if t.status == status]
+        if flt:
+            tasks = [t for t in tasks if flt.matches(t, self.username(t.assignee_id))]
+        tasks.sort(key=lambda t: (t.position, str(t.id)))
+        return tasks
+
+    def listing(self, sort: str, flt: TaskFilter | None = None) -> list[wire.Task]:
+        tasks: Iterable[wire.Task] = self.tasks.values()
+        if flt:
+            tasks = [t for t in tasks if flt.matches(t, self.username(t.assignee_id))]
+        return sorted(tasks, key=sort_key(sort))
+
+    def put(self, task: wire.Task) -> set[str]:
+        """Store a task version; returns the statuses (columns) it changed."""
+        old = self.tasks.get(task.id)
+        if old is not None and old.version > task.version:
+            return set()  # an echo older than what we already show
+        self.tasks[task.id] = task
+        return {task.status} | ({old.status} if old else set())
+
+    def drop(self, task_id: uuid.UUID) -> set[str]:
+        old = self.tasks.pop(task_id, None)
+        self.typing.pop(task_id, None)
+        return {old.status} if old else set()
+
+    def apply(self, frame: wire.RoomEvent) -> set[str]:
+        """Apply one room event; returns the touched columns, plus "project"/"members"."""
+        self.cursor = frame.cursor
+        data = frame.data
+        match frame.event:
+            case "task:created" | "task:updated":
+                return self.put(to_task(data))
+            case "task:deleted":
+                return self.drop(uuid.UUID(str(data["id"])))
+            case "project:updated":
+                fields = {k: data[k] for k in ("name", "description", "version") if k in data}
+                self.project = msgspec.structs.replace(self.project, **fields)
+                return {"project"}
+            case "member:added":
+                member = msgspec.convert(data, wire.Member, strict=False)
+                self.members[member.user_id] = member
+                return {"members"}
+            case "member:removed":
+                self.members.pop(uuid.UUID(str(data.get("user_id"))), None)
+                return {"members"}
+        return set()
+
+    def set_typing(self, task_id: uuid.UUID, username: str, active: bool, now: float) -> set[str]:
+        """Note who edits which card; returns the column to redraw."""
+        names = self.typing.setdefault(task_id, {})
+        if active:
+            names[username] = now
+        else:
+            names.pop(username, None)
+        if not names:
+            del self.typing[task_id]
+        task = self.tasks.get(task_id)
+        return {task.status} if task else set()
+
+    def expire_typing(self, now: float, ttl: float = TYPING_TTL) -> set[str]:
+        """Typing without a fresh `start` for `ttl` seconds has stopped (contract §5: 5 s)."""
+        touched: set[str] = set()
+        for task_id, names in list(self.typing.items()):
+            for username, since in list(names.items()):
+                if now - since > ttl:
+                    touched |= self.set_typing(task_id, username, False, now)
+        return touched
+
+    def typing_label(self, task_id: uuid.UUID) -> str:
+        return ", ".join(sorted(self.typing.get(task_id, ())))
+
+    def neighbour_position(self, task: wire.Task, step: int) -> float | None:
+        """The position that moves `task` one place up (-1) or down (+1) in its column."""
+        column = self.column(task.status)
+        index = next(i for i, t in enumerate(column) if t.id == task.id)
+        target = index + step
+        if not 0 <= target < len(column):
+            return None
+        beyond = target + step
+        edge = column[target].position + step * 1024.0
+        other = column[beyond].position if 0 <= beyond < len(column) else edge
+        return (column[target].position + other) / 2
+
+    def end_position(self, status: str) -> float:
+        column = self.column(status)
+        return (column[-1].position if column else 0.0) + 1024.0

@@ -1,0 +1,98 @@
+"""A save met a newer version (409): theirs beside mine, keep either or merge field by field."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Footer, Static
+
+from api import wire
+from tui.client.store import ProjectStore
+
+FIELDS = ("title", "description", "status", "priority", "assignee_id", "due_date")
+
+
+def shown(store: ProjectStore, field: str, value: Any) -> str:
+    if field == "assignee_id":
+        return f"@{store.username(value)}" if value else "nobody"
+    if value is None or value == "":
+        return "—"
+    text = str(value)
+    return text if len(text) <= 30 else text[:29] + "…"
+
+
+class ConflictScreen(ModalScreen[dict[str, Any] | None]):
+    """Dismisses with the fields to re-save on top of theirs, or None to keep theirs as is."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("t", "theirs", "Keep theirs", id="conflict.theirs"),
+        Binding("m", "mine", "Keep mine", id="conflict.mine"),
+        Binding("space", "flip", "Toggle field", id="conflict.toggle"),
+        Binding("s", "merge", "Save merge", id="conflict.merge"),
+        Binding("escape", "theirs", "Cancel", show=False, id="conflict.cancel"),
+    ]
+
+    def __init__(
+        self, store: ProjectStore, theirs: wire.Task, mine: dict[str, Any], actor: str = ""
+    ) -> None:
+        super().__init__()
+        self.store = store
+        self.theirs = theirs
+        self.mine = mine
+        self.actor = actor
+        self.fields = [f for f in FIELDS if f in mine and mine[f] != getattr(theirs, f)]
+        self.use_mine = dict.fromkeys(self.fields, True)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="conflict"):
+            name = self.store.username(self.theirs.updated_by)
+            who = f"@{name}" if name else "Someone"
+            yield Static(
+                f"{who} saved this task while you were editing it.",
+                classes="dialog-title",
+                markup=False,
+            )
+            table: DataTable[str] = DataTable(cursor_type="row", id="conflict-table")
+            table.add_column("Field", key="field")
+            table.add_column("Theirs", key="theirs")
+            table.add_column("Mine", key="mine")
+            table.add_column("Use", key="use")
+            for f in self.fields:
+                table.add_row(
+                    f.removesuffix("_id"),
+                    shown(self.store, f, getattr(self.theirs, f)),
+                    shown(self.store, f, self.mine[f]),
+                    "mine",
+                    key=f,
+                )
+            yield table
+            yield Static(
+                "t keep theirs · m keep mine · space/enter pick per field · s save the merge",
+                classes="dialog-hint",
+            )
+        yield Footer(compact=True, show_command_palette=False)
+
+    def action_flip(self) -> None:
+        table = self.query_one(DataTable)
+        if not self.fields:
+            return
+        field = self.fields[table.cursor_row]
+        self.use_mine[field] = not self.use_mine[field]
+        table.update_cell(field, "use", "mine" if self.use_mine[field] else "theirs")
+
+    def on_data_table_row_selected(self) -> None:
+        self.action_flip()
+
+    def action_theirs(self) -> None:
+        self.dismiss(None)
+
+    def action_mine(self) -> None:
+        self.dismiss({f: self.mine[f] for f in self.fields})
+
+    def action_merge(self) -> None:
+        merged = {f: self.mine[f] for f in self.fields if self.use_mine[f]}
+        self.dismiss(merged or None)

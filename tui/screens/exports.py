@@ -1,0 +1,172 @@
+"""Exports: start one, watch its progress from `export:updated`, browse history, save a file."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+import msgspec
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, ProgressBar, Static
+
+from api import wire
+from tui.client.http import ApiError, Unreachable
+from tui.client.store import ProjectStore
+from tui.screens.confirm import PickScreen, PromptScreen
+from tui.widgets.status import TopBar
+
+if TYPE_CHECKING:
+    from tui.app import TaskroomApp
+
+FORMATS = [("csv", "CSV (spreadsheets)"), ("json", "JSON"), ("markdown", "Markdown")]
+EXTENSIONS = {"csv": "csv", "json": "json", "markdown": "md"}
+
+
+def size_label(size: int | None) -> str:
+    if size is None:
+        return ""
+    return f"{size / 1024:.1f} KiB" if size >= 1024 else f"{size} B"
+
+
+class ExportsScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n", "start", "New export", id="exports.new"),
+        Binding("s", "save", "Save to…", id="exports.save"),
+        Binding("r", "refresh", "Refresh", id="exports.refresh"),
+        Binding("q,escape", "back", "Back", id="exports.back"),
+    ]
+
+    app: TaskroomApp
+
+    def __init__(self, store: ProjectStore) -> None:
+        super().__init__()
+        self.store = store
+        self.jobs: dict[uuid.UUID, wire.ExportJob] = {}
+        self.active: uuid.UUID | None = None
+
+    def compose(self) -> ComposeResult:
+        yield TopBar(f"{self.store.project.name} · exports")
+        yield Static("No export running. Press n to start one.", id="export-status")
+        yield ProgressBar(total=1.0, show_eta=False, id="export-progress")
+        table: DataTable[str] = DataTable(cursor_type="row", id="exports")
+        for key, label in (
+            ("created", "Started"),
+            ("format", "Format"),
+            ("status", "Status"),
+            ("progress", "Progress"),
+            ("size", "Size"),
+            ("attempts", "Tries"),
+        ):
+            table.add_column(label, key=key)
+        yield table
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.load()
+
+    @work(exclusive=True, group="exports-load", exit_on_error=False)
+    async def load(self) -> None:
+        try:
+            jobs = await self.app.api.exports(self.store.id)
+        except (ApiError, Unreachable) as exc:
+            self.app.report(exc, "load the exports")
+            return
+        self.jobs = {j.id: j for j in jobs}
+        self.fill()
+
+    def fill(self) -> None:
+        table = self.query_one(DataTable)
+        row = table.cursor_row
+        table.clear()
+        for job in sorted(self.jobs.values(), key=lambda j: j.created_at, reverse=True):
+            table.add_row(
+                job.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+                job.format,
+                job.status,
+                f"{job.progress:.0%}",
+                size_label(job.size_bytes),
+                str(job.attempts),
+                key=str(job.id),
+            )
+        table.move_cursor(row=row)
+        self.show_active()
+
+    def show_active(self) -> None:
+        job = self.jobs.get(self.active) if self.active else None
+        bar = self.query_one(ProgressBar)
+        status = self.query_one("#export-status", Static)
+        if job is None:
+            return
+        bar.update(progress=job.progress if job.status != "COMPLETED" else 1.0)
+        text = f"{job.format} export: {job.status.lower()}"
+        if job.status == "COMPLETED":
+            text += f", {size_label(job.size_bytes)}. Press s to save it."
+        elif job.status == "FAILED":
+            text += f": {job.error or 'unknown error'}"
+        status.update(text)
+
+    def live_frames(self, frames: list[wire.ServerFrame]) -> None:
+        changed = False
+        for frame in frames:
+            if isinstance(frame, wire.RoomEvent) and frame.event == "export:updated":
+                job = msgspec.convert(frame.data, wire.ExportJob, strict=False)
+                if job.project_id == self.store.id:
+                    self.jobs[job.id] = job
+                    changed = True
+        if changed:
+            self.fill()
+
+    def selected(self) -> wire.ExportJob | None:
+        table = self.query_one(DataTable)
+        if table.row_count == 0:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return self.jobs.get(uuid.UUID(key)) if key else None
+
+    @work(exit_on_error=False)
+    async def action_start(self) -> None:
+        fmt = await self.app.push_screen_wait(PickScreen("Export format", FORMATS))
+        if not fmt:
+            return
+        try:
+            job = await self.app.api.start_export(self.store.id, fmt)
+        except (ApiError, Unreachable) as exc:
+            self.app.report(exc, "start the export")
+            return
+        self.jobs.setdefault(job.id, job)
+        self.active = job.id
+        self.fill()
+        self.query_one(DataTable).move_cursor(row=0)
+
+    @work(exit_on_error=False)
+    async def action_save(self) -> None:
+        job = self.selected()
+        if job is None:
+            return
+        if job.status != "COMPLETED":
+            self.notify(f"That export is {job.status.lower()}, not finished.", severity="warning")
+            return
+        name = f"{self.store.project.name}-{job.created_at:%Y%m%d-%H%M%S}.{EXTENSIONS[job.format]}"
+        default = str(Path.cwd() / name.replace("/", "-").replace(" ", "-"))
+        target = await self.app.push_screen_wait(PromptScreen("Save the export to", default))
+        if not target:
+            return
+        try:
+            size = await self.app.api.download_export(job.id, Path(target))
+        except (ApiError, Unreachable) as exc:
+            self.app.report(exc, "download the export")
+            return
+        except OSError as exc:
+            self.notify(f"Could not write {target}: {exc.strerror}", severity="error")
+            return
+        self.notify(f"Saved {size_label(size)} to {target}")
+
+    def action_refresh(self) -> None:
+        self.load()
+
+    def action_back(self) -> None:
+        self.dismiss()

@@ -1,0 +1,91 @@
+"""Log in or register: focus starts in the username, Tab to the password, Enter submits."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Input, Label, Static
+
+from tui.client.http import ApiError, Unreachable
+
+if TYPE_CHECKING:
+    from tui.app import TaskroomApp
+
+
+class LoginScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+r", "register", "Register", id="login.register"),
+        Binding("escape", "app.quit", "Quit", id="login.quit"),
+    ]
+    AUTO_FOCUS = "#username"
+
+    app: TaskroomApp
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__()
+        self.message = message
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="login-box"):
+            yield Static("Taskroom", id="login-title")
+            yield Static(self.app.server, id="login-server")
+            yield Label("Username")
+            yield Input(placeholder="your-name", id="username", max_length=32)
+            yield Label("Password")
+            yield Input(placeholder="8 characters or more", password=True, id="password")
+            yield Static(self.message, id="login-message", markup=False)
+            with Horizontal(id="login-buttons"):
+                yield Button("Log in", variant="primary", id="login", compact=True)
+                yield Button("Register", id="register", compact=True)
+        yield Footer(compact=True, show_command_palette=False)
+
+    def _say(self, text: str, error: bool = True) -> None:
+        message = self.query_one("#login-message", Static)
+        message.update(text)
+        message.set_class(error, "-error")
+
+    @on(Input.Submitted, "#username")
+    def _next(self) -> None:
+        if self.query_one("#password", Input).value:
+            self.submit(register=False)
+        else:
+            self.query_one("#password", Input).focus()
+
+    @on(Input.Submitted, "#password")
+    @on(Button.Pressed, "#login")
+    def _login(self) -> None:
+        self.submit(register=False)
+
+    @on(Button.Pressed, "#register")
+    def action_register(self) -> None:
+        self.submit(register=True)
+
+    @work(exclusive=True, exit_on_error=False)
+    async def submit(self, register: bool) -> None:
+        username = self.query_one("#username", Input).value.strip()
+        password = self.query_one("#password", Input).value
+        if not username or not password:
+            self._say("Enter a username and a password.")
+            return
+        self._say("Registering…" if register else "Logging in…", error=False)
+        api = self.app.api
+        try:
+            auth = await (api.register if register else api.login)(username, password)
+        except Unreachable as exc:
+            self._say(f"{str(exc).capitalize()}. Is the server running?")
+            return
+        except ApiError as exc:
+            if exc.status == 401:
+                self._say("Wrong username or password.")
+            elif exc.status == 409:
+                self._say(f"The username {username!r} is taken: log in, or pick another.")
+            else:
+                fields = exc.field_errors()
+                self._say("; ".join(f"{k}: {v}" for k, v in fields.items()) or exc.detail)
+            return
+        self.app.start_session(auth.user)

@@ -1,0 +1,172 @@
+"""The user's projects with role and task counts; live counts; create, rename, delete, open."""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer
+
+from api import wire
+from tui.client.http import ApiError, Unreachable
+from tui.screens.confirm import ConfirmScreen, PromptScreen
+from tui.widgets.status import TopBar
+
+if TYPE_CHECKING:
+    from tui.app import TaskroomApp
+
+POLL_SECONDS = 10.0  # counts stay fresh without joining every room (presence means "on the board")
+
+
+class ProjectsScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open", "Open", id="projects.open"),
+        Binding("n", "create", "New", id="projects.new"),
+        Binding("R", "rename", "Rename", id="projects.rename"),
+        Binding("d", "delete", "Delete", id="projects.delete"),
+        Binding("r", "refresh", "Refresh", id="projects.refresh"),
+        Binding("o", "logout", "Log out", id="projects.logout"),
+        Binding("s", "app.ssh_keys", "SSH keys", id="projects.ssh_keys"),
+        Binding("j", "cursor(1)", "Down", show=False, id="projects.down"),
+        Binding("k", "cursor(-1)", "Up", show=False, id="projects.up"),
+        Binding("q", "app.quit", "Quit", id="projects.quit"),
+    ]
+
+    app: TaskroomApp
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.projects: list[wire.Project] = []
+
+    def compose(self) -> ComposeResult:
+        user = self.app.user.username if self.app.user else ""
+        yield TopBar(f"Taskroom · projects of @{user}")
+        table: DataTable[str] = DataTable(cursor_type="row", zebra_stripes=True, id="projects")
+        table.add_column("Project", key="name")
+        table.add_column("Role", key="role")
+        table.add_column("To do", key="todo")
+        table.add_column("Doing", key="in_progress")
+        table.add_column("Done", key="done")
+        yield table
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.load()
+        self.set_interval(POLL_SECONDS, self._poll)
+
+    def _poll(self) -> None:
+        if self.app.screen is self:
+            self.load()
+
+    def on_screen_resume(self) -> None:
+        if self.projects:
+            self.load()
+
+    @property
+    def table(self) -> DataTable[str]:
+        return self.query_one("#projects", DataTable)
+
+    @property
+    def selected(self) -> wire.Project | None:
+        table = self.table
+        if not self.projects or table.cursor_row < 0:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return next((p for p in self.projects if str(p.id) == key), None)
+
+    @work(exclusive=True, group="projects-load", exit_on_error=False)
+    async def load(self, select: uuid.UUID | None = None) -> None:
+        try:
+            projects = await self.app.api.projects()
+        except (ApiError, Unreachable) as exc:
+            self.app.report(exc, "load your projects")
+            return
+        self.show(projects, select)
+
+    def show(self, projects: list[wire.Project], select: uuid.UUID | None = None) -> None:
+        table = self.table
+        keep = select or (self.selected.id if self.selected else None)
+        self.projects = sorted(projects, key=lambda p: p.name.lower())
+        table.clear()
+        for p in self.projects:
+            c = p.task_counts
+            table.add_row(
+                p.name, p.role or "", str(c.todo), str(c.in_progress), str(c.done), key=str(p.id)
+            )
+        rows = [p.id for p in self.projects]
+        if keep in rows:
+            table.move_cursor(row=rows.index(keep))
+        if not self.projects:
+            self.notify("No projects yet: press n to create one.", timeout=4)
+
+    def action_cursor(self, step: int) -> None:
+        self.table.move_cursor(row=self.table.cursor_row + step)
+
+    def on_data_table_row_selected(self) -> None:
+        self.action_open()
+
+    def action_open(self) -> None:
+        from tui.screens.board import BoardScreen
+
+        if project := self.selected:
+            self.app.push_screen(BoardScreen(project.id, project.name))
+
+    def action_refresh(self) -> None:
+        self.load()
+
+    def action_logout(self) -> None:
+        self.app.logout()
+
+    @work(exit_on_error=False)
+    async def action_create(self) -> None:
+        name = await self.app.push_screen_wait(PromptScreen("Name of the new project"))
+        if not name:
+            return
+        try:
+            project = await self.app.api.create_project(name)
+        except (ApiError, Unreachable) as exc:
+            self.app.report(exc, "create the project")
+            return
+        self.notify(f"Created {project.name}")
+        self.load(select=project.id)
+
+    @work(exit_on_error=False)
+    async def action_rename(self) -> None:
+        project = self.selected
+        if project is None:
+            return
+        if project.role == "viewer":
+            self.notify("Read-only: viewers cannot rename a project.", severity="warning")
+            return
+        name = await self.app.push_screen_wait(PromptScreen("New name", project.name))
+        if not name or name == project.name:
+            return
+        try:
+            await self.app.api.rename_project(project.id, name)
+        except (ApiError, Unreachable) as exc:
+            self.app.report(exc, "rename the project")
+            return
+        self.load()
+
+    @work(exit_on_error=False)
+    async def action_delete(self) -> None:
+        project = self.selected
+        if project is None:
+            return
+        if project.role != "owner":
+            self.notify("Only the owner can delete a project.", severity="warning")
+            return
+        question = f"Delete {project.name!r} with all its tasks? This cannot be undone."
+        if not await self.app.push_screen_wait(ConfirmScreen(question)):
+            return
+        try:
+            await self.app.api.delete_project(project.id)
+        except (ApiError, Unreachable) as exc:
+            self.app.report(exc, "delete the project")
+            return
+        self.notify(f"Deleted {project.name}")
+        self.load()

@@ -1,0 +1,196 @@
+"""The task form: every field, server validation shown inline, typing start/stop sent."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Grid, Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, Static, TextArea
+
+from api import wire
+from tui.client.http import ApiError, Unreachable
+from tui.client.store import STATUS_TITLES, ProjectStore, to_task
+from tui.screens.conflict import ConflictScreen
+
+if TYPE_CHECKING:
+    from tui.app import TaskroomApp
+
+NOBODY = "-"
+TYPING_REFRESH = 3.0  # the server forgets a `start` after 5 s
+INLINE_ERRORS = ("title", "description", "assignee_id", "due_date")
+
+
+class TaskEditor(ModalScreen[wire.Task | None]):
+    """Dismisses with the saved task, or None when cancelled."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save", id="editor.save"),
+        Binding("escape", "cancel", "Cancel", id="editor.cancel"),
+    ]
+    AUTO_FOCUS = "#title"
+
+    app: TaskroomApp
+
+    def __init__(self, store: ProjectStore, task: wire.Task | None, status: str) -> None:
+        super().__init__()
+        self.store = store
+        self.editing = task
+        self.status = task.status if task else status
+
+    def compose(self) -> ComposeResult:
+        task = self.editing
+        members = sorted(self.store.members.values(), key=lambda m: m.username)
+        heading = "New task" if task is None else "Edit task"
+        if not self.store.can_edit:
+            heading += " (read-only: you are a viewer)"
+        with Vertical(classes="dialog", id="editor"):
+            yield Static(heading, classes="dialog-title")
+            yield Label("Title")
+            yield Input(task.title if task else "", id="title", compact=True)
+            yield Static("", id="error-title", classes="field-error")
+            yield Label("Description")
+            yield TextArea(task.description if task else "", id="description", compact=True)
+            yield Static("", id="error-description", classes="field-error")
+            with Grid(id="editor-grid"):
+                yield Label("Status")
+                yield Label("Priority")
+                yield Select(
+                    [(STATUS_TITLES[s], s) for s in wire.TASK_STATUSES],
+                    value=self.status,
+                    allow_blank=False,
+                    id="status",
+                    compact=True,
+                )
+                yield Select(
+                    [(p, p) for p in wire.TASK_PRIORITIES],
+                    value=task.priority if task else "medium",
+                    allow_blank=False,
+                    id="priority",
+                    compact=True,
+                )
+                yield Label("Assignee")
+                yield Label("Due (YYYY-MM-DD)")
+                yield Select(
+                    [("nobody", NOBODY)] + [(f"@{m.username}", str(m.user_id)) for m in members],
+                    value=str(task.assignee_id) if task and task.assignee_id else NOBODY,
+                    allow_blank=False,
+                    id="assignee_id",
+                    compact=True,
+                )
+                due = task.due_date.isoformat() if task and task.due_date else ""
+                yield Input(due, placeholder="none", id="due_date", compact=True)
+            yield Static("", id="error-assignee_id", classes="field-error")
+            yield Static("", id="error-due_date", classes="field-error")
+            yield Static("", id="error-general", classes="field-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Save ^s", variant="primary", id="save", compact=True)
+                yield Button("Cancel esc", id="cancel", compact=True)
+
+    def on_mount(self) -> None:
+        if not self.store.can_edit:
+            for widget in self.query("Input, TextArea, Select, #save"):
+                widget.disabled = True
+            self.query_one("#cancel", Button).focus()
+        elif self.editing is not None and self.app.live is not None:
+            self._typing("start")
+            self.set_interval(TYPING_REFRESH, lambda: self._typing("start"))
+
+    def on_unmount(self) -> None:
+        if self.editing is not None and self.store.can_edit:
+            self._typing("stop")
+
+    def _typing(self, state: Literal["start", "stop"]) -> None:
+        if self.app.live is not None and self.editing is not None:
+            self.app.live.typing(wire.room_of(self.store.id), self.editing.id, state)
+
+    # --- the form ------------------------------------------------------------------------
+
+    def values(self) -> dict[str, Any]:
+        """The form as wire values; a malformed date is sent as typed for the server to judge."""
+        due = self.query_one("#due_date", Input).value.strip()
+        try:
+            due_value: Any = dt.date.fromisoformat(due) if due else None
+        except ValueError:
+            due_value = due
+        assignee = self.query_one("#assignee_id", Select).value
+        return {
+            "title": self.query_one("#title", Input).value,
+            "description": self.query_one("#description", TextArea).text,
+            "status": self.query_one("#status", Select).value,
+            "priority": self.query_one("#priority", Select).value,
+            "assignee_id": uuid.UUID(str(assignee)) if assignee != NOBODY else None,
+            "due_date": due_value,
+        }
+
+    def changes(self) -> dict[str, Any]:
+        values = self.values()
+        if self.editing is None:
+            return values
+        return {k: v for k, v in values.items() if getattr(self.editing, k) != v}
+
+    def show_errors(self, errors: dict[str, str], general: str = "") -> None:
+        """Each message under its field; those without a place of their own go last."""
+        for field in INLINE_ERRORS:
+            self.query_one(f"#error-{field}", Static).update(errors.get(field, ""))
+        rest = [f"{k}: {v}" for k, v in errors.items() if k not in INLINE_ERRORS]
+        self.query_one("#error-general", Static).update("; ".join([*rest, general][:3]).strip("; "))
+
+    @on(Button.Pressed, "#save")
+    def _save_pressed(self) -> None:
+        self.action_save()
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel_pressed(self) -> None:
+        self.action_cancel()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @work(exclusive=True, group="editor-save", exit_on_error=False)
+    async def action_save(self) -> None:
+        if not self.store.can_edit:
+            self.show_errors({}, "Read-only: you are a viewer of this project.")
+            return
+        fields = self.changes()
+        if self.editing is not None and not fields:
+            self.dismiss(None)
+            return
+        try:
+            saved = await self._send(fields)
+        except ApiError as exc:
+            if exc.status == 400:
+                self.show_errors(exc.field_errors(), "" if exc.field_errors() else exc.detail)
+            else:
+                self.show_errors({}, exc.detail)
+            return
+        except Unreachable as exc:
+            self.show_errors({}, str(exc))
+            return
+        if saved is not None:
+            self.dismiss(saved)
+
+    async def _send(self, fields: dict[str, Any]) -> wire.Task | None:
+        """Create, or update on the version we edited; a 409 goes through the conflict dialog."""
+        api = self.app.api
+        if self.editing is None:
+            return await api.create_task(self.store.id, fields)
+        version = self.editing.version
+        while True:
+            try:
+                return await api.update_task(self.editing.id, {**fields, "version": version})
+            except ApiError as exc:
+                if exc.status != 409 or not isinstance(exc.extra, dict):
+                    raise
+                theirs = to_task(exc.extra["current"])
+            self.store.put(theirs)
+            merged = await self.app.push_screen_wait(ConflictScreen(self.store, theirs, fields))
+            if merged is None:
+                self.dismiss(theirs)
+                return None
+            fields, version = merged, theirs.version

@@ -1,0 +1,52 @@
+"""The top bar: screen title, who is here (presence) and whether the live connection is up."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.reactive import reactive
+from textual.widgets import Static
+
+from tui.client.live import ConnectionState
+
+
+class ConnectionIndicator(Static):
+    """`● live`, `◌ reconnecting 3`, `○ offline`: one glance tells how fresh the board is."""
+
+    state: reactive[ConnectionState] = reactive("connecting")
+    attempt: reactive[int] = reactive(0)
+
+    def render(self) -> str:
+        self.set_classes(f"-{self.state}")
+        if self.state == "reconnecting":
+            return f"◌ reconnecting {self.attempt}"
+        return {"connecting": "◌ connecting", "live": "● live", "offline": "○ offline"}[self.state]
+
+
+class PresenceBar(Static):
+    """The members currently looking at this project."""
+
+    users: reactive[tuple[str, ...]] = reactive(())
+
+    def render(self) -> str:
+        return ("here: " + " ".join(f"@{u}" for u in self.users)) if self.users else ""
+
+
+class TopBar(Horizontal):
+    """One line: title on the left, presence and connection on the right."""
+
+    def __init__(self, title: str, *, presence: bool = False) -> None:
+        super().__init__()
+        self.title_text = title
+        self.presence = presence
+
+    def compose(self) -> ComposeResult:
+        yield Static(self.title_text, id="topbar-title", markup=False)
+        if self.presence:
+            yield PresenceBar()
+        indicator = ConnectionIndicator()
+        indicator.state, indicator.attempt = getattr(self.app, "connection", ("offline", 0))
+        yield indicator
+
+    def set_title(self, title: str) -> None:
+        self.query_one("#topbar-title", Static).update(title)
