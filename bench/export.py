@@ -97,6 +97,17 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def idle_rss_mb(pid: int) -> float:
+    """Peak RSS once the freshly started worker has settled (imports done, queue polled)."""
+    last, steady = -1.0, 0
+    while steady < 6:
+        time.sleep(0.5)
+        now = peak_rss_mb(pid)
+        steady = steady + 1 if now == last else 0
+        last = now
+    return last
+
+
 async def run_export(dsn: str, redis_url: str, project: uuid.UUID, fmt: str) -> float:
     conn = await asyncpg.connect(dsn)
     queue = make_queue(redis_url)
@@ -160,7 +171,8 @@ def main() -> None:
                 [*TASKROOM, "worker", "--concurrency", "1", "--log-level", "warning"], env=env
             )
             try:
-                results = {}
+                results = {"idle-rss": idle_rss_mb(worker.pid)}
+                print(f"  idle worker: peak RSS {results['idle-rss']:.1f} MB")
                 for label, project, n in (("small", small, args.small), ("big", big, args.tasks)):
                     for fmt in ("csv", "json"):
                         cpu = cpu_seconds(worker.pid)

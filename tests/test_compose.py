@@ -16,8 +16,8 @@ import yaml
 from taskroom_cli.main import build_parser
 from tests.support import ROOT
 
-# Contract §1. Those not on the parser yet are checked against this list only; once their
-# module lands, the real parser checks their arguments too.
+# Contract §1 (and §6's `taskroom exports failed|retry`). Those not on the parser yet are
+# checked against this list only; once their module lands, the real parser checks them too.
 CONTRACT_COMMANDS = {"demo", "serve", "worker", "tui", "ssh-serve", "db", "exports"}
 SOURCE_DIRS = ["api", "worker", "tui", "sshd", "taskroom_cli"]
 # Variables read by a library rather than by our code, and the library that reads them.

@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any, BinaryIO, cast
 
 import msgspec
-from sqlalchemy import case, func, select
+from sqlalchemy import DateTime, case, func, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
-from api.db.models import ExportJob, Project, Task, utcnow
+from api.db.models import ExportJob, Project, Task, UTCDateTime, utcnow
 from api.domain.exports.schemas import job_event, job_out
 from api.events import DomainEvent
 from api.settings import Settings
@@ -39,6 +39,11 @@ FETCH_ROWS = 2000  # rows per round trip of the server-side cursor
 TMP_SUFFIX = ".tmp"
 _STATUS_ORDER = case({"todo": 0, "in_progress": 1, "done": 2}, value=Task.status, else_=3)
 _TASK_COLUMNS = [Task.__table__.c[name] for name in TASK_FIELDS]
+# asyncpg already returns aware UTC datetimes: on PostgreSQL skip the per-value converter.
+_PG_TASK_COLUMNS = [
+    type_coerce(c, DateTime(timezone=True)).label(c.name) if isinstance(c.type, UTCDateTime) else c
+    for c in _TASK_COLUMNS
+]
 _PROJECT_COLUMNS = [Project.id, Project.name, Project.description, Project.owner_id]
 
 
@@ -177,7 +182,7 @@ class Exporter:
             )
             total = total or 0
             rows = await conn.stream(
-                select(*_TASK_COLUMNS)
+                select(*(_PG_TASK_COLUMNS if conn.dialect.name == "postgresql" else _TASK_COLUMNS))
                 .where(Task.project_id == job.project_id)
                 .order_by(_STATUS_ORDER, Task.position, Task.id)
                 .execution_options(yield_per=FETCH_ROWS)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import uuid
 
@@ -14,8 +13,6 @@ from saq.types import PartialTimersDict
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.db.session import make_engine, make_sessionmaker
-from api.events import DomainEvent
-from api.runtime import make_redis
 from api.settings import Settings
 from worker import cleanup, notify
 from worker.export import Exporter
@@ -62,18 +59,14 @@ def make_worker(settings: Settings, concurrency: int) -> Worker[Context]:
 
     async def startup(ctx: Context) -> None:
         engine = make_engine(settings.database_url)
-        redis = make_redis(settings.redis_url or "", socket_timeout=2, socket_connect_timeout=2)
-
-        async def publish(event: DomainEvent) -> None:
-            with contextlib.suppress(Exception):  # progress news must never fail an export
-                await notify.publish(redis, event)
+        redis = Redis.from_url(settings.redis_url or "", socket_timeout=2, socket_connect_timeout=2)
 
         ctx["settings"], ctx["engine"], ctx["redis"] = settings, engine, redis
         ctx["exporter"] = Exporter(
             settings=settings,
             engine=engine,
             sessionmaker=make_sessionmaker(engine),
-            notify=publish,
+            notify=notify.room_notifier(redis),
         )
         cleanup.delete_expired_files(settings.export_dir, settings.export_ttl_hours)
 

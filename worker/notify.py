@@ -1,26 +1,25 @@
 """How the worker process announces `export:updated` (it has no Litestar app of its own).
 
-The one place to switch to the rooms publisher once it exists: until then the event goes
-out as JSON on the Redis pub/sub channel `taskroom:events`.
+Through the rooms' framework-free publisher: the event lands in the project's room stream
+exactly as the API's own events do, so every subscriber on every replica gets it.
 """
 
 from __future__ import annotations
 
-import msgspec
+import contextlib
+
 from redis.asyncio import Redis
 
 from api.events import DomainEvent
+from api.rooms.publisher import RoomPublisher
+from worker.export import Notify
 
-CHANNEL = "taskroom:events"
 
+def room_notifier(redis: Redis) -> Notify:
+    rooms = RoomPublisher(redis)
 
-async def publish(redis: Redis, event: DomainEvent) -> None:
-    body = msgspec.json.encode(
-        {
-            "event": event.name,
-            "room": f"project:{event.project_id}",
-            "data": event.data,
-            "actor": event.actor,
-        }
-    )
-    await redis.publish(CHANNEL, body)
+    async def publish(event: DomainEvent) -> None:
+        with contextlib.suppress(Exception):  # progress news must never fail an export
+            await rooms.publish(event)
+
+    return publish

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
 from litestar.di import Provide
-from litestar.params import Parameter
+from litestar.params import HeaderParameter
 from litestar.response import File
 
 from api.db.session import UnitOfWork
@@ -21,8 +21,8 @@ from worker.formats import MEDIA_TYPES
 AuthRequest = Request[AuthUser, Any, Any]
 IdempotencyKey = Annotated[
     str | None,
-    Parameter(
-        header="Idempotency-Key",
+    HeaderParameter(
+        name="Idempotency-Key",
         min_length=1,
         max_length=200,
         description="Same key from the same caller: the same export job.",
