@@ -438,3 +438,15 @@ def _run_cli(*args: str) -> Any:
 
 def test_health_of_fixture(tui_server: Server) -> None:
     assert httpx.get(f"{tui_server.url}/health").status_code == 200
+
+
+async def test_logout_with_a_handed_in_token_ends_the_app(
+    tui_server: Server, user: ApiUser, tmp_path: Path
+) -> None:
+    """TASKROOM_TOKEN (the SSH front door) is the session's identity: no login as another."""
+    app = make_app(tui_server.url, tmp_path, token=user.token)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, ProjectsScreen))
+        await pilot.press("o")
+        await until(pilot, lambda: not app.is_running)
+    assert not (tmp_path / "credentials.json").exists()

@@ -88,10 +88,7 @@ class TaskroomApp(App[None]):
             user = await self.api.me()
         except ApiError as exc:
             if exc.status == 401:
-                if self.persist_token:
-                    self.tokens.forget(self.server)
-                self.api.token = None
-                self.show_login("Your session has expired or the token was rejected: log in again.")
+                self.logout("Your session has expired or the token was rejected: log in again.")
             else:
                 self.show_login(f"The server refused: {exc.detail}")
             return
@@ -120,6 +117,11 @@ class TaskroomApp(App[None]):
         self.api.token = None
         self.user = None
         self.sub_title = ""
+        if not self.persist_token:
+            # A handed-in token (the SSH front door) is this session's identity: logging out
+            # ends the session rather than offering to log in as someone else.
+            self.exit(message=message)
+            return
         self.show_login(message)
 
     # --- live routing ----------------------------------------------------------------------
