@@ -1,15 +1,17 @@
 """A circuit breaker for Redis: after failures, skip Redis until a background probe succeeds.
 
-Every call is bounded by `timeout` (socket timeouts alone can add up: connect plus read),
-so no request waits more than about that long on Redis. A refused or broken connection
-trips the breaker at once, and so does any failure of a `critical` call (a drop that did
-not arrive must keep the cache out of use). A timed-out read trips it only as the
-`timeouts_to_trip`-th in a row, and is not counted at all when the event loop is busy:
-under CPU saturation the loop itself makes calls late while Redis is fine, and opening
-then would send every read to the far slower database and feed the overload. While open,
-callers skip Redis at once; one background task probes it every `cooldown` seconds and
-closes the breaker only when the probe (which also replays what was missed) succeeds.
-Each change of state is logged once, never per request.
+Every call is bounded by `timeout` (socket timeouts alone can add up: connect plus read), so
+no request waits more than about that long on Redis. The bound is counted in Redis's time,
+not in this process's: a ticker measures how late the event loop runs (`LoopLag`) and the
+bound grows by a few times that lag. Under CPU saturation the loop itself makes every call
+late while Redis is fine, and treating that as a Redis failure would send every read to the
+far slower database and feed the overload. A refused or broken connection trips the breaker
+at once, and so does any failure of a `critical` call (a drop that did not arrive must keep
+the cache out of use). A timed-out read only sends that one request to the database: under
+saturation, tripping on it would send every read there. While open, callers skip Redis at
+once; one background task probes it every `cooldown` seconds and closes the breaker only
+when the probe (which also replays what was missed) succeeds. Each change of state is logged
+once, never per request.
 """
 
 from __future__ import annotations
@@ -26,10 +28,43 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+# A call takes a few loop turns (send, receive, resume), each as late as the loop runs.
+LAG_FACTOR = 4
 
 
 class Unavailable(Exception):
     """Redis was skipped or failed; the caller falls back to the database."""
+
+
+class LoopLag:
+    """How late this process's event loop runs, from a ticker that notes each late wake-up.
+
+    The figure decays by half each tick, so a burst of load is forgotten within a few ticks.
+    """
+
+    def __init__(self, tick: float = 0.02) -> None:
+        self.tick = tick
+        self.seconds = 0.0
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            start = loop.time()
+            await asyncio.sleep(self.tick)
+            late = loop.time() - start - self.tick
+            self.seconds = max(late, self.seconds / 2)
+
+    async def aclose(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
 
 
 class Breaker:
@@ -39,14 +74,12 @@ class Breaker:
         *,
         timeout: float,
         cooldown: float = 1.0,
-        timeouts_to_trip: int = 3,
     ) -> None:
         self._probe = probe
         self.timeout = timeout
         self.cooldown = cooldown
-        self.timeouts_to_trip = timeouts_to_trip
-        self._timeouts = 0  # consecutive timed-out calls
         self._recovery: asyncio.Task[None] | None = None
+        self.lag = LoopLag()
 
     @property
     def is_open(self) -> bool:
@@ -56,32 +89,20 @@ class Breaker:
         """`fn()` within the time bound, or `Unavailable` (and maybe a trip) on failure."""
         if self.is_open:
             raise Unavailable
+        self.lag.start()
         try:
-            async with asyncio.timeout(self.timeout):
+            async with asyncio.timeout(self.timeout + LAG_FACTOR * self.lag.seconds):
                 result = await fn()
         except (RedisTimeoutError, TimeoutError) as exc:
             if critical:
                 self.trip(exc)
-            elif not await self._loop_is_busy():
-                self._timeouts += 1
-                if self._timeouts >= self.timeouts_to_trip:
-                    self.trip(exc)
             raise Unavailable from exc
         except (RedisError, OSError) as exc:
             self.trip(exc)
             raise Unavailable from exc
-        self._timeouts = 0
         return result
 
-    async def _loop_is_busy(self) -> bool:
-        """Whether this process, not Redis, made a call late: one loop turn takes a while."""
-        loop = asyncio.get_running_loop()
-        start = loop.time()
-        await asyncio.sleep(0)
-        return loop.time() - start > self.timeout / 5
-
     def trip(self, exc: BaseException) -> None:
-        self._timeouts = 0
         if self._recovery is None:
             logger.warning("Redis unavailable (%r): serving from the database", exc)
             self._recovery = asyncio.get_running_loop().create_task(self._recover())
@@ -99,6 +120,7 @@ class Breaker:
             return
 
     async def aclose(self) -> None:
+        await self.lag.aclose()
         if self._recovery is not None:
             self._recovery.cancel()
             with contextlib.suppress(asyncio.CancelledError):
