@@ -88,7 +88,10 @@ class TaskroomApp(App[None]):
             user = await self.api.me()
         except ApiError as exc:
             if exc.status == 401:
-                self.logout("Your session has expired or the token was rejected: log in again.")
+                if self.persist_token:
+                    self.tokens.forget(self.server)
+                self.api.token = None
+                self.show_login("Your session has expired or the token was rejected: log in again.")
             else:
                 self.show_login(f"The server refused: {exc.detail}")
             return
