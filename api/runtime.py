@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+from litestar.connection import ASGIConnection
 from litestar.security.jwt import JWTAuth, Token
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
@@ -94,3 +95,13 @@ class Runtime:
         if self.redis is not None:
             await self.redis.aclose()
         await self.engine.dispose()
+
+
+def runtime_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Runtime:
+    """The app's runtime, for the two hot reads (contract §4).
+
+    Everything else gets it by dependency injection; a cache hit takes it here because
+    Litestar's dependency resolution costs about a tenth of a whole hit (bench/cache.py).
+    """
+    runtime: Runtime = connection.app.state.runtime
+    return runtime

@@ -21,11 +21,17 @@ body older than that write.
 would move the whole body out of Redis on every request. So each process also keeps the
 bodies it has seen, tagged with the generation they were read at (`LocalCopies`). A
 request then asks Redis only whether the key still exists and what its generation is (a
-few bytes, one round trip) and serves the local bytes when both hold, so TTLs and
-deletions apply as before. This is exactly as fresh as the Redis copy: every drop bumps
-the generation, so a write on any replica retires every process's copy at once; while the
-breaker is open nothing local is served (the database answers), and the replay of missed
-drops bumps the generations before the breaker closes again.
+few bytes) and serves the local bytes when both hold, so TTLs and deletions apply as
+before. This is exactly as fresh as the Redis copy: every drop bumps the generation, so a
+write on any replica retires every process's copy at once; while the breaker is open
+nothing local is served (the database answers), and the replay of missed drops bumps the
+generations before the breaker closes again.
+
+**One round trip for many requests** (`Checks`). Those questions are asked together: the
+requests that reach the check in one turn of the event loop share one pipelined round
+trip, and requests for the same key share one answer. The round trip is sent after every
+request in it arrived, so each still sees every write that finished before it started;
+a per-request round trip would cost more than the rest of a hit together.
 
 **Redis away.** Every call goes through a `Breaker` (≈100 ms bound, then skipped). A drop
 that cannot be delivered is remembered (a set of keys, bounded by the number of projects
@@ -44,12 +50,14 @@ import asyncio
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Collection, Sequence
+from functools import partial
 from typing import cast
 
 from redis.asyncio import Redis
 
 from api.cache.breaker import Breaker, Unavailable
 from api.cache.keys import GENERATION_TTL, generation_key, keys_to_drop
+from api.cache.views import Views
 from api.events import DomainEvent
 from api.settings import Failpoints
 
@@ -102,6 +110,70 @@ class LocalCopies:
             self._bytes -= len(copy[1])
 
 
+KeyState = tuple[bool, bytes | None]  # whether the key exists, its generation
+
+
+class Checks:
+    """Asks Redis for keys' states: one pipelined round trip at a time, for all who wait.
+
+    Requests queue their keys while a round trip is out; the next one asks for all of them
+    (one question per distinct key), so it is sent after every request in it arrived and each
+    answer is read after its request started. Under load a round trip answers many requests;
+    when idle a request waits only for its own. When a round trip fails or times out, the
+    requests queued behind it fail too, so none waits on Redis for more than one bound.
+    """
+
+    def __init__(self, redis: Redis, breaker: Breaker) -> None:
+        self._redis = redis
+        self._breaker = breaker
+        self._waiting: dict[str, list[asyncio.Future[KeyState]]] = {}
+        self._sender: asyncio.Task[None] | None = None
+
+    async def current(self, key: str) -> KeyState:
+        """`key`'s state in Redis now; `Unavailable` when Redis is skipped or failing."""
+        loop = asyncio.get_running_loop()
+        answer: asyncio.Future[KeyState] = loop.create_future()
+        self._waiting.setdefault(key, []).append(answer)
+        if self._sender is None:
+            self._sender = loop.create_task(self._send())
+        return await answer
+
+    async def _send(self) -> None:
+        batch: dict[str, list[asyncio.Future[KeyState]]] = {}
+        try:
+            while self._waiting:
+                batch, self._waiting = self._waiting, {}
+                try:
+                    states = await self._breaker.call(partial(self._ask, list(batch)))
+                except Unavailable:
+                    break  # those queued behind fail with it (finally)
+                for waiters, state in zip(batch.values(), states, strict=True):
+                    _settle(waiters, state)
+        finally:
+            self._sender = None
+            for waiters in (*batch.values(), *self._waiting.values()):
+                _settle(waiters, Unavailable())  # skips the answered
+            self._waiting = {}
+
+    async def _ask(self, keys: list[str]) -> list[KeyState]:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for key in keys:
+                pipe.exists(key)
+                pipe.get(generation_key(key))
+            replies = await pipe.execute()
+        return [(bool(replies[i]), replies[i + 1]) for i in range(0, len(replies), 2)]
+
+
+def _settle(waiters: list[asyncio.Future[KeyState]], outcome: KeyState | Exception) -> None:
+    for answer in waiters:
+        if answer.done():
+            continue  # its request was cancelled
+        if isinstance(outcome, Exception):
+            answer.set_exception(outcome)
+        else:
+            answer.set_result(outcome)
+
+
 class _LeaderFailed(Exception):
     """The shared read failed or was cancelled; each waiter does its own."""
 
@@ -113,6 +185,8 @@ class CacheStore:
         self._missed: set[str] = set()
         self._flights: dict[tuple[str, bytes | None], asyncio.Future[bytes]] = {}
         self._local = LocalCopies()
+        self._checks = Checks(redis, self.breaker)
+        self.views = Views()
         self._store_if_generation = redis.register_script(_STORE_IF_GENERATION)
         # Test-only fault injection (TASKROOM_FAILPOINTS): widen the reader's window
         # between its database read and its store; or store without the generation check
@@ -126,7 +200,7 @@ class CacheStore:
         try:
             if (local := self._local.get(key)) is not None:
                 generation, body = local
-                if await self.breaker.call(lambda: self._still_current(key, generation)):
+                if await self._checks.current(key) == (True, generation):
                     return body
             found = await self.breaker.call(lambda: self._redis.mget(key, generation_of))
         except Unavailable:
@@ -142,14 +216,6 @@ class CacheStore:
             except _LeaderFailed:
                 return await loader()
         return await self._lead(flight_key, ttl, loader)
-
-    async def _still_current(self, key: str, generation: bytes | None) -> bool:
-        """Whether Redis still holds `key` at `generation` (one round trip, a few bytes)."""
-        async with self._redis.pipeline(transaction=False) as pipe:
-            pipe.exists(key)
-            pipe.get(generation_key(key))
-            exists, current = await pipe.execute()
-        return bool(exists) and current == generation
 
     async def _lead(self, flight_key: tuple[str, bytes | None], ttl: int, loader: Loader) -> bytes:
         key, generation = flight_key

@@ -9,10 +9,10 @@ from litestar import Controller, MediaType, Request, Response, delete, get, patc
 from litestar.di import Provide
 
 from api.db.session import UnitOfWork
-from api.domain.projects.reads import for_member, project_detail_body, project_list_body
+from api.domain.projects.reads import project_detail_for, project_list_body
 from api.domain.projects.service import ProjectService
 from api.openapi import responses
-from api.runtime import Runtime
+from api.runtime import runtime_of
 from api.security import AuthUser
 from api.wire import (
     Member,
@@ -42,10 +42,8 @@ class ProjectController(Controller):
     dependencies = {"projects": Provide(provide_project_service)}
 
     @get("/", summary="Every project the caller is a member of", responses=responses(401))
-    async def list_projects(
-        self, request: AuthRequest, runtime: Runtime
-    ) -> Response[list[Project]]:
-        return json_body(await project_list_body(runtime, request.user.id))
+    async def list_projects(self, request: AuthRequest) -> Response[list[Project]]:
+        return json_body(await project_list_body(runtime_of(request), request.user.id))
 
     @post(
         "/",
@@ -64,10 +62,10 @@ class ProjectController(Controller):
         responses=responses(401, 404),
     )
     async def get_project(
-        self, request: AuthRequest, project_id: uuid.UUID, runtime: Runtime
+        self, request: AuthRequest, project_id: uuid.UUID
     ) -> Response[ProjectDetail]:
-        shared = await project_detail_body(runtime, project_id)
-        return json_body(for_member(shared, request.user.id))
+        body = await project_detail_for(runtime_of(request), project_id, request.user.id)
+        return json_body(body)
 
     @patch(
         "/{project_id:uuid}",

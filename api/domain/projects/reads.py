@@ -11,6 +11,7 @@ is exact because JSON escapes every `"` inside a string: `"role":null` and
 from __future__ import annotations
 
 import uuid
+from functools import partial
 
 from litestar.exceptions import NotFoundException
 from litestar.serialization import encode_json
@@ -52,6 +53,14 @@ async def project_detail_body(runtime: Runtime, project_id: uuid.UUID) -> bytes:
             return encode_json(await service.detail(project_id, None))
 
     return await _cached(runtime, project_key(project_id), PROJECT_TTL, load)
+
+
+async def project_detail_for(runtime: Runtime, project_id: uuid.UUID, user_id: uuid.UUID) -> bytes:
+    """The body of `GET /api/projects/{id}` for one member (404 for anyone else)."""
+    shared = await project_detail_body(runtime, project_id)
+    if runtime.cache is None:
+        return for_member(shared, user_id)
+    return runtime.cache.views.get(shared, user_id, partial(for_member, user_id=user_id))
 
 
 def for_member(shared: bytes, user_id: uuid.UUID) -> bytes:

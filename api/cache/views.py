@@ -1,0 +1,43 @@
+"""Functions of cached bodies, remembered per body object (a member's view of a project).
+
+A cache hit on `GET /api/projects/{id}` splices the caller's role into the shared body,
+which copies the whole body (~600 KB for 1 000 tasks). A local copy is served as the very
+same bytes object until a write retires it, so the view made from it can be reused: entries
+are keyed by the body's identity and hold the body itself, so that identity cannot be
+reused while its entry lives. A new body (after a write or a refill) is a new object, so a
+view never outlives the body it was made from.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+
+
+class Views:
+    """Bounded by bytes (a body counts once per view made from it); least recently used go first."""
+
+    def __init__(self, max_bytes: int = 64 * 1024 * 1024) -> None:
+        self._max_bytes = max_bytes
+        self._bytes = 0
+        self._views: OrderedDict[tuple[int, Hashable], tuple[bytes, bytes]] = OrderedDict()
+
+    def get(self, body: bytes, name: Hashable, make: Callable[[bytes], bytes]) -> bytes:
+        """`make(body)`, made once per body object and `name`."""
+        key = (id(body), name)
+        entry = self._views.get(key)
+        if entry is not None and entry[0] is body:
+            self._views.move_to_end(key)
+            return entry[1]
+        view = make(body)
+        self._forget(key)
+        self._views[key] = (body, view)
+        self._bytes += len(body) + len(view)
+        while self._bytes > self._max_bytes:
+            self._forget(next(iter(self._views)))
+        return view
+
+    def _forget(self, key: tuple[int, Hashable]) -> None:
+        entry = self._views.pop(key, None)
+        if entry is not None:
+            self._bytes -= len(entry[0]) + len(entry[1])
