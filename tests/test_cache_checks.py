@@ -116,7 +116,7 @@ def test_a_view_is_made_once_per_body_object() -> None:
     views = Views(max_bytes=1000)
     made: list[bytes] = []
 
-    def make(body: bytes) -> bytes:
+    def make(body: bytes, name: str) -> bytes:
         made.append(body)
         return body.upper()
 

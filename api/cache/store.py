@@ -196,13 +196,12 @@ class CacheStore:
 
     async def get_or_fill(self, key: str, ttl: int, loader: Loader) -> bytes:
         """The cached body of `key`, or `loader()`'s, stored unless a drop came in between."""
-        generation_of = generation_key(key)
         try:
             if (local := self._local.get(key)) is not None:
                 generation, body = local
                 if await self._checks.current(key) == (True, generation):
                     return body
-            found = await self.breaker.call(lambda: self._redis.mget(key, generation_of))
+            found = await self.breaker.call(lambda: self._redis.mget(key, generation_key(key)))
         except Unavailable:
             return await loader()
         value, generation = cast(list[bytes | None], found)  # the client keeps raw bytes

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from typing import TypeVar
+
+N = TypeVar("N", bound=Hashable)
 
 
 class Views:
@@ -22,14 +25,14 @@ class Views:
         self._bytes = 0
         self._views: OrderedDict[tuple[int, Hashable], tuple[bytes, bytes]] = OrderedDict()
 
-    def get(self, body: bytes, name: Hashable, make: Callable[[bytes], bytes]) -> bytes:
-        """`make(body)`, made once per body object and `name`."""
+    def get(self, body: bytes, name: N, make: Callable[[bytes, N], bytes]) -> bytes:
+        """`make(body, name)`, made once per body object and `name`."""
         key = (id(body), name)
         entry = self._views.get(key)
         if entry is not None and entry[0] is body:
             self._views.move_to_end(key)
             return entry[1]
-        view = make(body)
+        view = make(body, name)
         self._forget(key)
         self._views[key] = (body, view)
         self._bytes += len(body) + len(view)

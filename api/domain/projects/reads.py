@@ -11,7 +11,6 @@ is exact because JSON escapes every `"` inside a string: `"role":null` and
 from __future__ import annotations
 
 import uuid
-from functools import partial
 
 from litestar.exceptions import NotFoundException
 from litestar.serialization import encode_json
@@ -60,7 +59,7 @@ async def project_detail_for(runtime: Runtime, project_id: uuid.UUID, user_id: u
     shared = await project_detail_body(runtime, project_id)
     if runtime.cache is None:
         return for_member(shared, user_id)
-    return runtime.cache.views.get(shared, user_id, partial(for_member, user_id=user_id))
+    return runtime.cache.views.get(shared, user_id, for_member)
 
 
 def for_member(shared: bytes, user_id: uuid.UUID) -> bytes:
