@@ -128,10 +128,20 @@ class ProjectStore:
         return sorted(tasks, key=sort_key(sort))
 
     def put(self, task: wire.Task) -> set[str]:
-        """Store a task version; returns the statuses (columns) it changed."""
+        """Store a task as the server sent it; returns the statuses (columns) it changed.
+
+        A version no newer than the one held is ignored: it is an echo of a state we already
+        show, and the one held may be our own change on its way to the server (`show`), which
+        a late echo of an earlier change must not undo.
+        """
         old = self.tasks.get(task.id)
-        if old is not None and old.version > task.version:
-            return set()  # an echo older than what we already show
+        if old is not None and old.version >= task.version:
+            return set()
+        return self.show(task)
+
+    def show(self, task: wire.Task) -> set[str]:
+        """Show a task as it will be once our change is saved (same version until then)."""
+        old = self.tasks.get(task.id)
         self.tasks[task.id] = task
         return {task.status} | ({old.status} if old else set())
 

@@ -351,7 +351,7 @@ class BoardScreen(Screen[None]):
         assert store is not None
         before = store.tasks.get(task.id, task)
         shown = msgspec.structs.replace(before, **fields)
-        self.redraw(store.put(shown))
+        self.redraw(store.show(shown))
         self.select(task.id)
         if undo:
             old = editable_fields(before)
