@@ -1,0 +1,103 @@
+"""An export's task rows: one query, read in batches of cells ready for the row writers.
+
+Cells are what `worker.formats` writes: ids, dates and times as the ISO 8601 text msgspec
+gives them, numbers as numbers, NULL as None. On PostgreSQL (asyncpg) the database renders
+that text and the rows are read straight off the driver's cursor, the next batch on its way
+while the writer formats this one: per-row Python and SQLAlchemy work was most of an
+export's time. Other databases go through SQLAlchemy, with msgspec turning a batch into text
+in one call. `tests/test_export_reader.py` checks that both give the same cells.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import AsyncGenerator, Callable, Sequence
+from typing import Any
+
+import msgspec
+from sqlalchemy import ColumnElement, Date, Select, Text, Uuid, case, cast, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from api.db.models import Task, UTCDateTime
+from worker.formats import Row
+from worker.formats.rows import TASK_FIELDS
+
+Cell = Callable[[ColumnElement[Any]], ColumnElement[Any]]
+
+_STATUS_ORDER = case({"todo": 0, "in_progress": 1, "done": 2}, value=Task.status, else_=3)
+# msgspec's datetime text: microseconds only when there are some, "Z" for UTC.
+_ISO_DATETIME = 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'
+
+
+def task_query(project_id: uuid.UUID, cell: Cell = lambda column: column) -> Select[Any]:
+    """The project's tasks in board order (status, position, id), each column through `cell`.
+
+    The rows are sorted in a subquery and rendered outside it, so PostgreSQL renders each
+    row as it is fetched instead of every row before sorting them (its sort comes first).
+    """
+    rank = _STATUS_ORDER.label("rank")
+    columns = [Task.__table__.c[name] for name in TASK_FIELDS]
+    ordered = (
+        select(*columns, rank)
+        .where(Task.project_id == project_id)
+        .order_by(rank, Task.position, Task.id)
+        .subquery("ordered")
+    )
+    keys = (ordered.c.rank, ordered.c.position, ordered.c.id)
+    return select(*(cell(ordered.c[name]) for name in TASK_FIELDS)).order_by(*keys)
+
+
+def pg_text(column: ColumnElement[Any]) -> ColumnElement[Any]:
+    """The column as PostgreSQL text equal to msgspec's for the value (ids, dates, times)."""
+    if isinstance(column.type, Uuid):
+        text: ColumnElement[Any] = cast(column, Text)
+    elif isinstance(column.type, UTCDateTime):
+        iso = func.to_char(func.timezone("UTC", column), _ISO_DATETIME)
+        text = func.replace(iso, ".000000Z", "Z")
+    elif isinstance(column.type, Date):
+        text = func.to_char(column, "YYYY-MM-DD")
+    else:
+        return column
+    return text.label(column.name)
+
+
+def batches(
+    conn: AsyncConnection, project_id: uuid.UUID, size: int
+) -> AsyncGenerator[Sequence[Row], None]:
+    """Batches of at most `size` rows of cells, inside the connection's open transaction."""
+    if conn.dialect.driver == "asyncpg":
+        return asyncpg_batches(conn, task_query(project_id, pg_text), size)
+    return sqlalchemy_batches(conn, task_query(project_id), size)
+
+
+async def sqlalchemy_batches(
+    conn: AsyncConnection, query: Select[Any], size: int
+) -> AsyncGenerator[Sequence[Row], None]:
+    """Any database: a server-side cursor through SQLAlchemy, a batch to text in one call."""
+    result = await conn.stream(query.execution_options(yield_per=size))
+    async for partition in result.partitions():
+        cells: list[Row] = msgspec.to_builtins([tuple(row) for row in partition])
+        yield cells
+
+
+async def asyncpg_batches(
+    conn: AsyncConnection, query: Select[Any], size: int
+) -> AsyncGenerator[Sequence[Row], None]:
+    """PostgreSQL: asyncpg's own cursor, one fetch always in flight while a batch is written."""
+    compiled = query.compile(dialect=conn.dialect)
+    params = [compiled.params[name] for name in compiled.positiontup or ()]
+    driver = (await conn.get_raw_connection()).driver_connection
+    assert driver is not None
+    cursor = await driver.cursor(str(compiled), *params)
+    pending = asyncio.ensure_future(cursor.fetch(size))
+    try:
+        while batch := await pending:
+            pending = asyncio.ensure_future(cursor.fetch(size))
+            await asyncio.sleep(0)  # the fetch sends its request now, not after the write
+            yield batch
+    finally:
+        # The connection runs one command at a time: let the fetch end before it is reused.
+        with contextlib.suppress(Exception):
+            await pending
