@@ -1,4 +1,4 @@
-"""An export's task rows: one query, read in batches of cells ready for the row writers.
+"""An export's task rows: one query per status, read in batches of cells for the writers.
 
 Cells are what `worker.formats` writes: ids, dates and times as the ISO 8601 text msgspec
 gives them, numbers as numbers, NULL as None. On PostgreSQL (asyncpg) the database renders
@@ -17,7 +17,7 @@ from collections.abc import AsyncGenerator, Callable, Sequence
 from typing import Any
 
 import msgspec
-from sqlalchemy import ColumnElement, Date, Select, Text, Uuid, case, cast, func, select
+from sqlalchemy import ColumnElement, Date, Select, Text, Uuid, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.db.models import Task, UTCDateTime
@@ -26,27 +26,25 @@ from worker.formats.rows import TASK_FIELDS
 
 Cell = Callable[[ColumnElement[Any]], ColumnElement[Any]]
 
-_STATUS_ORDER = case({"todo": 0, "in_progress": 1, "done": 2}, value=Task.status, else_=3)
+# The board's columns, in order; the schema allows no other status (ck_tasks_status).
+STATUSES = ("todo", "in_progress", "done")
 # msgspec's datetime text: microseconds only when there are some, "Z" for UTC.
 _ISO_DATETIME = 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'
 
 
-def task_query(project_id: uuid.UUID, cell: Cell = lambda column: column) -> Select[Any]:
-    """The project's tasks in board order (status, position, id), each column through `cell`.
+def task_query(project_id: uuid.UUID, status: str, cell: Cell = lambda c: c) -> Select[Any]:
+    """One status's tasks by position then id, each column through `cell`.
 
-    The rows are sorted in a subquery and rendered outside it, so PostgreSQL renders each
-    row as it is fetched instead of every row before sorting them (its sort comes first).
+    One query per status rather than one ordered by a status rank: this order is the one
+    of ix_tasks_project_status_position, so PostgreSQL streams rows from the first one
+    instead of sorting the whole project (~0.2 s for 100 000 tasks) before sending any.
     """
-    rank = _STATUS_ORDER.label("rank")
-    columns = [Task.__table__.c[name] for name in TASK_FIELDS]
-    ordered = (
-        select(*columns, rank)
-        .where(Task.project_id == project_id)
-        .order_by(rank, Task.position, Task.id)
-        .subquery("ordered")
+    columns = [cell(Task.__table__.c[name]) for name in TASK_FIELDS]
+    return (
+        select(*columns)
+        .where(Task.project_id == project_id, Task.status == status)
+        .order_by(Task.position, Task.id)
     )
-    keys = (ordered.c.rank, ordered.c.position, ordered.c.id)
-    return select(*(cell(ordered.c[name]) for name in TASK_FIELDS)).order_by(*keys)
 
 
 def pg_text(column: ColumnElement[Any]) -> ColumnElement[Any]:
@@ -63,13 +61,19 @@ def pg_text(column: ColumnElement[Any]) -> ColumnElement[Any]:
     return text.label(column.name)
 
 
-def batches(
+async def batches(
     conn: AsyncConnection, project_id: uuid.UUID, size: int
 ) -> AsyncGenerator[Sequence[Row], None]:
-    """Batches of at most `size` rows of cells, inside the connection's open transaction."""
-    if conn.dialect.driver == "asyncpg":
-        return asyncpg_batches(conn, task_query(project_id, pg_text), size)
-    return sqlalchemy_batches(conn, task_query(project_id), size)
+    """Batches of at most `size` rows of cells in board order, in the open transaction."""
+    fast = conn.dialect.driver == "asyncpg"
+    for status in STATUSES:
+        if fast:
+            rows = asyncpg_batches(conn, task_query(project_id, status, pg_text), size)
+        else:
+            rows = sqlalchemy_batches(conn, task_query(project_id, status), size)
+        async with contextlib.aclosing(rows):
+            async for batch in rows:
+                yield batch
 
 
 async def sqlalchemy_batches(
