@@ -156,10 +156,13 @@ async def test_writers_give_the_csv_module_and_dict_bytes(engines: dict[str, Any
     assert _write(WRITERS["json"](), []) == b'{"project":%s,"tasks":[]}\n' % encode(project)
 
 
-async def test_closing_early_leaves_the_connection_usable(engines: dict[str, Any]) -> None:
-    async with snapshot(engines["postgres"]) as conn:
+@pytest.mark.parametrize("name", ["sqlite", "postgres"])
+async def test_closing_early_leaves_the_connection_usable(
+    engines: dict[str, Any], name: str
+) -> None:
+    async with snapshot(engines[name]) as conn:
         rows = reader.batches(conn, PROJECT, 2)
         async with contextlib.aclosing(rows):
             async for _batch in rows:
-                break  # a fetch is in flight now
+                break  # on PostgreSQL a fetch is in flight now
         assert await conn.scalar(text("SELECT 41 + 1")) == 42

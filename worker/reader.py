@@ -80,10 +80,10 @@ async def sqlalchemy_batches(
     conn: AsyncConnection, query: Select[Any], size: int
 ) -> AsyncGenerator[Sequence[Row], None]:
     """Any database: a server-side cursor through SQLAlchemy, a batch to text in one call."""
-    result = await conn.stream(query.execution_options(yield_per=size))
-    async for partition in result.partitions():
-        cells: list[Row] = msgspec.to_builtins([tuple(row) for row in partition])
-        yield cells
+    async with conn.stream(query.execution_options(yield_per=size)) as result:
+        async for partition in result.partitions():
+            cells: list[Row] = msgspec.to_builtins([tuple(row) for row in partition])
+            yield cells
 
 
 async def asyncpg_batches(
