@@ -21,13 +21,12 @@ from sqlalchemy import ColumnElement, Date, Select, Text, Uuid, cast, func, sele
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.db.models import Task, UTCDateTime
+from api.wire import TASK_STATUSES
 from worker.formats import Row
 from worker.formats.rows import TASK_FIELDS
 
 Cell = Callable[[ColumnElement[Any]], ColumnElement[Any]]
 
-# The board's columns, in order; the schema allows no other status (ck_tasks_status).
-STATUSES = ("todo", "in_progress", "done")
 # msgspec's datetime text: microseconds only when there are some, "Z" for UTC.
 _ISO_DATETIME = 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'
 
@@ -71,7 +70,7 @@ async def batches(
 ) -> AsyncGenerator[Sequence[Row], None]:
     """Batches of at most `size` rows of cells in board order, in the open transaction."""
     fast = conn.dialect.driver == "asyncpg"
-    for status in STATUSES:
+    for status in TASK_STATUSES:  # the board's columns; ck_tasks_status allows no other
         if fast:
             rows = asyncpg_batches(conn, task_query(project_id, status, pg_text), size)
         else:
