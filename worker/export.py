@@ -8,25 +8,25 @@ writer into a temporary file beside the target; only a whole file is renamed int
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
 import msgspec
-from sqlalchemy import DateTime, case, func, select, type_coerce
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
-from api.db.models import ExportJob, Project, Task, UTCDateTime, utcnow
+from api.db.models import ExportJob, Project, Task, utcnow
 from api.domain.exports.schemas import job_event, job_out
 from api.events import DomainEvent
 from api.settings import Settings
-from worker import webhooks
-from worker.formats import EXTENSIONS, WRITERS, RowWriter
-from worker.formats.rows import TASK_FIELDS
+from worker import reader, webhooks
+from worker.formats import EXTENSIONS, WRITERS, Row, RowWriter
 
 logger = logging.getLogger(__name__)
 
@@ -37,13 +37,6 @@ PROGRESS_EVERY = 0.5  # seconds: progress at least every second, at most 4 event
 HEARTBEAT_EVERY = 5.0  # seconds, while a webhook is being delivered
 FETCH_ROWS = 2000  # rows per round trip of the server-side cursor
 TMP_SUFFIX = ".tmp"
-_STATUS_ORDER = case({"todo": 0, "in_progress": 1, "done": 2}, value=Task.status, else_=3)
-_TASK_COLUMNS = [Task.__table__.c[name] for name in TASK_FIELDS]
-# asyncpg already returns aware UTC datetimes: on PostgreSQL skip the per-value converter.
-_PG_TASK_COLUMNS = [
-    type_coerce(c, DateTime(timezone=True)).label(c.name) if isinstance(c.type, UTCDateTime) else c
-    for c in _TASK_COLUMNS
-]
 _PROJECT_COLUMNS = [Project.id, Project.name, Project.description, Project.owner_id]
 
 
@@ -73,8 +66,7 @@ class HashingFile:
         self.size = 0
         self.sha256 = hashlib.sha256()
 
-    def write(self, text: str) -> None:
-        data = text.encode()
+    def write(self, data: bytes) -> None:
         self.fh.write(data)
         self.sha256.update(data)
         self.size += len(data)
@@ -168,7 +160,6 @@ class Exporter:
         self, job: ExportJob, attempt: int, temp: Path, heartbeat: Heartbeat | None
     ) -> tuple[int, str]:
         writer: RowWriter = WRITERS[job.format]()
-        failing = attempt <= self.fail_attempts
         temp.parent.mkdir(parents=True, exist_ok=True)
         async with self.engine.connect() as conn:
             await self._snapshot(conn)
@@ -180,36 +171,45 @@ class Exporter:
             total = await conn.scalar(
                 select(func.count()).select_from(Task).where(Task.project_id == job.project_id)
             )
-            total = total or 0
-            rows = await conn.stream(
-                select(*(_PG_TASK_COLUMNS if conn.dialect.name == "postgresql" else _TASK_COLUMNS))
-                .where(Task.project_id == job.project_id)
-                .order_by(_STATUS_ORDER, Task.position, Task.id)
-                .execution_options(yield_per=FETCH_ROWS)
-            )
             with temp.open("wb", buffering=1 << 20) as fh:
                 out = HashingFile(fh)
                 out.write(writer.start(cast(Mapping[str, Any], project)))
-                done = 0
-                next_tick = time.monotonic() + PROGRESS_EVERY
-                slow = failing or self.row_delay > 0  # failpoints act row by row
-                async for partition in rows.partitions():
-                    for batch in [[row] for row in partition] if slow else [partition]:
-                        if failing and done * 2 >= total:
-                            fh.flush()
-                            raise FailpointError("export.fail_attempts failpoint")
-                        out.write(writer.rows(batch))
-                        done += len(batch)
-                        if self.row_delay:
-                            await asyncio.sleep(self.row_delay)
-                        if time.monotonic() >= next_tick:
-                            await self._progress(job.id, done / max(total, 1), heartbeat)
-                            next_tick = time.monotonic() + PROGRESS_EVERY
-                if failing:
-                    raise FailpointError("export.fail_attempts failpoint")
+                rows = reader.batches(conn, job.project_id, FETCH_ROWS)
+                async with contextlib.aclosing(rows):
+                    await self._rows(job.id, rows, writer, out, total or 0, attempt, heartbeat)
                 out.write(writer.end())
                 fh.flush()
         return out.size, out.sha256.hexdigest()
+
+    async def _rows(
+        self,
+        job_id: uuid.UUID,
+        rows: AsyncIterator[Sequence[Row]],
+        writer: RowWriter,
+        out: HashingFile,
+        total: int,
+        attempt: int,
+        heartbeat: Heartbeat | None,
+    ) -> None:
+        """Write every batch, with progress; failpoints act row by row."""
+        failing = attempt <= self.fail_attempts
+        slow = failing or self.row_delay > 0
+        done = 0
+        next_tick = time.monotonic() + PROGRESS_EVERY
+        async for partition in rows:
+            for batch in [[row] for row in partition] if slow else [partition]:
+                if failing and done * 2 >= total:
+                    out.fh.flush()
+                    raise FailpointError("export.fail_attempts failpoint")
+                out.write(writer.rows(batch))
+                done += len(batch)
+                if self.row_delay:
+                    await asyncio.sleep(self.row_delay)
+                if time.monotonic() >= next_tick:
+                    await self._progress(job_id, done / max(total, 1), heartbeat)
+                    next_tick = time.monotonic() + PROGRESS_EVERY
+        if failing:
+            raise FailpointError("export.fail_attempts failpoint")
 
     @staticmethod
     async def _snapshot(conn: AsyncConnection) -> None:

@@ -1,9 +1,10 @@
 """Row writers, one module per export format: they turn rows into text and do nothing else.
 
 A writer is given the project once, then batches of task rows, then asked for the closing
-text. A task row is a tuple of the wire `Task` fields in `TASK_FIELDS` order, ordered by
-status then position. The export task owns files, hashing and progress, so a format can
-never leave a partial file behind.
+text; it answers with UTF-8 bytes. A task row is a sequence of the wire `Task` fields in
+`TASK_FIELDS` order, ordered by status then position, as cells (`worker/reader.py`): ids,
+dates and times already their ISO 8601 text, numbers as numbers, NULL as None. The export
+task owns files, hashing and progress, so a format can never leave a partial file behind.
 """
 
 from __future__ import annotations
@@ -19,11 +20,11 @@ Row = Sequence[Any]
 
 
 class RowWriter(Protocol):
-    def start(self, project: Mapping[str, Any]) -> str: ...
+    def start(self, project: Mapping[str, Any]) -> bytes: ...
 
-    def rows(self, batch: Sequence[Row]) -> str: ...
+    def rows(self, batch: Sequence[Row]) -> bytes: ...
 
-    def end(self) -> str: ...
+    def end(self) -> bytes: ...
 
 
 assert Task.__struct_fields__ == TASK_FIELDS, "row writers index tasks by the wire field order"

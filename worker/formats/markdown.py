@@ -22,14 +22,14 @@ class MarkdownWriter:
     def __init__(self) -> None:
         self._status: str | None = None
 
-    def start(self, project: Mapping[str, Any]) -> str:
+    def start(self, project: Mapping[str, Any]) -> bytes:
         head = f"# {_inline(project['name'])}\n\n"
         if project.get("description"):
             head += f"{_inline(project['description'])}\n\n"
-        return head
+        return head.encode()
 
-    def rows(self, batch: Sequence[Sequence[Any]]) -> str:
-        return "".join(self._row(task) for task in batch)
+    def rows(self, batch: Sequence[Sequence[Any]]) -> bytes:
+        return "".join(self._row(task) for task in batch).encode()
 
     def _row(self, task: Sequence[Any]) -> str:
         text = ""
@@ -39,11 +39,11 @@ class MarkdownWriter:
             text += f"## {HEADINGS.get(task[STATUS], task[STATUS])}\n\n"
         details = [task[PRIORITY]]
         if task[DUE_DATE] is not None:
-            details.append(f"due {task[DUE_DATE].isoformat()}")
+            details.append(f"due {task[DUE_DATE]}")
         text += f"- **{_inline(task[TITLE])}** ({', '.join(details)})\n"
         if task[DESCRIPTION]:
             text += f"  {_inline(task[DESCRIPTION])}\n"
         return text
 
-    def end(self) -> str:
-        return ""
+    def end(self) -> bytes:
+        return b""
