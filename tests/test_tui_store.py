@@ -57,6 +57,7 @@ def test_a_late_echo_does_not_undo_a_change_on_its_way() -> None:
     saved = msgspec.structs.replace(back, version=3)
     assert store.put(saved) == {"todo"}
     assert store.tasks[task.id] is saved
+    assert store.put(saved) == {"todo"}  # the state held: its column, for a late redraw
 
 
 def test_an_older_state_is_ignored_and_a_newer_one_shown() -> None:

@@ -130,13 +130,14 @@ class ProjectStore:
     def put(self, task: wire.Task) -> set[str]:
         """Store a task as the server sent it; returns the statuses (columns) it changed.
 
-        A version no newer than the one held is ignored: it is an echo of a state we already
-        show, and the one held may be our own change on its way to the server (`show`), which
-        a late echo of an earlier change must not undo.
+        A version no newer than the one held is not stored: it is an echo of a state we
+        already hold, and the one held may be our own change on its way to the server
+        (`show`), which a late echo of an earlier change must not undo. The very state held
+        still names its column, for a caller that has not drawn it yet.
         """
         old = self.tasks.get(task.id)
         if old is not None and old.version >= task.version:
-            return set()
+            return {task.status} if old == task else set()
         return self.show(task)
 
     def show(self, task: wire.Task) -> set[str]:
