@@ -132,3 +132,22 @@ def test_a_view_is_made_once_per_body_object() -> None:
     for i in range(100):  # the byte bound evicts the least recently used
         views.get(bytes([i]) * 50, "ann", make)
     assert views._bytes <= 1000
+
+
+async def test_closing_the_store_fails_a_round_trip_in_flight_over(
+    own_redis: RedisServer, key: str
+) -> None:
+    client = make_redis(own_redis.url, socket_timeout=5.0, socket_connect_timeout=5.0)
+    cache = CacheStore(client, timeout=5.0, failpoints=Failpoints.parse(""))
+    filled: list[int] = []
+    await cache.get_or_fill(key, 60, lambda: loads(filled))
+    admin = raw_redis(own_redis)
+    admin.execute_command("CLIENT", "PAUSE", 1000, "ALL")
+    try:
+        hit = asyncio.ensure_future(cache.get_or_fill(key, 60, lambda: loads(filled)))
+        await asyncio.sleep(0.1)  # its round trip is out, stuck on the pause
+        await cache.aclose()
+        assert await asyncio.wait_for(hit, 0.5) == BODY  # answered by its loader at once
+        assert len(filled) == 2
+    finally:
+        await client.aclose()

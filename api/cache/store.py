@@ -47,6 +47,7 @@ a dropped-too-late entry until this process's probe replays it (at most `cooldow
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Collection, Sequence
@@ -154,6 +155,13 @@ class Checks:
             for waiters in (*batch.values(), *self._waiting.values()):
                 _settle(waiters, Unavailable())  # skips the answered
             self._waiting = {}
+
+    async def aclose(self) -> None:
+        """At shutdown: stop the round trip in flight (its requests fail over to the database)."""
+        if self._sender is not None:
+            self._sender.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sender
 
     async def _ask(self, keys: list[str]) -> list[KeyState]:
         async with self._redis.pipeline(transaction=False) as pipe:
@@ -291,4 +299,5 @@ class CacheStore:
         return True
 
     async def aclose(self) -> None:
+        await self._checks.aclose()
         await self.breaker.aclose()
