@@ -6,6 +6,7 @@ import asyncio
 from importlib.metadata import version
 
 from litestar import get
+from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
 from litestar.response import Response
 from sqlalchemy import text
@@ -37,7 +38,7 @@ async def redis_status(runtime: Runtime) -> str:
     operation_class=PublicOperation,
     responses={503: ResponseSpec(data_container=Health, description="The database is down")},
 )
-async def health(runtime: Runtime) -> Response[Health]:
+async def health(runtime: NamedDependency[Runtime]) -> Response[Health]:
     try:
         async with runtime.engine.connect() as conn:
             await asyncio.wait_for(conn.execute(text("SELECT 1")), timeout=2)

@@ -17,6 +17,7 @@ from typing import Any
 
 import msgspec
 from litestar import WebSocket, websocket
+from litestar.di import NamedDependency
 from litestar.exceptions import WebSocketDisconnect
 
 from api.rooms.broker import Broker, MemoryBroker
@@ -64,7 +65,7 @@ async def _read(socket: WebSocket[Any, Any, Any], hub: Hub, client: Client) -> N
 
 
 @websocket("/ws")
-async def room_socket(socket: WebSocket[Any, Any, Any], runtime: Runtime) -> None:
+async def room_socket(socket: WebSocket[Any, Any, Any], runtime: NamedDependency[Runtime]) -> None:
     """One socket, many `project:<id>` rooms."""
     hub = runtime.rooms
     assert hub is not None

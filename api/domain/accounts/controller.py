@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, get, post
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
+from litestar.params import JSONBody
 
 from api.db.session import UnitOfWork
 from api.domain.accounts.service import AccountService
@@ -15,7 +16,9 @@ from api.security import AuthUser
 from api.wire import AuthResponse, LoginRequest, RegisterRequest, User
 
 
-async def provide_account_service(uow: UnitOfWork, runtime: Runtime) -> AccountService:
+async def provide_account_service(
+    uow: NamedDependency[UnitOfWork], runtime: NamedDependency[Runtime]
+) -> AccountService:
     return AccountService(uow, runtime.jwt_auth, runtime.login_limiter)
 
 
@@ -31,7 +34,9 @@ class AuthController(Controller):
         responses=responses(400, 409, 413),
         operation_class=PublicOperation,
     )
-    async def register(self, data: RegisterRequest, accounts: AccountService) -> AuthResponse:
+    async def register(
+        self, data: JSONBody[RegisterRequest], accounts: NamedDependency[AccountService]
+    ) -> AuthResponse:
         return await accounts.register(data)
 
     @post(
@@ -42,7 +47,10 @@ class AuthController(Controller):
         operation_class=PublicOperation,
     )
     async def login(
-        self, data: LoginRequest, accounts: AccountService, request: Request[Any, Any, Any]
+        self,
+        data: JSONBody[LoginRequest],
+        accounts: NamedDependency[AccountService],
+        request: Request[Any, Any, Any],
     ) -> AuthResponse:
         address = request.client.host if request.client else "unknown"
         return await accounts.login(data, address)
@@ -54,5 +62,7 @@ class MeController(Controller):
     dependencies = {"accounts": Provide(provide_account_service)}
 
     @get("/", summary="The logged-in user", responses=responses(401))
-    async def me(self, request: Request[AuthUser, Any, Any], accounts: AccountService) -> User:
+    async def me(
+        self, request: Request[AuthUser, Any, Any], accounts: NamedDependency[AccountService]
+    ) -> User:
         return await accounts.get(request.user.id)

@@ -6,8 +6,8 @@ import uuid
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
-from litestar.di import Provide
-from litestar.params import HeaderParameter
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, HeaderParameter, JSONBody
 from litestar.response import File
 
 from api.db.session import UnitOfWork
@@ -30,7 +30,9 @@ IdempotencyKey = Annotated[
 ]
 
 
-async def provide_export_service(uow: UnitOfWork, runtime: Runtime) -> ExportService:
+async def provide_export_service(
+    uow: NamedDependency[UnitOfWork], runtime: NamedDependency[Runtime]
+) -> ExportService:
     assert runtime.exports is not None, "the exports installer did not run"
     return ExportService(uow, runtime.exports)
 
@@ -48,9 +50,9 @@ class ExportController(Controller):
     async def create_export(
         self,
         request: AuthRequest,
-        project_id: uuid.UUID,
-        data: ExportCreate,
-        exports: ExportService,
+        project_id: FromPath[uuid.UUID],
+        data: JSONBody[ExportCreate],
+        exports: NamedDependency[ExportService],
         idempotency_key: IdempotencyKey = None,
     ) -> ExportJob:
         return await exports.create(project_id, data, request.user, idempotency_key)
@@ -61,13 +63,19 @@ class ExportController(Controller):
         responses=responses(401, 404),
     )
     async def list_exports(
-        self, request: AuthRequest, project_id: uuid.UUID, exports: ExportService
+        self,
+        request: AuthRequest,
+        project_id: FromPath[uuid.UUID],
+        exports: NamedDependency[ExportService],
     ) -> list[ExportJob]:
         return await exports.list(project_id, request.user.id)
 
     @get("/api/exports/{export_id:uuid}", summary="An export job", responses=responses(401, 404))
     async def get_export(
-        self, request: AuthRequest, export_id: uuid.UUID, exports: ExportService
+        self,
+        request: AuthRequest,
+        export_id: FromPath[uuid.UUID],
+        exports: NamedDependency[ExportService],
     ) -> ExportJob:
         return await exports.get(export_id, request.user.id)
 
@@ -78,7 +86,10 @@ class ExportController(Controller):
         response_description="The export file, as an attachment",
     )
     async def download_export(
-        self, request: AuthRequest, export_id: uuid.UUID, exports: ExportService
+        self,
+        request: AuthRequest,
+        export_id: FromPath[uuid.UUID],
+        exports: NamedDependency[ExportService],
     ) -> File:
         path, filename, fmt = await exports.file(export_id, request.user.id)
         return File(

@@ -6,7 +6,8 @@ import uuid
 from typing import Any
 
 from litestar import Controller, MediaType, Request, Response, delete, get, patch, post
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, JSONBody
 
 from api.db.session import UnitOfWork
 from api.domain.projects.reads import project_detail_for, project_list_body
@@ -32,7 +33,7 @@ def json_body(body: bytes) -> Response[Any]:
     return Response(body, media_type=MediaType.JSON)
 
 
-async def provide_project_service(uow: UnitOfWork) -> ProjectService:
+async def provide_project_service(uow: NamedDependency[UnitOfWork]) -> ProjectService:
     return ProjectService(uow)
 
 
@@ -52,7 +53,10 @@ class ProjectController(Controller):
         responses=responses(400, 401, 413),
     )
     async def create_project(
-        self, request: AuthRequest, data: ProjectCreate, projects: ProjectService
+        self,
+        request: AuthRequest,
+        data: JSONBody[ProjectCreate],
+        projects: NamedDependency[ProjectService],
     ) -> Project:
         return await projects.create(data, request.user)
 
@@ -62,7 +66,7 @@ class ProjectController(Controller):
         responses=responses(401, 404),
     )
     async def get_project(
-        self, request: AuthRequest, project_id: uuid.UUID
+        self, request: AuthRequest, project_id: FromPath[uuid.UUID]
     ) -> Response[ProjectDetail]:
         body = await project_detail_for(runtime_of(request), project_id, request.user.id)
         return json_body(body)
@@ -75,9 +79,9 @@ class ProjectController(Controller):
     async def update_project(
         self,
         request: AuthRequest,
-        project_id: uuid.UUID,
-        data: ProjectUpdate,
-        projects: ProjectService,
+        project_id: FromPath[uuid.UUID],
+        data: JSONBody[ProjectUpdate],
+        projects: NamedDependency[ProjectService],
     ) -> Project:
         return await projects.update(project_id, data, request.user)
 
@@ -87,7 +91,10 @@ class ProjectController(Controller):
         responses=responses(401, 403, 404),
     )
     async def delete_project(
-        self, request: AuthRequest, project_id: uuid.UUID, projects: ProjectService
+        self,
+        request: AuthRequest,
+        project_id: FromPath[uuid.UUID],
+        projects: NamedDependency[ProjectService],
     ) -> None:
         await projects.delete(project_id, request.user)
 
@@ -100,9 +107,9 @@ class ProjectController(Controller):
     async def add_member(
         self,
         request: AuthRequest,
-        project_id: uuid.UUID,
-        data: MemberAdd,
-        projects: ProjectService,
+        project_id: FromPath[uuid.UUID],
+        data: JSONBody[MemberAdd],
+        projects: NamedDependency[ProjectService],
     ) -> Member:
         return await projects.add_member(project_id, data, request.user)
 
@@ -114,10 +121,10 @@ class ProjectController(Controller):
     async def update_member(
         self,
         request: AuthRequest,
-        project_id: uuid.UUID,
-        user_id: uuid.UUID,
-        data: MemberUpdate,
-        projects: ProjectService,
+        project_id: FromPath[uuid.UUID],
+        user_id: FromPath[uuid.UUID],
+        data: JSONBody[MemberUpdate],
+        projects: NamedDependency[ProjectService],
     ) -> Member:
         return await projects.update_member(project_id, user_id, data, request.user)
 
@@ -129,8 +136,8 @@ class ProjectController(Controller):
     async def remove_member(
         self,
         request: AuthRequest,
-        project_id: uuid.UUID,
-        user_id: uuid.UUID,
-        projects: ProjectService,
+        project_id: FromPath[uuid.UUID],
+        user_id: FromPath[uuid.UUID],
+        projects: NamedDependency[ProjectService],
     ) -> None:
         await projects.remove_member(project_id, user_id, request.user)

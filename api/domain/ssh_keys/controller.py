@@ -6,8 +6,9 @@ import uuid
 from typing import Any
 
 from litestar import Controller, Request, delete, get, post
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotAuthorizedException
+from litestar.params import FromPath, JSONBody
 
 from api.db.session import UnitOfWork
 from api.domain.ssh_keys.gateway import require_gateway
@@ -19,7 +20,7 @@ from api.wire import SshKey, SshKeyCreate, SshKeyOwnerRequest, User
 AuthRequest = Request[AuthUser, Any, Any]
 
 
-async def provide_ssh_key_service(uow: UnitOfWork) -> SshKeyService:
+async def provide_ssh_key_service(uow: NamedDependency[UnitOfWork]) -> SshKeyService:
     return SshKeyService(uow)
 
 
@@ -29,7 +30,9 @@ class SshKeyController(Controller):
     dependencies = {"ssh_keys": Provide(provide_ssh_key_service)}
 
     @get("/", summary="The caller's SSH public keys", responses=responses(401))
-    async def list_keys(self, request: AuthRequest, ssh_keys: SshKeyService) -> list[SshKey]:
+    async def list_keys(
+        self, request: AuthRequest, ssh_keys: NamedDependency[SshKeyService]
+    ) -> list[SshKey]:
         return await ssh_keys.list(request.user.id)
 
     @post(
@@ -39,13 +42,19 @@ class SshKeyController(Controller):
         responses=responses(400, 401, 409, 413),
     )
     async def add_key(
-        self, request: AuthRequest, data: SshKeyCreate, ssh_keys: SshKeyService
+        self,
+        request: AuthRequest,
+        data: JSONBody[SshKeyCreate],
+        ssh_keys: NamedDependency[SshKeyService],
     ) -> SshKey:
         return await ssh_keys.add(request.user.id, data)
 
     @delete("/{key_id:uuid}", summary="Remove an SSH public key", responses=responses(401, 404))
     async def delete_key(
-        self, request: AuthRequest, key_id: uuid.UUID, ssh_keys: SshKeyService
+        self,
+        request: AuthRequest,
+        key_id: FromPath[uuid.UUID],
+        ssh_keys: NamedDependency[SshKeyService],
     ) -> None:
         await ssh_keys.delete(request.user.id, key_id)
 
@@ -66,7 +75,9 @@ class SshGatewayController(Controller):
         status_code=200,
         responses=responses(400, 401, 413),
     )
-    async def key_owner(self, data: SshKeyOwnerRequest, ssh_keys: SshKeyService) -> User:
+    async def key_owner(
+        self, data: JSONBody[SshKeyOwnerRequest], ssh_keys: NamedDependency[SshKeyService]
+    ) -> User:
         user = await ssh_keys.owner(data)
         if user is None:
             raise NotAuthorizedException(detail="No such key for this user")

@@ -6,8 +6,8 @@ import uuid
 from typing import Annotated, Any
 
 from litestar import Controller, Request, delete, get, patch, post
-from litestar.di import Provide
-from litestar.params import Parameter
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 
 from api.db.session import UnitOfWork
 from api.domain.tasks.service import TaskFilters, TaskService
@@ -20,7 +20,7 @@ AuthRequest = Request[AuthUser, Any, Any]
 TaskSort = Annotated[str, Parameter(pattern=r"^(position|-updated_at|due_date|priority)$")]
 
 
-async def provide_task_service(uow: UnitOfWork) -> TaskService:
+async def provide_task_service(uow: NamedDependency[UnitOfWork]) -> TaskService:
     return TaskService(uow)
 
 
@@ -35,7 +35,11 @@ class TaskController(Controller):
         responses=responses(400, 401, 403, 404, 413),
     )
     async def create_task(
-        self, request: AuthRequest, project_id: uuid.UUID, data: TaskCreate, tasks: TaskService
+        self,
+        request: AuthRequest,
+        project_id: FromPath[uuid.UUID],
+        data: JSONBody[TaskCreate],
+        tasks: NamedDependency[TaskService],
     ) -> TaskOut:
         return await tasks.create(project_id, data, request.user)
 
@@ -47,11 +51,11 @@ class TaskController(Controller):
     async def list_tasks(
         self,
         request: AuthRequest,
-        project_id: uuid.UUID,
-        tasks: TaskService,
-        status: TaskStatus | None = None,
-        priority: TaskPriority | None = None,
-        assignee_id: uuid.UUID | None = None,
+        project_id: FromPath[uuid.UUID],
+        tasks: NamedDependency[TaskService],
+        status: FromQuery[TaskStatus | None] = None,
+        priority: FromQuery[TaskPriority | None] = None,
+        assignee_id: FromQuery[uuid.UUID | None] = None,
         q: Annotated[str | None, Parameter(max_length=200, pattern=NO_NUL)] = None,
         sort: TaskSort = "position",
         limit: Annotated[int, Parameter(ge=1, le=1000)] = 100,
@@ -70,7 +74,10 @@ class TaskController(Controller):
 
     @get("/api/tasks/{task_id:uuid}", summary="A task", responses=responses(401, 404))
     async def get_task(
-        self, request: AuthRequest, task_id: uuid.UUID, tasks: TaskService
+        self,
+        request: AuthRequest,
+        task_id: FromPath[uuid.UUID],
+        tasks: NamedDependency[TaskService],
     ) -> TaskOut:
         return await tasks.get(task_id, request.user.id)
 
@@ -80,7 +87,11 @@ class TaskController(Controller):
         responses=responses(400, 401, 403, 404, 409, 413),
     )
     async def update_task(
-        self, request: AuthRequest, task_id: uuid.UUID, data: TaskUpdate, tasks: TaskService
+        self,
+        request: AuthRequest,
+        task_id: FromPath[uuid.UUID],
+        data: JSONBody[TaskUpdate],
+        tasks: NamedDependency[TaskService],
     ) -> TaskOut:
         return await tasks.update(task_id, data, request.user)
 
@@ -90,6 +101,9 @@ class TaskController(Controller):
         responses=responses(401, 403, 404),
     )
     async def delete_task(
-        self, request: AuthRequest, task_id: uuid.UUID, tasks: TaskService
+        self,
+        request: AuthRequest,
+        task_id: FromPath[uuid.UUID],
+        tasks: NamedDependency[TaskService],
     ) -> None:
         await tasks.delete(task_id, request.user)
