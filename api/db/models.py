@@ -169,6 +169,11 @@ class ExportJob(Base):
     started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
+    @property
+    def download_url(self) -> str | None:
+        """Where the whole file is fetched, once there is one (contract §3)."""
+        return f"/api/exports/{self.id}/download" if self.status == "COMPLETED" else None
+
     __table_args__ = (
         CheckConstraint("format in ('csv', 'json', 'markdown')", name="format"),
         CheckConstraint(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+import msgspec
 from litestar.exceptions import HTTPException, NotAuthorizedException
 from litestar.security.jwt import JWTAuth, Token
 from sqlalchemy import select
@@ -28,12 +29,7 @@ class TooManyRequestsException(HTTPException):
 
 
 def user_out(user: User) -> UserOut:
-    return UserOut(
-        id=user.id,
-        username=user.username,
-        display_name=user.display_name,
-        created_at=user.created_at,
-    )
+    return msgspec.convert(user, UserOut, from_attributes=True)
 
 
 class AccountService:

@@ -10,21 +10,7 @@ from api.wire import ExportJob as ExportJobOut
 
 
 def job_out(job: ExportJob) -> ExportJobOut:
-    return ExportJobOut(
-        id=job.id,
-        project_id=job.project_id,
-        format=job.format,  # type: ignore[arg-type]
-        status=job.status,  # type: ignore[arg-type]
-        attempts=job.attempts,
-        progress=job.progress,
-        error=job.error,
-        size_bytes=job.size_bytes,
-        sha256=job.sha256,
-        created_at=job.created_at,
-        started_at=job.started_at,
-        finished_at=job.finished_at,
-        download_url=f"/api/exports/{job.id}/download" if job.status == "COMPLETED" else None,
-    )
+    return msgspec.convert(job, ExportJobOut, from_attributes=True)
 
 
 def job_event(job: ExportJob) -> DomainEvent:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import asyncssh
+import msgspec
 from litestar.exceptions import ValidationException
 
 from api.db.models import SshKey
@@ -62,11 +63,4 @@ def parse_public_key(text: str) -> ParsedKey:
 
 
 def ssh_key_out(row: SshKey) -> SshKeyOut:
-    return SshKeyOut(
-        id=row.id,
-        name=row.name,
-        algorithm=row.algorithm,
-        fingerprint=row.fingerprint,
-        public_key=row.public_key,
-        created_at=row.created_at,
-    )
+    return msgspec.convert(row, SshKeyOut, from_attributes=True)
