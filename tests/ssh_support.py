@@ -17,7 +17,15 @@ from typing import Any
 import asyncssh
 import pytest
 
-from tests.support import ROOT, TASKROOM, Server, free_port, server_env, wait_until
+from tests.support import (
+    ROOT,
+    TASKROOM,
+    Server,
+    free_port,
+    server_env,
+    stop_process,
+    wait_until,
+)
 
 WAIT = 30.0  # generous: two cores shared with other test runs
 PROBE_APP = [sys.executable, str(ROOT / "tests" / "ssh_probe_app.py")]
@@ -99,13 +107,7 @@ class SshGateway:
         return self.log_path.read_text() if self.log_path else ""
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        stop_process(self.proc)
         self.proc = None
 
     def connect(self, username: str, **kw: Any) -> Any:

@@ -63,6 +63,17 @@ def postgres_database() -> Iterator[str]:
             _psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
+def stop_process(proc: subprocess.Popen[bytes] | None, sig: int = signal.SIGTERM) -> None:
+    """Signal a child the test started and wait for it; kill it if it does not go."""
+    if proc and proc.poll() is None:
+        proc.send_signal(sig)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+
+
 # --- Redis -----------------------------------------------------------------------------
 
 
@@ -170,13 +181,7 @@ class Server:
         return self.log_path.read_text() if self.log_path else ""
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        stop_process(self.proc, sig)
         self.proc = None
 
 

@@ -33,6 +33,7 @@ from tests.support import (
     register,
     rmtree,
     server_env,
+    stop_process,
     wait_until,
 )
 from tests.test_exports import TRICKY, check_csv, download, finished, make_project, tasks_of
@@ -62,13 +63,7 @@ class WorkerProcess:
         return self
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        stop_process(self.proc, sig)
         self.proc = None
 
 
