@@ -131,7 +131,7 @@ def test_a_view_is_made_once_per_body_object() -> None:
     assert len(made) == 3
     for i in range(100):  # the byte bound evicts the least recently used
         views.get(bytes([i]) * 50, "ann", make)
-    assert views._bytes <= 1000
+    assert views.held_bytes <= 1000
 
 
 async def test_closing_the_store_fails_a_round_trip_in_flight_over(

@@ -49,7 +49,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from functools import partial
 from typing import cast
@@ -58,6 +57,7 @@ from redis.asyncio import Redis
 
 from api.cache.breaker import Breaker, Unavailable
 from api.cache.keys import GENERATION_TTL, generation_key, keys_to_drop
+from api.cache.lru import BytesBoundedLRU
 from api.cache.views import Views
 from api.events import DomainEvent
 from api.settings import Failpoints
@@ -81,9 +81,10 @@ class LocalCopies:
     """
 
     def __init__(self, max_bytes: int = 64 * 1024 * 1024) -> None:
-        self._max_bytes = max_bytes
-        self._bytes = 0
-        self._copies: OrderedDict[str, tuple[bytes | None, bytes, float]] = OrderedDict()
+        # key → (generation, body, expiry on the monotonic clock)
+        self._copies: BytesBoundedLRU[str, tuple[bytes | None, bytes, float]] = BytesBoundedLRU(
+            max_bytes, lambda copy: len(copy[1])
+        )
 
     def get(self, key: str) -> tuple[bytes | None, bytes] | None:
         copy = self._copies.get(key)
@@ -91,24 +92,15 @@ class LocalCopies:
             return None
         generation, body, expires = copy
         if time.monotonic() >= expires:
-            self._forget(key)
+            self._copies.pop(key)
             return None
-        self._copies.move_to_end(key)
         return generation, body
 
     def put(self, key: str, generation: bytes | None, body: bytes, ttl: int) -> None:
-        self._forget(key)
-        if len(body) > self._max_bytes // 4:
+        if len(body) > self._copies.max_bytes // 4:
+            self._copies.pop(key)
             return
-        self._copies[key] = (generation, body, time.monotonic() + ttl)
-        self._bytes += len(body)
-        while self._bytes > self._max_bytes:
-            self._forget(next(iter(self._copies)))
-
-    def _forget(self, key: str) -> None:
-        copy = self._copies.pop(key, None)
-        if copy is not None:
-            self._bytes -= len(copy[1])
+        self._copies.put(key, (generation, body, time.monotonic() + ttl))
 
 
 KeyState = tuple[bool, bytes | None]  # whether the key exists, its generation

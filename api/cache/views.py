@@ -10,9 +10,10 @@ view never outlives the body it was made from.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import TypeVar
+
+from api.cache.lru import BytesBoundedLRU
 
 N = TypeVar("N", bound=Hashable)
 
@@ -21,26 +22,21 @@ class Views:
     """Bounded by bytes (a body counts once per view made from it); least recently used go first."""
 
     def __init__(self, max_bytes: int = 64 * 1024 * 1024) -> None:
-        self._max_bytes = max_bytes
-        self._bytes = 0
-        self._views: OrderedDict[tuple[int, Hashable], tuple[bytes, bytes]] = OrderedDict()
+        # (id of the body, name) → (the body itself, its view)
+        self._views: BytesBoundedLRU[tuple[int, Hashable], tuple[bytes, bytes]] = BytesBoundedLRU(
+            max_bytes, lambda entry: len(entry[0]) + len(entry[1])
+        )
+
+    @property
+    def held_bytes(self) -> int:
+        return self._views.held_bytes
 
     def get(self, body: bytes, name: N, make: Callable[[bytes, N], bytes]) -> bytes:
         """`make(body, name)`, made once per body object and `name`."""
         key = (id(body), name)
         entry = self._views.get(key)
         if entry is not None and entry[0] is body:
-            self._views.move_to_end(key)
             return entry[1]
         view = make(body, name)
-        self._forget(key)
-        self._views[key] = (body, view)
-        self._bytes += len(body) + len(view)
-        while self._bytes > self._max_bytes:
-            self._forget(next(iter(self._views)))
+        self._views.put(key, (body, view))
         return view
-
-    def _forget(self, key: tuple[int, Hashable]) -> None:
-        entry = self._views.pop(key, None)
-        if entry is not None:
-            self._bytes -= len(entry[0]) + len(entry[1])
