@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import Server, register, server_env
+from tests.support import Server, free_port, register, server_env
 from tests.tui_support import new_project
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
@@ -150,3 +150,10 @@ def test_a_crash_exits_non_zero(tmux: Tmux, tmp_path: Path) -> None:
     tmux.start(f"{sys.executable} {script}", terminal_env(tmp_path), keep_open=True)
     screen = tmux.wait_for(lambda s: "[exit" in s, "the app's end")
     assert "RuntimeError: boom" in screen and "[exit 1]" in screen
+
+
+def test_login_screen_says_at_once_that_nothing_answers(tmux: Tmux, tmp_path: Path) -> None:
+    nowhere = f"http://127.0.0.1:{free_port()}"
+    tmux.start(f"{taskroom()} tui --server {nowhere}", terminal_env(tmp_path))
+    screen = tmux.wait_for(lambda s: "Username" in s and "Nothing answers" in s, "the warning")
+    assert nowhere in screen
