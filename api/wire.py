@@ -27,7 +27,9 @@ TASK_SORTS = ("position", "-updated_at", "due_date", "priority")
 # so the same input gets the same clear 400 everywhere instead of a 500 on one of them.
 NO_NUL = r"^[^\x00]*$"
 
-Username = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9_-]{3,32}$")]
+# msgspec (like Litestar's query parameters) validates with `re.search`, where `$` also matches
+# before a trailing newline: every pattern is anchored with `\A…\Z` so it holds the whole string.
+Username = Annotated[str, msgspec.Meta(pattern=r"\A[a-z0-9_-]{3,32}\Z")]
 Password = Annotated[str, msgspec.Meta(min_length=8, max_length=128)]
 DisplayName = Annotated[str, msgspec.Meta(max_length=100, pattern=NO_NUL)]
 ProjectName = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=NO_NUL)]

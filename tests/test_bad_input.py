@@ -99,6 +99,7 @@ BAD_JSON = [
     ("register", '{"username": "ALICE", "password": "password-1"}'),
     ("register", '{"username": "al ice", "password": "password-1"}'),
     ("register", '{"username": "alice\\u0000", "password": "password-1"}'),
+    ("register", '{"username": "alice\\n", "password": "password-1"}'),
     ("register", '{"username": "\\u0430lice", "password": "password-1"}'),
     ("register", '{"username": "alice1", "password": "short"}'),
     ("register", json.dumps({"username": "alice1", "password": "x" * 129})),
@@ -175,6 +176,7 @@ BAD_QUERIES = [
     {"assignee_id": "me"},
     {"sort": "title"},
     {"sort": "position; DROP TABLE tasks"},
+    {"sort": "position\n"},
     {"limit": "0"},
     {"limit": "1001"},
     {"limit": "ten"},
@@ -236,6 +238,22 @@ def test_odd_but_valid_text_round_trips(target: Target, text: str) -> None:
     found = c.get(f"/api/projects/{target.project}/tasks", params={"q": text[:50]}).json()
     assert task["id"] in [t["id"] for t in found["items"]]
     assert c.delete(f"/api/tasks/{task['id']}").status_code == 204
+
+
+def test_a_username_with_a_trailing_newline_is_not_a_second_account(server: Server) -> None:
+    """`^…$` with search semantics matches before a final newline: the whole string must match."""
+    user = register(server.url)
+    r = httpx.post(
+        f"{server.url}/api/auth/register",
+        json={"username": user.username + "\n", "password": "password-123"},
+    )
+    assert_error(r, 400)
+    r = httpx.post(
+        f"{server.url}/api/auth/login",
+        json={"username": user.username + "\n", "password": "password-123"},
+    )
+    assert_error(r, 401)
+    user.close()
 
 
 def test_auth_header_garbage_is_401(server: Server) -> None:

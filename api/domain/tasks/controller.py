@@ -17,7 +17,7 @@ from api.wire import NO_NUL, TaskCreate, TaskPage, TaskPriority, TaskStatus, Tas
 from api.wire import Task as TaskOut
 
 AuthRequest = Request[AuthUser, Any, Any]
-TaskSort = Annotated[str, Parameter(pattern=r"^(position|-updated_at|due_date|priority)$")]
+TaskSort = Annotated[str, Parameter(pattern=r"\A(position|-updated_at|due_date|priority)\Z")]
 
 
 async def provide_task_service(uow: NamedDependency[UnitOfWork]) -> TaskService:
