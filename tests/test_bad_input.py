@@ -135,6 +135,14 @@ NOT_JSON: list[tuple[str, bytes]] = [
     ("update task", b"{'title': 't'}"),
     ("register", b"<xml/>"),
     ("login", b"\x00\x00\x00"),
+    # invalid UTF-8 inside a JSON string (contract §7)
+    ("create task", b'{"title": "a\xffb"}'),
+    ("create task", b'{"title": "t", "description": "\xc3\x28"}'),
+    ("update task", b'{"title": "\xed\xa0\x80"}'),  # an encoded surrogate
+    ("create project", b'{"name": "\xc0\xaf"}'),  # an overlong encoding
+    ("register", b'{"username": "alice1", "password": "pass\xfeword-1"}'),
+    ("login", b'{"username": "alice", "password": "pass\x80word-1"}'),
+    ("login", b'{"username": "al\xe2\x82", "password": "password-1"}'),  # truncated
 ]
 
 
