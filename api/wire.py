@@ -226,7 +226,7 @@ class SshKeyCreate(Struct, kw_only=True, forbid_unknown_fields=True):
 class SshKeyOwnerRequest(Struct, kw_only=True, forbid_unknown_fields=True):
     """The SSH gateway asks who may log in as `username` with this (already proven) key."""
 
-    username: Annotated[str, msgspec.Meta(max_length=128)]
+    username: Annotated[str, msgspec.Meta(max_length=128, pattern=LINE)]
     public_key: Annotated[str, msgspec.Meta(min_length=1, max_length=16_384)]
 
 
