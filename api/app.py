@@ -73,6 +73,12 @@ def _too_deep(_request: Request[Any, Any, Any], exc: RecursionError) -> Response
     return _error(400, "JSON is nested too deeply")
 
 
+def _not_utf8(_request: Request[Any, Any, Any], exc: UnicodeDecodeError) -> Response[Any]:
+    """msgspec raises UnicodeDecodeError (not a DecodeError) on invalid UTF-8 inside a JSON
+    string: bad input, 400 (contract §7)."""
+    return _error(400, "The body is not valid UTF-8")
+
+
 # Features that hook into the runtime at start-up (register effects on the dispatcher,
 # add closers): each is `async def install(runtime: Runtime) -> None`.
 Installer = Callable[[Runtime], Awaitable[None]]
@@ -120,6 +126,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             IntegrityError: _integrity_error,
             DBAPIError: _database_error,
             RecursionError: _too_deep,
+            UnicodeDecodeError: _not_utf8,
         },
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
