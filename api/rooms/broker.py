@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter, deque
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -59,8 +59,8 @@ class Sink(Protocol):
 
     def on_typing(self, room: str, frame: bytes, user_id: str) -> None: ...
 
-    def on_gap(self) -> None:
-        """The feed was broken (Redis went away): events may have been missed."""
+    def on_gap(self, rooms: Iterable[str]) -> None:
+        """Events of these rooms may have been missed (Redis lost them, or a publish failed)."""
 
 
 class Broker(Protocol):

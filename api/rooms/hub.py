@@ -13,7 +13,7 @@ import contextlib
 import logging
 import uuid
 from collections import Counter
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -299,16 +299,14 @@ class Hub:
             if client.uid != user_id and state is not None and state.buffer is None:
                 client.send(frame)
 
-    def on_gap(self) -> None:
-        """Events may have been lost between replicas: every subscriber refetches."""
-        for room, clients in self._rooms.items():
+    def on_gap(self, rooms: Iterable[str]) -> None:
+        """Events of these rooms may have been lost: their subscribers refetch."""
+        for room in rooms:
             frame = _encode(Resync(room=room))
-            for client in clients:
+            for client in self._rooms.get(room, ()):
                 state = client.rooms.get(room)
                 if state is not None and state.buffer is None:
                     client.send(frame)
-        for room in self._rooms:
-            self.on_presence(room)
 
     def on_presence(self, room: str) -> None:
         self._dirty.add(room)
