@@ -13,11 +13,10 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Tag
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from api import cache
+from api import cache, docs
 from api.db.session import UnitOfWork, provide_uow
 from api.domain.accounts.controller import AuthController, MeController
 from api.domain.exports import launcher as exports_launcher
@@ -132,9 +131,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         openapi_config=OpenAPIConfig(
             title="Taskroom API",
             version=VERSION,
-            description="Projects, tasks, live rooms and exports for Taskroom.",
-            path="/schema",
-            render_plugins=[SwaggerRenderPlugin(), JsonRenderPlugin()],
+            description=docs.DESCRIPTION,
+            path=docs.PATH,
+            openapi_router=docs.router(),
+            render_plugins=docs.render_plugins(),
             tags=[
                 Tag(name="accounts", description="Register, log in, who am I"),
                 Tag(name="projects", description="Projects and their members"),
