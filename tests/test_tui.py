@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import stat
@@ -111,10 +112,31 @@ async def test_unreachable_server_and_rejected_token(tmp_path: Path, tui_server:
     dead = make_app("http://127.0.0.1:9", tmp_path, token="whatever")
     async with dead.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: isinstance(dead.screen, LoginScreen))
-        await until(pilot, lambda: "cannot reach the server" in _message(dead).lower())
+        await until(pilot, lambda: "nothing answers" in _message(dead).lower())
     rejected = make_app(tui_server.url, tmp_path, token="not-a-token")
     async with rejected.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: "token was rejected" in _message(rejected))
+
+
+async def test_login_says_at_once_the_server_is_away_and_sees_it_return(tmp_path: Path) -> None:
+    srv = Server(server_env(tmp_path / "data", None))  # its port, with nothing there yet
+    try:
+        app = make_app(srv.url, tmp_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, lambda: "nothing answers" in _message(app).lower(), 5)
+            await asyncio.to_thread(srv.start, 90)
+            await until(pilot, lambda: _message(app) == "")  # found again, without a key
+            assert isinstance(app.screen, LoginScreen)
+        mine = register(srv.url)
+        srv.stop()
+        kept = make_app(srv.url, tmp_path, token=mine.token)
+        async with kept.run_test(size=SIZE) as pilot:
+            await until(pilot, lambda: "nothing answers" in _message(kept).lower(), 5)
+            await asyncio.to_thread(srv.start, 90)
+            await until(pilot, lambda: isinstance(kept.screen, ProjectsScreen))  # resumed
+        mine.close()
+    finally:
+        srv.stop()
 
 
 async def test_env_token_is_used_and_never_written(
