@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -15,11 +16,18 @@ from api import wire
 from tui.client.http import ApiError, Unreachable
 from tui.screens.confirm import ConfirmScreen, PromptScreen
 from tui.widgets.status import TopBar
-from tui.widgets.tables import cursor_id
+from tui.widgets.tables import cell, cursor_id, fit_columns
 
 if TYPE_CHECKING:
     from tui.app import TaskroomApp
 
+COLUMNS = (
+    ("name", "Project", None),
+    ("role", "Role", 6),
+    ("todo", "To do", 5),
+    ("in_progress", "Doing", 5),
+    ("done", "Done", 5),
+)
 POLL_SECONDS = 10.0  # counts stay fresh without joining every room (presence means "on the board")
 
 
@@ -46,13 +54,7 @@ class ProjectsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         user = self.app.user.username if self.app.user else ""
         yield TopBar(f"Taskroom · projects of @{user}")
-        table: DataTable[str] = DataTable(cursor_type="row", zebra_stripes=True, id="projects")
-        table.add_column("Project", key="name")
-        table.add_column("Role", key="role")
-        table.add_column("To do", key="todo")
-        table.add_column("Doing", key="in_progress")
-        table.add_column("Done", key="done")
-        yield table
+        yield DataTable[Text](cursor_type="row", zebra_stripes=True, id="projects")
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
@@ -68,7 +70,7 @@ class ProjectsScreen(Screen[None]):
             self.load()
 
     @property
-    def table(self) -> DataTable[str]:
+    def table(self) -> DataTable[Text]:
         return self.query_one("#projects", DataTable)
 
     @property
@@ -84,22 +86,24 @@ class ProjectsScreen(Screen[None]):
             self.app.report(exc, "load your projects")
             return
         self.show(projects, select)
+        if not projects:
+            self.notify("No projects yet: press n to create one.", timeout=4)
 
     def show(self, projects: list[wire.Project], select: uuid.UUID | None = None) -> None:
         table = self.table
         keep = select or (self.selected.id if self.selected else None)
         self.projects = sorted(projects, key=lambda p: p.name.lower())
-        table.clear()
+        fit_columns(table, COLUMNS, self.size.width or self.app.size.width)
         for p in self.projects:
             c = p.task_counts
-            table.add_row(
-                p.name, p.role or "", str(c.todo), str(c.in_progress), str(c.done), key=str(p.id)
-            )
+            cells = (p.name, p.role or "", str(c.todo), str(c.in_progress), str(c.done))
+            table.add_row(*map(cell, cells), key=str(p.id))
         rows = [p.id for p in self.projects]
         if keep in rows:
             table.move_cursor(row=rows.index(keep))
-        if not self.projects:
-            self.notify("No projects yet: press n to create one.", timeout=4)
+
+    def on_resize(self) -> None:
+        self.show(self.projects)
 
     def action_cursor(self, step: int) -> None:
         self.table.move_cursor(row=self.table.cursor_row + step)
