@@ -205,7 +205,9 @@ class BoardScreen(Screen[None]):
                 self.dismiss()
             return
         if self.store is None:
-            self.store = ProjectStore.from_detail(detail)
+            self.store = ProjectStore.from_detail(
+                detail, self.app.user.id if self.app.user else None
+            )
         else:
             self.store.reset(detail)
         if self.app.live is not None:
@@ -279,6 +281,7 @@ class BoardScreen(Screen[None]):
             return
         touched: set[str] = set()
         now = time.monotonic()
+        role = store.role
         for frame in frames:
             if getattr(frame, "room", None) != self.room:
                 continue
@@ -290,8 +293,10 @@ class BoardScreen(Screen[None]):
                 touched |= store.apply(frame)
             elif isinstance(frame, wire.Subscribed):
                 store.presence = frame.presence
+                touched.add("presence")
             elif isinstance(frame, wire.Presence):
                 store.presence = frame.users
+                touched.add("presence")
             elif isinstance(frame, wire.Typing) and frame.task_id is not None:
                 is_me = self.app.user and frame.user.id == self.app.user.id
                 if not is_me:
@@ -308,6 +313,9 @@ class BoardScreen(Screen[None]):
         touched |= store.expire_typing(now)
         if touched:
             self.redraw(touched)
+        if store.role != role:
+            edits = "you can edit" if store.can_edit else "read-only"
+            self.notify(f"Your role in this project is now {store.role}: {edits}.")
 
     # --- selection -----------------------------------------------------------------------
 

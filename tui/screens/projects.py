@@ -28,7 +28,9 @@ COLUMNS = (
     ("in_progress", "Doing", 5),
     ("done", "Done", 5),
 )
-POLL_SECONDS = 10.0  # counts stay fresh without joining every room (presence means "on the board")
+# Counts, roles and projects I was added to stay fresh without joining every room (presence
+# means "on the board"); the server sends nothing to a user about a room they are not in.
+POLL_SECONDS = 10.0
 
 
 class ProjectsScreen(Screen[None]):
@@ -63,7 +65,7 @@ class ProjectsScreen(Screen[None]):
 
     def _poll(self) -> None:
         if self.app.screen is self:
-            self.load()
+            self.load(quiet=True)
 
     def on_screen_resume(self) -> None:
         if self.projects:
@@ -79,14 +81,23 @@ class ProjectsScreen(Screen[None]):
         return next((p for p in self.projects if p.id == project_id), None)
 
     @work(exclusive=True, group="projects-load", exit_on_error=False)
-    async def load(self, select: uuid.UUID | None = None) -> None:
+    async def load(self, select: uuid.UUID | None = None, quiet: bool = False) -> None:
+        """`quiet`: the poll, which says nothing when the server is away or nothing changed."""
         try:
             projects = await self.app.api.projects()
         except (ApiError, Unreachable) as exc:
-            self.app.report(exc, "load your projects")
+            if not quiet or (isinstance(exc, ApiError) and exc.status == 401):
+                self.app.report(exc, "load your projects")
             return
+        projects.sort(key=lambda p: p.name.lower())
+        if quiet and projects == self.projects:
+            return
+        added = {p.id for p in projects} - {p.id for p in self.projects}
         self.show(projects, select)
-        if not projects:
+        if quiet and added:
+            names = ", ".join(p.name for p in projects if p.id in added)
+            self.notify(f"New in your projects: {names}")
+        elif not projects and not quiet:
             self.notify("No projects yet: press n to create one.", timeout=4)
 
     def show(self, projects: list[wire.Project], select: uuid.UUID | None = None) -> None:
