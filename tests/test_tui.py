@@ -349,7 +349,7 @@ async def test_filter_list_view_sort_refresh_help(
         await pilot.press("s")  # sort by priority: Alpha (high) first
         assert screen.sort == "priority"
         rows = screen.query_one("#task-list")
-        assert rows.get_row_at(0)[0] == "Alpha"  # type: ignore[attr-defined]
+        assert rows.get_row_at(0)[0].plain == "Alpha"  # type: ignore[attr-defined]
         await pilot.press("v")
         assert not screen.list_mode
         user.client.post(f"/api/projects/{screen.project_id}/tasks", json={"title": "Zeta"})

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -13,9 +15,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from websockets.sync.client import connect
 
 from tests.support import Server, free_port, register, server_env
 from tests.tui_support import new_project
+from tui.screens.projects import POLL_SECONDS
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 
@@ -157,3 +161,51 @@ def test_login_screen_says_at_once_that_nothing_answers(tmux: Tmux, tmp_path: Pa
     tmux.start(f"{taskroom()} tui --server {nowhere}", terminal_env(tmp_path))
     screen = tmux.wait_for(lambda s: "Username" in s and "Nothing answers" in s, "the warning")
     assert nowhere in screen
+
+
+def test_header_follows_me_and_my_projects(tmux: Tmux, tmp_path: Path) -> None:
+    """At 80x24, with no key pressed: a project I am added to appears, presence and my role
+    change in the header, a viewer's key is refused without a request, `reconnecting N` shows
+    whole when the server goes."""
+    server = Server(server_env(tmp_path / "data", None)).start(timeout=90)
+    try:
+        alice, bob = register(server.url, "alice"), register(server.url, "bob")
+        pid = new_project(alice, "Shared", [{"title": "Seed"}])
+        tmux.size = (80, 24)
+        tmux.start(
+            f"{taskroom()} tui --server {server.url}",
+            terminal_env(tmp_path, TASKROOM_TOKEN=bob.token),
+        )
+        tmux.wait_for(lambda s: "projects of @bob" in s and "● live" in s, "bob's projects")
+        r = alice.client.post(
+            f"/api/projects/{pid}/members", json={"username": "bob", "role": "editor"}
+        )
+        assert r.status_code == 201
+        tmux.wait_for(lambda s: "Shared" in s, "the project bob was added to", POLL_SECONDS + 5)
+        tmux.keys("Enter")
+        tmux.wait_for(lambda s: "Seed" in s and "Shared · editor" in s, "bob's board")
+        tmux.wait_for(lambda s: "here: @bob " in s, "bob on his own board")
+
+        headers = {"Authorization": f"Bearer {alice.token}"}
+        with connect(server.ws_url, additional_headers=headers) as ws:
+            ws.send(json.dumps({"type": "subscribe", "room": f"project:{pid}", "since": None}))
+            tmux.wait_for(lambda s: "here: @alice @bob " in s, "alice joining the header")
+            r = alice.client.patch(f"/api/projects/{pid}/members/{bob.id}", json={"role": "viewer"})
+            assert r.status_code == 200
+            tmux.wait_for(lambda s: "Shared · viewer  [read-only]" in s, "bob's new role")
+        tmux.wait_for(lambda s: "here: @bob " in s, "alice leaving the header")
+
+        tmux.keys("p")  # a viewer's edit is refused on the spot, never sent and rolled back
+        tmux.wait_for(lambda s: "Read-only" in s, "the read-only notice")
+        seed = alice.client.get(f"/api/projects/{pid}").json()["tasks"][0]
+        assert (seed["priority"], seed["version"]) == ("medium", 1)
+
+        server.stop()
+        tmux.wait_for(
+            lambda s: re.search(r"◌ reconnecting \d+\s*$", s.splitlines()[0]) is not None,
+            "the whole reconnecting counter",
+        )
+        alice.close()
+        bob.close()
+    finally:
+        server.stop()

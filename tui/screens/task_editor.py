@@ -64,6 +64,7 @@ class TaskEditor(ModalScreen[wire.Task | None]):
         Binding("escape", "cancel", "Cancel", id="editor.cancel"),
     ]
     AUTO_FOCUS = "#title"
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (24, "-tall")]
 
     app: TaskroomApp
 
