@@ -85,6 +85,22 @@ def test_two_users_saving_one_task_exactly_one_wins(make_user: MakeUser) -> None
         assert loser.json()["extra"]["current"]["version"] >= 1
 
 
+def test_unversioned_saves_to_one_task_are_all_applied(make_user: MakeUser) -> None:
+    """A PATCH without `version` is never refused with 409 (contract §7): eight at once on one
+    task are serialised, each applied on top of the one before."""
+    owner, editor, pid = shared_project(make_user)
+    for round_ in range(3):
+        task = owner.client.post(f"/api/projects/{pid}/tasks", json={"title": "t"}).json()
+        url = f"/api/tasks/{task['id']}"
+        saves = [((owner, editor)[i % 2], {"title": f"save {i}"}) for i in range(8)]
+        results = patch_at_once(url, *saves)
+        assert [r.status_code for r in results] == [200] * 8, [r.text for r in results]
+        assert sorted(r.json()["version"] for r in results) == list(range(2, 10)), round_
+        last = max(results, key=lambda r: r.json()["version"]).json()
+        final = owner.client.get(url).json()
+        assert final["version"] == 9 and final["title"] == last["title"]
+
+
 def test_two_users_saving_one_project_exactly_one_wins(make_user: MakeUser) -> None:
     owner, editor, pid = shared_project(make_user)
     for _ in range(5):
