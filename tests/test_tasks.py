@@ -8,7 +8,8 @@ from typing import Any
 
 import httpx
 
-from tests.support import ApiUser
+from tests.live import connected, room
+from tests.support import ApiUser, Server
 
 MakeUser = Callable[..., ApiUser]
 
@@ -130,6 +131,31 @@ def test_assignee_must_be_a_member(make_user: MakeUser) -> None:
     assert after["assignee_id"] == editor.id and after["version"] == 1
     r = owner.client.patch(f"/api/tasks/{task['id']}", json={"assignee_id": None})
     assert r.status_code == 200 and r.json()["assignee_id"] is None
+
+
+async def test_a_removed_member_is_unassigned_in_the_same_change(
+    server: Server, make_user: MakeUser
+) -> None:
+    """A removed member's tasks lose their assignee with the removal, and boards hear of it."""
+    owner, editor, pid = shared_project(make_user)
+    theirs = owner.client.post(
+        f"/api/projects/{pid}/tasks", json={"title": "theirs", "assignee_id": editor.id}
+    ).json()
+    mine = owner.client.post(
+        f"/api/projects/{pid}/tasks", json={"title": "mine", "assignee_id": owner.id}
+    ).json()
+    async with connected(server.ws_url, owner.token) as (live,):
+        assert (await live.subscribe(room(pid)))["type"] == "subscribed"
+        assert owner.client.delete(f"/api/projects/{pid}/members/{editor.id}").status_code == 204
+        await live.expect("event", event="member:removed")
+        updated = await live.expect("event", event="task:updated")
+    assert updated["data"]["id"] == theirs["id"]
+    assert updated["data"]["assignee_id"] is None and updated["data"]["version"] == 2
+    assert updated["actor"]["id"] == owner.id
+    detail = owner.client.get(f"/api/projects/{pid}").json()
+    tasks = {t["id"]: t for t in detail["tasks"]}
+    assert tasks[theirs["id"]] == updated["data"]
+    assert tasks[mine["id"]]["assignee_id"] == owner.id and tasks[mine["id"]]["version"] == 1
 
 
 def test_filters_search_sort_and_paging(make_user: MakeUser) -> None:
