@@ -25,6 +25,7 @@ from api.domain.projects.controller import ProjectController
 from api.domain.ssh_keys.controller import SshGatewayController, SshKeyController
 from api.domain.tasks.controller import TaskController
 from api.health import VERSION, health
+from api.request_line import RequestTargetLimit
 from api.rooms.endpoint import install as install_rooms
 from api.rooms.endpoint import room_socket
 from api.runtime import Runtime
@@ -120,6 +121,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "uow": Provide(_uow),
         },
         on_app_init=[jwt_auth.on_app_init],
+        middleware=[RequestTargetLimit()],
         lifespan=[lifespan],
         exception_handlers={
             IntegrityError: _integrity_error,

@@ -5,6 +5,7 @@ half-applied change. Odd but valid text (RTL, emoji, SQL-ish) is stored and retu
 from __future__ import annotations
 
 import json
+import socket
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
+from api.request_line import MAX_TARGET_BYTES
 from tests.support import ApiUser, Server, register
 from tests.test_ssh_keys import public_key
 
@@ -331,6 +333,28 @@ def test_multiline_text_keeps_newlines_and_tabs(
     r = send(target, route, json.dumps({**rest, field: text}))
     assert r.status_code in (200, 201), r.text
     assert r.json()[field] == text
+
+
+def test_a_request_target_past_the_bound_is_414_in_the_error_shape(target: Target) -> None:
+    path = f"/api/projects/{target.project}/tasks?status=todo&pad="
+    pad = MAX_TARGET_BYTES - len(path)
+    assert target.owner.client.get(path + "a" * pad).status_code == 200
+    assert_error(target.owner.client.get(path + "a" * (pad + 1)), 414)
+    assert_error(httpx.get(f"{target.owner.client.base_url}/health?pad=" + "a" * 60_000), 414)
+
+
+def test_a_request_line_past_uvicorns_bound_gets_its_plain_400(server: Server) -> None:
+    """Past 64 KiB (httptools' URL parser) uvicorn answers before the app: documented in
+    the README, and the server carries on."""
+    line = b"GET /health?pad=" + b"a" * 200_000 + b" HTTP/1.1"  # httpx refuses to send it
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(line + b"\r\nHost: taskroom\r\n\r\n")
+        answer = b"".join(iter(lambda: sock.recv(65536), b""))  # uvicorn closes after it
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 Bad Request\r\n")
+    assert b"\r\ncontent-type: text/plain; charset=utf-8\r\n" in head
+    assert body == b"Invalid HTTP request received."
+    assert httpx.get(f"{server.url}/health").status_code == 200
 
 
 def test_auth_header_garbage_is_401(server: Server) -> None:
