@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from api import cache, docs
 from api.db.session import UnitOfWork, provide_uow
 from api.domain.accounts.controller import AuthController, MeController
+from api.domain.accounts.known import require_account
 from api.domain.exports import launcher as exports_launcher
 from api.domain.exports.controller import ExportController
 from api.domain.projects.controller import ProjectController
@@ -120,6 +121,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "runtime": Provide(_runtime, sync_to_thread=False),
             "uow": Provide(_uow),
         },
+        guards=[require_account],
         on_app_init=[jwt_auth.on_app_init],
         middleware=[RequestTargetLimit()],
         lifespan=[lifespan],

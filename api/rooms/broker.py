@@ -9,6 +9,7 @@ after a cursor and its presence; the broker pushes what arrives into the hub's `
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections import Counter, deque
 from collections.abc import Iterable, Sequence
@@ -26,12 +27,21 @@ KEEP_SECONDS = 600
 HOLD_SECONDS = 2.0
 
 
+_CURSOR = re.compile(r"([0-9]{1,20})-([0-9]{1,20})")
+_ID_MAX = 2**64 - 1  # both halves of a Redis stream id are unsigned 64-bit numbers
+
+
 def cursor_key(cursor: str) -> CursorKey | None:
-    """A cursor (`<ms>-<n>`, a Redis stream id) as a comparable pair; None if malformed."""
-    ms, sep, n = cursor.partition("-")
-    if not (sep and ms.isdigit() and n.isdigit()) or len(cursor) > 41:
+    """A cursor (`<ms>-<n>`, a Redis stream id) as a comparable pair; None if malformed.
+
+    ASCII digits only and within a stream id's range, so that no cursor a client sends
+    can make Redis (or `int`) fail later.
+    """
+    match = _CURSOR.fullmatch(cursor)
+    if match is None:
         return None
-    return int(ms), int(n)
+    ms, n = int(match[1]), int(match[2])
+    return (ms, n) if ms <= _ID_MAX and n <= _ID_MAX else None
 
 
 @dataclass(frozen=True)

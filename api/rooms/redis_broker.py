@@ -133,7 +133,7 @@ class RedisBroker:
             floor, info, rows = await pipe.execute(raise_on_error=False)
         if isinstance(info, ResponseError):  # no such stream: nothing ever kept, or expired
             return [] if since == ZERO_CURSOR else None
-        for reply in (floor, info, rows):
+        for reply in (floor, info):
             if isinstance(reply, Exception):
                 raise reply
         since_key = cursor_key(since)
@@ -142,7 +142,9 @@ class RedisBroker:
         if since_key is None or (trimmed and since_key < trimmed):
             return None  # some events after the cursor were trimmed
         if newest and since_key > newest:
-            return None  # a cursor this stream never issued
+            return None  # a cursor this stream never issued (XRANGE refuses the largest one)
+        if isinstance(rows, Exception):
+            raise rows
         return [_entry(i, f) for i, f in rows]
 
     # --- the reader --------------------------------------------------------------------
