@@ -69,6 +69,12 @@ def make_worker(settings: Settings, concurrency: int) -> Worker[Context]:
             notify=notify.room_notifier(redis),
         )
         cleanup.delete_expired_files(settings.export_dir, settings.export_ttl_hours)
+        # Sweep before taking any job. SAQ starts its first sweep together with its first
+        # dequeue, and a sweep that reads a job between the dequeue and its ACTIVE status
+        # takes it for a stray: it aborts the attempt (or re-runs a finished one), and if
+        # the worker dies meanwhile the job is in no list (issue 18). The sweep's lock then
+        # makes SAQ's own first sweep, a moment later, a no-op.
+        await queue.sweep(SWEEP_EVERY)
 
     async def shutdown(ctx: Context) -> None:
         if "engine" in ctx:
