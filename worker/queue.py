@@ -16,6 +16,7 @@ logger = logging.getLogger(__name__)
 QUEUE_NAME = "taskroom:exports"
 ATTEMPTS = 3  # SAQ's `retries` counts every attempt, the first included
 RETRY_DELAY = 2.0  # seconds before the 2nd attempt; doubled before each next one
+SCHEDULE_EVERY = 1  # seconds between SAQ's polls that queue the retries that are due
 # A killed worker stops refreshing the heartbeat; the sweep (every SWEEP_EVERY s) then
 # hands the job to another worker: at most HEARTBEAT + SWEEP_EVERY + 5 s abort wait + 4 s.
 HEARTBEAT = 15
@@ -68,6 +69,16 @@ class ExportQueue(RedisQueue):
         return [job.id for job in lost]
 
 
+def retry_delay(attempts: int) -> float:
+    """The delay to give SAQ after `attempts` attempts: the wait, less one scheduler poll.
+
+    A delayed retry is queued by the first poll after it is due, up to SCHEDULE_EVERY s
+    late; asked for that much less, the wait falls in (wait - SCHEDULE_EVERY, wait] and is
+    never longer than contract §6 says (2 s, then 4 s).
+    """
+    return RETRY_DELAY * 2.0 ** (attempts - 1) - SCHEDULE_EVERY
+
+
 def make_queue(redis_url: str) -> ExportQueue:
     return ExportQueue(Redis.from_url(redis_url), name=QUEUE_NAME)
 
@@ -79,7 +90,7 @@ async def enqueue_export(queue: Queue, export_id: uuid.UUID) -> bool:
         key=str(export_id),
         export_id=str(export_id),
         retries=ATTEMPTS,
-        retry_delay=RETRY_DELAY,
+        retry_delay=retry_delay(1),
         timeout=TIMEOUT,
         heartbeat=HEARTBEAT,
     )
