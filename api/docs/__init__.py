@@ -16,6 +16,7 @@ from litestar import Request, Router, get
 from litestar.datastructures import CacheControlHeader, ResponseHeader
 from litestar.exceptions import NotFoundException
 from litestar.openapi.plugins import JsonRenderPlugin, OpenAPIRenderPlugin
+from litestar.params import FromPath
 from litestar.response import File
 from swagger_ui_bundle import swagger_ui_path
 
@@ -47,7 +48,7 @@ _ASSETS = {
     sync_to_thread=False,
     cache_control=CacheControlHeader(max_age=3600),
 )
-def asset(file: str) -> File:
+def asset(file: FromPath[str]) -> File:
     """One of the page's own files; only those it uses are served."""
     path = _ASSETS.get(file)
     if path is None:
