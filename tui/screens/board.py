@@ -25,7 +25,7 @@ from tui.client.store import LIST_SORTS, STATUS_TITLES, ProjectStore, TaskFilter
 from tui.screens.confirm import ConfirmScreen, PickScreen
 from tui.widgets.column import TaskColumn
 from tui.widgets.status import PresenceBar, TopBar
-from tui.widgets.tables import cell, cursor_id, fit_columns
+from tui.widgets.tables import Table, cell, cursor_id, fit_columns
 from tui.widgets.task_card import PRIORITY_LABEL
 
 if TYPE_CHECKING:
@@ -126,8 +126,6 @@ class BoardScreen(Screen[None]):
             show=False,
             id="board.refresh",
         ),
-        Binding("j", "list_cursor(1)", "Down", show=False, id="board.list_down"),
-        Binding("k", "list_cursor(-1)", "Up", show=False, id="board.list_up"),
         Binding(
             "left,h",
             "column(-1)",
@@ -172,7 +170,7 @@ class BoardScreen(Screen[None]):
                         STATUS_TITLES[status], classes="column-title", id=f"title-{status}"
                     )
                     yield TaskColumn(status, id=f"col-{status}")
-        table: DataTable[Text] = DataTable(cursor_type="row", id="task-list")
+        table: Table[Text] = Table(cursor_type="row", id="task-list")
         table.display = False
         yield table
         yield Input(placeholder="filter: text  status:todo  priority:high  @user", id="filter")
@@ -342,6 +340,21 @@ class BoardScreen(Screen[None]):
         column.select_task(task_id)
         column.focus()
 
+    def show_task(self, task_id: uuid.UUID) -> None:
+        """Put the cursor on the task (the palette's jump), clearing a filter that hides it."""
+        store = self.store
+        task = store.tasks.get(task_id) if store else None
+        if store is None or task is None:
+            return
+        if self.filter and not self.filter.matches(task, store.username(task.assignee_id)):
+            self._set_filter("")
+        if self.list_mode:
+            table = self.query_one("#task-list", DataTable)
+            table.move_cursor(row=table.get_row_index(str(task_id)))
+            table.focus()
+        else:
+            self.select(task_id)
+
     def on_task_column_highlighted(self, message: TaskColumn.Highlighted) -> None:
         if message.task is not None and message.column.has_focus:
             self._label("#board-status", message.task.title)
@@ -414,11 +427,6 @@ class BoardScreen(Screen[None]):
         current = self.focused_column()
         index = columns.index(current) if current else 0
         columns[(index + step) % len(columns)].focus()
-
-    def action_list_cursor(self, step: int) -> None:
-        if self.list_mode:
-            table = self.query_one("#task-list", DataTable)
-            table.move_cursor(row=table.cursor_row + step)
 
     def action_move(self, step: int) -> None:
         task = self.selected()

@@ -16,7 +16,7 @@ from tui.client.http import ApiError, Unreachable
 from tui.client.store import ProjectStore
 from tui.screens.confirm import ConfirmScreen, PickScreen, PromptScreen
 from tui.widgets.status import TopBar
-from tui.widgets.tables import cursor_id
+from tui.widgets.tables import Table, cursor_id
 
 if TYPE_CHECKING:
     from tui.app import TaskroomApp
@@ -42,7 +42,7 @@ class MembersScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield TopBar(f"{self.store.project.name} · members")
-        table: DataTable[str] = DataTable(cursor_type="row", id="members")
+        table: Table[str] = Table(cursor_type="row", id="members")
         table.add_column("Username", key="username")
         table.add_column("Name", key="name")
         table.add_column("Role", key="role")
