@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import textwrap
 import time
 import uuid
 from dataclasses import dataclass
@@ -514,7 +515,8 @@ class BoardScreen(Screen[None]):
         task, store = self.selected(), self.store
         if task is None or store is None or not self.can_change():
             return
-        if not await self.app.push_screen_wait(ConfirmScreen(f"Delete {task.title!r}?")):
+        title = textwrap.shorten(task.title, 80, placeholder=" …")  # the buttons stay in view
+        if not await self.app.push_screen_wait(ConfirmScreen(f"Delete {title!r}?")):
             return
         self.redraw(store.drop(task.id))
         try:
