@@ -507,7 +507,9 @@ class BoardScreen(Screen[None]):
             changed = {k: v for k, v in before.items() if editable_fields(saved)[k] != v}
             self.redraw(store.put(saved))
             self.select(saved.id)
-            if changed:
+            if saved.id != task.id:  # deleted meanwhile and saved again as a new task
+                self.undo_stack.append(Undo("Create", saved.id, created=True))
+            elif changed:
                 self.undo_stack.append(Undo("Edit", saved.id, changed))
 
     @work(exit_on_error=False)

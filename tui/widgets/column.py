@@ -202,7 +202,8 @@ class TaskColumn(ScrollView, can_focus=True, inherit_bindings=False):
         if not self.tasks:
             if y == 0:
                 style = self._style("task-card--empty")
-                return Strip([Segment("  (no tasks)", style)]).crop_extend(0, width, None)
+                blank = self._style("")  # never None: NO_COLOR's filter reads every style
+                return Strip([Segment("  (no tasks)", style)]).crop_extend(0, width, blank)
             return Strip.blank(width, self._style(""))
         index, row = divmod(line, CARD_HEIGHT)
         if index >= len(self.tasks) or row == CARD_HEIGHT - 1:
