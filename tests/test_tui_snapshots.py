@@ -183,7 +183,7 @@ async def on_login(pilot: Pilot[Any]) -> None:
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize(
     "screen",
-    ["login", "projects", "board", "list", "editor", "help", "typing"],
+    ["login", "projects", "board", "list", "editor", "help", "typing", "delete"],
 )
 def test_snapshot(
     screen: str,
@@ -205,6 +205,7 @@ def test_snapshot(
             "editor": then("e"),
             "help": then("question_mark"),
             "typing": typing_on_long_card,
+            "delete": then("j", "d"),  # the long card: its question leaves the buttons in view
         }[screen]
     assert snap_compare(app, terminal_size=size, run_before=run_before)
 

@@ -283,3 +283,52 @@ def test_server_text_never_drives_the_terminal(
     assert "pwned" not in title
     assert "pwned" not in tmux.run("list-buffers")  # no OSC 52 reached tmux
     user.close()
+
+
+def test_long_title_hides_nothing(tmux: Tmux, tmp_path: Path) -> None:
+    """A 500-character title at 80x24, 120x40 and 60x15: its card ends in "…" and leaves the
+    `✎ alice` marker whole, the list view keeps every column, the editor keeps Save."""
+    server = Server(server_env(tmp_path / "data", None)).start(timeout=90)
+    try:
+        alice, bob = register(server.url, "alice"), register(server.url, "bob")
+        long_title = ("Long title " * 50)[:500]
+        pid = new_project(alice, "Wide", [{"title": long_title, "due_date": "2099-01-02"}])
+        r = alice.client.post(
+            f"/api/projects/{pid}/members", json={"username": "bob", "role": "editor"}
+        )
+        assert r.status_code == 201
+        task_id = alice.client.get(f"/api/projects/{pid}").json()["tasks"][0]["id"]
+        tmux.size = (80, 24)
+        tmux.start(
+            f"{taskroom()} tui --server {server.url}",
+            terminal_env(tmp_path, TASKROOM_TOKEN=bob.token),
+        )
+        tmux.wait_for(lambda s: "Wide" in s, "bob's projects")
+        tmux.keys("Enter")
+        tmux.wait_for(lambda s: "● live" in s and "Long title" in s, "the board")
+        headers = {"Authorization": f"Bearer {alice.token}"}
+        with connect(server.ws_url, additional_headers=headers) as ws:
+            room = f"project:{pid}"
+            ws.send(json.dumps({"type": "subscribe", "room": room, "since": None}))
+            ws.send(
+                json.dumps({"type": "typing", "room": room, "task_id": task_id, "state": "start"})
+            )
+            screen = tmux.wait_for(lambda s: "✎ alice" in s, "alice's marker")
+        card = next(line for line in screen.splitlines() if "Long title" in line)
+        assert "… ✎ alice▕" in card, card
+
+        tmux.run("resize-window", "-t", "tui", "-x", "120", "-y", "40")
+        tmux.keys("v")
+        screen = tmux.wait_for(lambda s: "Priority" in s, "the list view")
+        header = next(line for line in screen.splitlines() if "Title" in line)
+        assert all(name in header for name in ("Status", "Priority", "Assignee", "Due")), header
+        row = next(line for line in screen.splitlines() if "Long title" in line)
+        assert "…" in row and "To do" in row and "2099-01-02" in row, row
+
+        tmux.run("resize-window", "-t", "tui", "-x", "60", "-y", "15")
+        tmux.keys("e")
+        tmux.wait_for(lambda s: "Save ^s" in s and "Cancel esc" in s, "Save in the editor")
+        alice.close()
+        bob.close()
+    finally:
+        server.stop()
