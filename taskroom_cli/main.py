@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from taskroom_cli import demo, exports, serve, ssh_serve, tui, worker
-from taskroom_cli.errors import CliError
+from taskroom_cli.errors import CliError, UsageError
 
 COMMAND_MODULES = [serve, worker, exports, tui, demo, ssh_serve]
 
@@ -28,7 +28,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.func(args)
     except CliError as exc:
         print(f"taskroom: error: {exc}", file=sys.stderr)
-        return 1
+        return 2 if isinstance(exc, UsageError) else 1
     except KeyboardInterrupt:
         return 130
     return code
