@@ -13,13 +13,13 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Tag
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from api import cache
+from api import cache, docs
 from api.db.session import UnitOfWork, provide_uow
 from api.domain.accounts.controller import AuthController, MeController
+from api.domain.accounts.known import require_account
 from api.domain.exports import launcher as exports_launcher
 from api.domain.exports.controller import ExportController
 from api.domain.projects.controller import ProjectController
@@ -121,6 +121,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "runtime": Provide(_runtime, sync_to_thread=False),
             "uow": Provide(_uow),
         },
+        guards=[require_account],
         on_app_init=[jwt_auth.on_app_init],
         middleware=[RequestTargetLimit()],
         lifespan=[lifespan],
@@ -134,9 +135,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         openapi_config=OpenAPIConfig(
             title="Taskroom API",
             version=VERSION,
-            description="Projects, tasks, live rooms and exports for Taskroom.",
-            path="/schema",
-            render_plugins=[SwaggerRenderPlugin(), JsonRenderPlugin()],
+            description=docs.DESCRIPTION,
+            path=docs.PATH,
+            openapi_router=docs.router(),
+            render_plugins=docs.render_plugins(),
             tags=[
                 Tag(name="accounts", description="Register, log in, who am I"),
                 Tag(name="projects", description="Projects and their members"),

@@ -20,8 +20,17 @@ from taskroom_cli.main import build_parser
 from tests.support import ROOT, Server, server_env
 from tests.test_login import LIMIT
 
-# Contract §1 (and §6's `taskroom exports failed|retry`).
+# Contract §1 (and §6's `taskroom exports failed|retry`): the parser has exactly these.
 CONTRACT_COMMANDS = {"demo", "serve", "worker", "tui", "ssh-serve", "db", "exports"}
+API_COMMAND = ["taskroom", "serve", "--host", "0.0.0.0", "--port", "8000", "--no-migrate"]
+# Each Taskroom service's exact command: a dropped subcommand or option fails here.
+SERVICE_COMMANDS = {
+    "migrate": ["taskroom", "db", "upgrade"],
+    "api-1": API_COMMAND,
+    "api-2": API_COMMAND,
+    "worker": ["taskroom", "worker", "--concurrency", "4"],
+    "ssh": ["taskroom", "ssh-serve", "--port", "2222", "--server", "http://proxy:8080"],
+}
 SOURCE_DIRS = ["api", "worker", "tui", "sshd", "taskroom_cli"]
 # Variables read by a library rather than by our code, and the library that reads them.
 LIBRARY_VARIABLES = {"FORWARDED_ALLOW_IPS": Path(uvicorn.__file__).parent}
@@ -66,26 +75,15 @@ def test_the_scaled_out_system_is_all_there(compose: dict[str, Any]) -> None:
     assert all("healthcheck" in services[n] for n in ("postgres", "redis", "proxy"))
 
 
-# What each Taskroom service runs, word for word: a dropped subcommand or option shows here.
-COMMANDS = {
-    "migrate": ["taskroom", "db", "upgrade"],
-    "api-1": ["taskroom", "serve", "--host", "0.0.0.0", "--port", "8000", "--no-migrate"],
-    "api-2": ["taskroom", "serve", "--host", "0.0.0.0", "--port", "8000", "--no-migrate"],
-    "worker": ["taskroom", "worker", "--concurrency", "4"],
-    "ssh": ["taskroom", "ssh-serve", "--port", "2222", "--server", "http://proxy:8080"],
-}
-
-
-def test_every_command_is_exact_and_real(compose: dict[str, Any]) -> None:
+def test_every_command_is_a_real_subcommand(compose: dict[str, Any]) -> None:
     assert set(parser_commands()) == CONTRACT_COMMANDS
-    services = taskroom_services(compose)
-    assert {name: svc["command"] for name, svc in services.items()} == COMMANDS
-    for name, command in COMMANDS.items():
+    commands = {name: svc["command"] for name, svc in taskroom_services(compose).items()}
+    assert commands == SERVICE_COMMANDS
+    for name, command in commands.items():
         try:
-            args = build_parser().parse_args(command[1:])
+            build_parser().parse_args(command[1:])
         except SystemExit as exc:  # argparse exits 2 on bad usage
             pytest.fail(f"{name}: `{' '.join(command)}` is not valid usage ({exc})")
-        assert callable(args.func), name
 
 
 def test_every_variable_set_is_read_by_the_code(compose: dict[str, Any]) -> None:
