@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -35,7 +36,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run() -> None:
-    """Console-script entry point."""
+    """Console-script entry point.
+
+    Whatever Taskroom writes (the data dir, the SQLite database with its password hashes,
+    export files, keys) is its user's alone: the process creates it 0700/0600.
+    """
+    os.umask(0o077)
     sys.exit(main())
 
 
