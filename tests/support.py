@@ -193,6 +193,8 @@ def server_env(
         "TASKROOM_SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
         "TASKROOM_DATABASE_URL": database_url or f"sqlite+aiosqlite:///{tmp / 'taskroom.db'}",
         "PYTHONUNBUFFERED": "1",
+        # Tests register many users from one address; tests/test_login.py checks the limit.
+        "TASKROOM_REGISTER_LIMIT": "0",
         **extra,
     }
     if redis_url:

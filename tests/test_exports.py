@@ -147,6 +147,36 @@ def test_idempotency_key_and_listing(server: Server, make_user: Any) -> None:
         assert finished(user, job["id"])["status"] == "COMPLETED"
 
 
+EXPORTS_PER_MINUTE = 10  # per user and project (api/ratelimit.py)
+
+
+def test_exports_per_user_and_project_are_bounded(server: Server, make_user: Any) -> None:
+    owner, viewer = make_user(), make_user()
+    project_id = make_project(owner, TRICKY[:1])
+    owner.client.post(
+        f"/api/projects/{project_id}/members", json={"username": viewer.username, "role": "viewer"}
+    )
+    url = f"/api/projects/{project_id}/exports"
+    key = {"Idempotency-Key": "first"}
+    answers = [viewer.client.post(url, json={"format": "csv"}, headers=key)]
+    answers += [viewer.client.post(url, json={"format": "csv"}) for _ in range(24)]
+    assert [r.status_code for r in answers] == [202] * EXPORTS_PER_MINUTE + [429] * 15
+    refused = answers[-1]
+    assert refused.json()["status_code"] == 429 and refused.json()["detail"]
+    assert 0 < int(refused.headers["Retry-After"]) <= 60
+    assert len(viewer.client.get(url).json()) == EXPORTS_PER_MINUTE  # nothing made for a 429
+    # a repeated key is the job it named, not a new one; the bound is per user and project
+    assert viewer.client.post(url, json={"format": "csv"}, headers=key).status_code == 202
+    assert owner.client.post(url, json={"format": "csv"}).status_code == 202
+    own = make_project(viewer, [])
+    assert (
+        viewer.client.post(f"/api/projects/{own}/exports", json={"format": "csv"}).status_code
+        == 202
+    )
+    for r in answers[:EXPORTS_PER_MINUTE]:
+        finished(viewer, r.json()["id"])
+
+
 def test_deleting_the_project_deletes_its_files(server: Server, make_user: Any) -> None:
     user = make_user()
     project_id = make_project(user, TRICKY)
