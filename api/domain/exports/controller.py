@@ -34,7 +34,9 @@ async def provide_export_service(
     uow: NamedDependency[UnitOfWork], runtime: NamedDependency[Runtime]
 ) -> ExportService:
     assert runtime.exports is not None, "the exports installer did not run"
-    return ExportService(uow, runtime.exports)
+    return ExportService(
+        uow, runtime.exports, webhook_allow_private=runtime.settings.webhook_allow_private
+    )
 
 
 class ExportController(Controller):

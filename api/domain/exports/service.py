@@ -20,16 +20,19 @@ from api.security import AuthUser
 from api.wire import ExportCreate
 from api.wire import ExportJob as ExportJobOut
 from worker.formats import EXTENSIONS
-from worker.webhooks import WebhookRefused, check_scheme
+from worker.webhooks import WebhookRefused, check_url
 
 EXPORT_NOT_FOUND = "Export not found"
 
 
 class ExportService:
-    def __init__(self, uow: UnitOfWork, launcher: ExportLauncher) -> None:
+    def __init__(
+        self, uow: UnitOfWork, launcher: ExportLauncher, *, webhook_allow_private: bool
+    ) -> None:
         self.uow = uow
         self.session = uow.session
         self.launcher = launcher
+        self.webhook_allow_private = webhook_allow_private
 
     async def _by_key(
         self, project_id: uuid.UUID, user_id: uuid.UUID, key: str
@@ -49,7 +52,7 @@ class ExportService:
         await require_role(self.session, project_id, actor.id)
         if data.webhook_url is not None:
             try:
-                check_scheme(data.webhook_url)
+                check_url(data.webhook_url, self.webhook_allow_private)
             except WebhookRefused as exc:
                 raise ValidationException(detail=str(exc)) from None
         if key is not None and (existing := await self._by_key(project_id, actor.id, key)):
