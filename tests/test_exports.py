@@ -173,7 +173,7 @@ def test_expired_files_and_stale_temp_files_are_deleted(tmp_path: Path) -> None:
     assert not folder.exists()
 
 
-@pytest.mark.parametrize("value", ["=1", "+1", "-1", "@x"])
+@pytest.mark.parametrize("value", ["=1", "+1", "-1", "@x", "\t=1", "\r=1", "\t", "\r\n+1"])
 def test_csv_cells_are_neutralised(value: str) -> None:
     from worker.formats.csv import neutralise
 
