@@ -69,6 +69,11 @@ def check_port_free(host: str, port: int) -> None:
             raise CliError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
 
 
+def docs_line(base_url: str) -> str:
+    """What `serve` and `demo` print at start: where a person can read and try the API."""
+    return f"API docs: {base_url}/schema"
+
+
 def run_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -77,6 +82,8 @@ def run_serve(args: argparse.Namespace) -> int:
     if not args.no_migrate:
         migrate_or_fail(settings.database_url)
     check_port_free(args.host, args.port)
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    print(docs_line(f"http://{host}:{args.port}"), flush=True)
     uvicorn.run(
         "api.app:create_app",
         factory=True,
