@@ -34,6 +34,7 @@ from tests.support import (
     rmtree,
     server_env,
     stop_process,
+    stream_entries,
     wait_until,
 )
 from tests.test_exports import TRICKY, check_csv, download, finished, make_project, tasks_of
@@ -129,7 +130,7 @@ def export_updates(stack: Stack, project_id: str, export_id: str) -> list[dict[s
     """The job as every `export:updated` in the project's room stream carried it, in order."""
     client = redis.Redis.from_url(stack.redis.url)
     try:
-        entries = client.xrange(room_key(room_of(project_id), "events"))
+        entries = stream_entries(client.xrange(room_key(room_of(project_id), "events")))
     finally:
         client.close()
     frames = [json.loads(fields[b"e"]) for _, fields in entries]

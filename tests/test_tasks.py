@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from typing import Any
 
 import httpx
 
-from tests.support import ApiUser
-
-MakeUser = Callable[..., ApiUser]
+from tests.support import ApiUser, MakeUser
 
 
 def shared_project(make_user: MakeUser) -> tuple[ApiUser, ApiUser, str]:
