@@ -384,7 +384,7 @@ class StalledReader:
             self.proto.receive_data(data)
             for event in self.proto.events_received():
                 if isinstance(event, WsFrame) and event.opcode.name == "TEXT":
-                    self.frames.append(json.loads(event.data))
+                    self.frames.append(json.loads(bytes(event.data)))
 
     def close(self) -> None:
         self.sock.close()
