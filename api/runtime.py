@@ -16,6 +16,7 @@ from redis.backoff import NoBackoff
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from api.db.session import make_engine, make_sessionmaker
+from api.domain.accounts.known import KnownUsers
 from api.domain.accounts.ratelimit import LoginLimiter, MemoryLoginLimiter, RedisLoginLimiter
 from api.events import Dispatcher
 from api.security import AuthUser
@@ -62,6 +63,7 @@ class Runtime:
         self.jwt_auth = jwt_auth
         self.login_limiter = login_limiter
         self.redis = redis
+        self.accounts = KnownUsers(sessionmaker)
         self.closers: list[Callable[[], Awaitable[None]]] = []
         self.cache: CacheStore | None = None  # set by api.cache.install when Redis is configured
         self.rooms: Hub | None = None  # set by api.rooms.endpoint.install

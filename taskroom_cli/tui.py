@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import argparse
 import os
+from typing import TYPE_CHECKING, Any
 
 from taskroom_cli.errors import CliError
+
+if TYPE_CHECKING:
+    from textual.app import App
 
 DEFAULT_SERVER = "http://127.0.0.1:8000"
 
@@ -20,8 +24,14 @@ def run_app(server: str, token: str | None = None) -> int:
     from tui.app import TaskroomApp
     from tui.config import TOKEN_ENV
 
-    TaskroomApp(server, token=token or os.environ.get(TOKEN_ENV) or None).run()
-    return 0
+    return run_to_exit(TaskroomApp(server, token=token or os.environ.get(TOKEN_ENV) or None))
+
+
+def run_to_exit(app: App[Any]) -> int:
+    """Run `app`; the exit status is its return code, so a crash (Textual prints the
+    traceback and sets the code to 1) never exits 0."""
+    app.run()
+    return app.return_code or 0
 
 
 def run_tui(args: argparse.Namespace) -> int:

@@ -236,6 +236,43 @@ async def test_cursor_older_than_kept_gets_resync(user: MakeUser, live_server: S
         assert bad["type"] == "error" and bad["code"] == "bad_request"
 
 
+MAX_ID = 2**64 - 1  # a stream id is two unsigned 64-bit numbers
+
+
+async def test_out_of_range_or_malformed_cursors_are_bad_requests(
+    user: MakeUser, live_server: Server
+) -> None:
+    alice = user()
+    pid = project_with(alice)
+    alice.client.post(f"/api/projects/{pid}/tasks", json={"title": "t"}).raise_for_status()
+    bad = [
+        "99999999999999999999-0",
+        f"{MAX_ID + 1}-0",
+        f"0-{MAX_ID + 1}",
+        "1-2-3",
+        "-1-0",
+        "1-",
+        " 1-0",
+        "1-0 ",
+        "\u0661-\u0660",  # Arabic-Indic digits: str.isdigit() says yes, Redis says no
+        "\u00b2-0",  # a superscript two: isdigit() yes, int() no
+        "",
+    ]
+    async with connected(live_server.ws_url, alice.token) as (live,):
+        for since in bad:
+            answer = await live.subscribe(room(pid), since=since)
+            assert answer["type"] == "error" and answer["code"] == "bad_request", since
+        await live.send(type="subscribe", room=room(pid), since="1" * 5000 + "-0")
+        assert (await live.expect("error"))["code"] == "bad_request"  # refused as a frame
+        # the largest cursor there can be is well-formed: this stream never issued it
+        answer = await live.subscribe(room(pid), since=f"{MAX_ID}-{MAX_ID}")
+        assert answer["type"] == "subscribed"
+        assert (await live.expect("resync"))["room"] == room(pid)
+        await live.send(type="ping")
+        assert (await live.expect("pong"))["type"] == "pong"
+    assert "Traceback" not in live_server.log()
+
+
 async def _drop_stream(redis_url: str, name: str) -> None:
     from redis.asyncio import Redis
 

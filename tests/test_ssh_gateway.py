@@ -20,7 +20,7 @@ import psutil
 import pytest
 
 from sshd.hostkey import load_or_create_host_key
-from sshd.terminal import color_env
+from sshd.terminal import DEFAULT_TERM, app_env, color_env
 from tests.ssh_support import PROBE_APP, Screen, SshGateway, eventually, gateway_for
 from tests.ssh_support import api as api  # the module's API server fixture
 from tests.support import ApiUser, Server, free_port, register, rmtree
@@ -311,6 +311,18 @@ def test_colour_system_follows_term() -> None:
     assert color_env("xterm-256color", "truecolor")["TEXTUAL_COLOR_SYSTEM"] == "truecolor"
     assert color_env("xterm-kitty", None)["COLORTERM"] == "truecolor"
     assert color_env("vt100", None) == {"TEXTUAL_COLOR_SYSTEM": "standard"}
+
+
+def test_client_terminal_values_must_be_safe_whole(tmp_path: Path) -> None:
+    """A trailing newline is not a safe value: the pattern holds the whole string."""
+    env = app_env(
+        term="vt100\n",
+        client_env={"LANG": "C.UTF-8\n", "LC_ALL": "en_US.UTF-8"},
+        home=tmp_path,
+        extra={},
+    )
+    assert env["TERM"] == DEFAULT_TERM
+    assert env["LANG"] == "C.UTF-8" and env["LC_ALL"] == "en_US.UTF-8"
 
 
 def _alive(pid: int) -> bool:

@@ -71,6 +71,31 @@ def test_hostile_key_text_is_a_clear_400(make_user: MakeUser) -> None:
     assert httpx.get(f"{alice.client.base_url}/api/me/ssh-keys").status_code == 401
 
 
+def test_control_characters_in_a_key_name_or_comment_are_400(
+    server: Server, make_user: MakeUser
+) -> None:
+    """The comment becomes the key's name: NUL (which PostgreSQL text cannot hold) and the
+    other control characters are refused in both (contract §7), never a 500."""
+    alice = make_user()
+    bare = " ".join(public_key().split()[:2])
+    bodies = [
+        {"public_key": f"{bare} me\x00laptop"},
+        {"public_key": f"{bare} me\x1b[2Jlaptop"},
+        {"public_key": f"{bare} me\u2028laptop"},
+        {"public_key": f"{bare} me@laptop\x00"},
+        {"public_key": bare, "name": "work\x00"},
+        {"public_key": bare, "name": "work\x9b"},
+    ]
+    for body in bodies:
+        r = alice.client.post("/api/me/ssh-keys", json=body)
+        assert r.status_code == 400, (body, r.text)
+        assert r.json()["detail"]
+    assert alice.client.get("/api/me/ssh-keys").json() == []
+    lookup = {"username": alice.username + "\x00", "public_key": bare}
+    r = httpx.post(f"{server.url}/api/auth/ssh-key", json=lookup, headers=gateway_headers(server))
+    assert r.status_code == 400, r.text
+
+
 def test_key_owner_lookup_is_for_the_gateway_only(server: Server, make_user: MakeUser) -> None:
     alice = make_user()
     text = public_key()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import stat
@@ -113,10 +114,31 @@ async def test_unreachable_server_and_rejected_token(tmp_path: Path, tui_server:
     dead = make_app("http://127.0.0.1:9", tmp_path, token="whatever")
     async with dead.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: isinstance(dead.screen, LoginScreen))
-        await until(pilot, lambda: "cannot reach the server" in _message(dead).lower())
+        await until(pilot, lambda: "nothing answers" in _message(dead).lower())
     rejected = make_app(tui_server.url, tmp_path, token="not-a-token")
     async with rejected.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: "token was rejected" in _message(rejected))
+
+
+async def test_login_says_at_once_the_server_is_away_and_sees_it_return(tmp_path: Path) -> None:
+    srv = Server(server_env(tmp_path / "data", None))  # its port, with nothing there yet
+    try:
+        app = make_app(srv.url, tmp_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, lambda: "nothing answers" in _message(app).lower(), 5)
+            await asyncio.to_thread(srv.start, 90)
+            await until(pilot, lambda: _message(app) == "")  # found again, without a key
+            assert isinstance(app.screen, LoginScreen)
+        mine = register(srv.url)
+        srv.stop()
+        kept = make_app(srv.url, tmp_path, token=mine.token)
+        async with kept.run_test(size=SIZE) as pilot:
+            await until(pilot, lambda: "nothing answers" in _message(kept).lower(), 5)
+            await asyncio.to_thread(srv.start, 90)
+            await until(pilot, lambda: isinstance(kept.screen, ProjectsScreen))  # resumed
+        mine.close()
+    finally:
+        srv.stop()
 
 
 async def test_env_token_is_used_and_never_written(
@@ -229,11 +251,16 @@ async def test_board_new_edit_assign_and_inline_validation(
         await pilot.press("n")
         editor = await until(pilot, lambda: isinstance(app.screen, TaskEditor) and app.screen)
         await pilot.press("ctrl+s")  # empty title: the server's 400 shows under the field
-        await until(pilot, lambda: str(editor.query_one("#error-title").render()).strip())
+        await until(pilot, lambda: shown(editor, "#error-title") == "Required.")
+        editor.query_one("#title", Input).value = "x" * 510
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: "At most 500 characters" in shown(editor, "#error-title"))
+        editor.query_one("#title", Input).value = ""
         await type_text(pilot, "Delta")
         editor.query_one("#due_date", Input).value = "2026-13-45"
         await pilot.press("ctrl+s")
-        await until(pilot, lambda: str(editor.query_one("#error-due_date").render()).strip())
+        await until(pilot, lambda: "use YYYY-MM-DD" in shown(editor, "#error-due_date"))
+        assert shown(editor, "#error-title") == ""  # the fixed field's message is gone
         editor.query_one("#due_date", Input).value = "2030-01-02"
         await pilot.press("ctrl+s")
         await until(pilot, lambda: "Delta" in titles(app, "todo"))
@@ -249,6 +276,61 @@ async def test_board_new_edit_assign_and_inline_validation(
         await until(pilot, lambda: isinstance(app.screen, PickScreen))
         await pilot.press("down", "enter")  # the only member: me
         await eventually(lambda: task_field(user, pid, "Delta two", "assignee_id") == user.id)
+
+
+def shown(screen: Any, selector: str) -> str:
+    """The text of a widget as far as it is on screen: "" while it is hidden."""
+    widget = screen.query_one(selector)
+    if not widget.display or not widget.region or not screen.region.contains_region(widget.region):
+        return ""
+    return str(widget.render())
+
+
+@pytest.mark.parametrize("live", [True, False], ids=["live-event", "404-on-save"])
+async def test_editor_keeps_an_edit_to_a_task_deleted_elsewhere(
+    tui_server: Server, user: ApiUser, tmp_path: Path, live: bool
+) -> None:
+    pid = new_project(user, "Vanishing", [{"title": "Doomed"}])
+    doomed = task_by_title(user, pid, "Doomed")
+    assert doomed is not None
+    app = make_app(tui_server.url, tmp_path, token=user.token, live=live)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_board(pilot, "Vanishing")
+        if live:
+            await until(pilot, lambda: app.connection[0] == "live")
+        await pilot.press("enter")
+        editor = await until(pilot, lambda: isinstance(app.screen, TaskEditor) and app.screen)
+        editor.query_one("#title", Input).value = "Doomed, rescued"
+        assert user.client.delete(f"/api/tasks/{doomed['id']}").status_code == 204
+        if not live:
+            await pilot.press("ctrl+s")
+        await until(pilot, lambda: "deleted this task" in shown(editor, "#error-general"))
+        assert app.screen is editor
+        assert editor.query_one("#title", Input).value == "Doomed, rescued"
+        await pilot.press("ctrl+s")  # saved again: a new task with the text
+        await until(pilot, lambda: not isinstance(app.screen, TaskEditor))
+        await eventually(lambda: task_by_title(user, pid, "Doomed, rescued"))
+
+
+async def test_editor_says_the_server_is_down_and_keeps_the_edit(tmp_path: Path) -> None:
+    srv = Server(server_env(tmp_path / "data", None)).start(timeout=90)
+    try:
+        mine = register(srv.url)
+        new_project(mine, "Offline", TASKS)
+        app = make_app(srv.url, tmp_path, token=mine.token)
+        async with app.run_test(size=SIZE) as pilot:
+            await open_board(pilot, "Offline")
+            await pilot.press("enter")
+            editor = await until(pilot, lambda: isinstance(app.screen, TaskEditor) and app.screen)
+            editor.query_one("#title", Input).value = "Written offline"
+            srv.stop()
+            await pilot.press("ctrl+s")
+            await until(pilot, lambda: "cannot reach" in shown(editor, "#error-general"))
+            assert app.screen is editor
+            assert editor.query_one("#title", Input).value == "Written offline"
+        mine.close()
+    finally:
+        srv.stop()
 
 
 async def test_filter_list_view_sort_refresh_help(
@@ -269,7 +351,7 @@ async def test_filter_list_view_sort_refresh_help(
         await pilot.press("s")  # sort by priority: Alpha (high) first
         assert screen.sort == "priority"
         rows = screen.query_one("#task-list", DataTable)
-        assert rows.get_row_at(0)[0] == "Alpha"
+        assert rows.get_row_at(0)[0].plain == "Alpha"
         await pilot.press("v")
         assert not screen.list_mode
         user.client.post(f"/api/projects/{screen.project_id}/tasks", json={"title": "Zeta"})

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -13,8 +15,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from websockets.sync.client import connect
 
-from tests.support import Server, register, server_env
+from tests.support import Server, free_port, register, server_env
+from tests.tui_support import new_project
+from tui.screens.projects import POLL_SECONDS
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 
@@ -22,10 +27,11 @@ TASKROOM_BIN = Path(sys.executable).with_name("taskroom")
 
 
 class Tmux:
-    """One tmux server of our own (its own socket), one 100x30 session."""
+    """One tmux server of our own (its own socket), one session (100x30 unless told)."""
 
     def __init__(self) -> None:
         self.socket = f"taskroom-test-{uuid.uuid4().hex[:8]}"
+        self.size = (100, 30)
 
     def run(self, *args: str) -> str:
         out = subprocess.run(
@@ -33,9 +39,14 @@ class Tmux:
         )
         return out.stdout
 
-    def start(self, command: str, env: dict[str, str]) -> None:
+    def start(self, command: str, env: dict[str, str], *, keep_open: bool = False) -> None:
+        """`keep_open`: the pane stays after the command ends and shows `[exit N]`."""
         exports = " ".join(f"{k}={v}" for k, v in env.items())
-        self.run("new", "-d", "-s", "tui", "-x", "100", "-y", "30", f"env {exports} {command}")
+        line = f"env {exports} {command}"
+        if keep_open:
+            line += '; echo "[exit $?]"; sleep 600'
+        width, height = (str(n) for n in self.size)
+        self.run("new", "-d", "-s", "tui", "-x", width, "-y", height, line)
 
     def keys(self, *keys: str) -> None:
         self.run("send-keys", "-t", "tui", *keys)
@@ -64,20 +75,23 @@ def tmux() -> Iterator[Tmux]:
     t.kill()
 
 
+def taskroom() -> str:
+    return str(TASKROOM_BIN) if TASKROOM_BIN.exists() else f"{sys.executable} -m taskroom_cli.main"
+
+
+def terminal_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {"XDG_CONFIG_HOME": str(tmp_path / "config"), "TERM": "xterm-256color"}
+    return {**env, "PATH": os.environ["PATH"], **extra}
+
+
 def test_installed_tui_in_tmux(tmux: Tmux, tmp_path: Path) -> None:
     server = Server(server_env(tmp_path / "data", None)).start(timeout=90)
     try:
         user = register(server.url)
         pid = user.client.post("/api/projects", json={"name": "Terminal"}).json()["id"]
         task = user.client.post(f"/api/projects/{pid}/tasks", json={"title": "Before"}).json()
-        command = (
-            str(TASKROOM_BIN) if TASKROOM_BIN.exists() else f"{sys.executable} -m taskroom_cli.main"
-        )
         config = tmp_path / "config"
-        tmux.start(
-            f"{command} tui --server {server.url}",
-            {"XDG_CONFIG_HOME": str(config), "TERM": "xterm-256color", "PATH": os.environ["PATH"]},
-        )
+        tmux.start(f"{taskroom()} tui --server {server.url}", terminal_env(tmp_path))
         tmux.wait_for(lambda s: "Username" in s and "Password" in s, "the login screen")
         time.sleep(1)  # the first frame is drawn a moment before focus lands in the field
         tmux.keys("-l", user.username)
@@ -99,5 +113,99 @@ def test_installed_tui_in_tmux(tmux: Tmux, tmp_path: Path) -> None:
         tmux.keys("q")
         tmux.wait_for(lambda s: "Project" in s and "Role" in s, "the projects screen again")
         user.close()
+    finally:
+        server.stop()
+
+
+def test_no_color_opens_a_board_and_quits_with_0(
+    tmux: Tmux, tui_server: Server, tmp_path: Path
+) -> None:
+    user = register(tui_server.url)
+    new_project(user, "Plain", [{"title": "Only one"}])  # two of three columns are empty
+    env = terminal_env(tmp_path, NO_COLOR="1", TASKROOM_TOKEN=user.token)
+    tmux.start(f"{taskroom()} tui --server {tui_server.url}", env, keep_open=True)
+    tmux.wait_for(lambda s: "Plain" in s and "owner" in s, "the projects screen")
+    tmux.keys("Enter")
+    tmux.wait_for(lambda s: "Only one" in s and "(no tasks)" in s, "the board")
+    tmux.keys("q")
+    tmux.wait_for(lambda s: "Project" in s and "Role" in s, "the projects screen again")
+    tmux.keys("q")
+    screen = tmux.wait_for(lambda s: "[exit" in s, "the app's end")
+    assert "[exit 0]" in screen and "Traceback" not in screen
+    user.close()
+
+
+CRASHING_APP = """
+import sys
+from textual.app import App
+from taskroom_cli.tui import run_to_exit
+
+class Crashing(App[None]):
+    def on_mount(self) -> None:
+        raise RuntimeError("boom")
+
+sys.exit(run_to_exit(Crashing()))
+"""
+
+
+def test_a_crash_exits_non_zero(tmux: Tmux, tmp_path: Path) -> None:
+    script = tmp_path / "crashing.py"
+    script.write_text(CRASHING_APP)
+    tmux.start(f"{sys.executable} {script}", terminal_env(tmp_path), keep_open=True)
+    screen = tmux.wait_for(lambda s: "[exit" in s, "the app's end")
+    assert "RuntimeError: boom" in screen and "[exit 1]" in screen
+
+
+def test_login_screen_says_at_once_that_nothing_answers(tmux: Tmux, tmp_path: Path) -> None:
+    nowhere = f"http://127.0.0.1:{free_port()}"
+    tmux.start(f"{taskroom()} tui --server {nowhere}", terminal_env(tmp_path))
+    screen = tmux.wait_for(lambda s: "Username" in s and "Nothing answers" in s, "the warning")
+    assert nowhere in screen
+
+
+def test_header_follows_me_and_my_projects(tmux: Tmux, tmp_path: Path) -> None:
+    """At 80x24, with no key pressed: a project I am added to appears, presence and my role
+    change in the header, a viewer's key is refused without a request, `reconnecting N` shows
+    whole when the server goes."""
+    server = Server(server_env(tmp_path / "data", None)).start(timeout=90)
+    try:
+        alice, bob = register(server.url, "alice"), register(server.url, "bob")
+        pid = new_project(alice, "Shared", [{"title": "Seed"}])
+        tmux.size = (80, 24)
+        tmux.start(
+            f"{taskroom()} tui --server {server.url}",
+            terminal_env(tmp_path, TASKROOM_TOKEN=bob.token),
+        )
+        tmux.wait_for(lambda s: "projects of @bob" in s and "● live" in s, "bob's projects")
+        r = alice.client.post(
+            f"/api/projects/{pid}/members", json={"username": "bob", "role": "editor"}
+        )
+        assert r.status_code == 201
+        tmux.wait_for(lambda s: "Shared" in s, "the project bob was added to", POLL_SECONDS + 5)
+        tmux.keys("Enter")
+        tmux.wait_for(lambda s: "Seed" in s and "Shared · editor" in s, "bob's board")
+        tmux.wait_for(lambda s: "here: @bob " in s, "bob on his own board")
+
+        headers = {"Authorization": f"Bearer {alice.token}"}
+        with connect(server.ws_url, additional_headers=headers) as ws:
+            ws.send(json.dumps({"type": "subscribe", "room": f"project:{pid}", "since": None}))
+            tmux.wait_for(lambda s: "here: @alice @bob " in s, "alice joining the header")
+            r = alice.client.patch(f"/api/projects/{pid}/members/{bob.id}", json={"role": "viewer"})
+            assert r.status_code == 200
+            tmux.wait_for(lambda s: "Shared · viewer  [read-only]" in s, "bob's new role")
+        tmux.wait_for(lambda s: "here: @bob " in s, "alice leaving the header")
+
+        tmux.keys("p")  # a viewer's edit is refused on the spot, never sent and rolled back
+        tmux.wait_for(lambda s: "Read-only" in s, "the read-only notice")
+        seed = alice.client.get(f"/api/projects/{pid}").json()["tasks"][0]
+        assert (seed["priority"], seed["version"]) == ("medium", 1)
+
+        server.stop()
+        tmux.wait_for(
+            lambda s: re.search(r"◌ reconnecting \d+\s*$", s.splitlines()[0]) is not None,
+            "the whole reconnecting counter",
+        )
+        alice.close()
+        bob.close()
     finally:
         server.stop()

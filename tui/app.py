@@ -95,8 +95,8 @@ class TaskroomApp(App[None]):
             else:
                 self.show_login(f"The server refused: {exc.detail}")
             return
-        except Unreachable as exc:
-            self.show_login(f"{str(exc).capitalize()}. Is the server running?")
+        except Unreachable:
+            self.show_login()  # it says so, and resumes when the server answers
             return
         self.start_session(user)
 

@@ -97,6 +97,10 @@ class ApiClient:
         self.token = auth.access_token
         return auth
 
+    async def health(self) -> wire.Health:
+        """`GET /health`: does anything answer at `base_url` (503: yes, without its database)."""
+        return await self._call(wire.Health, "GET", "/health")
+
     async def me(self) -> wire.User:
         return await self._call(wire.User, "GET", "/api/me")
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import msgspec
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -24,13 +25,22 @@ from tui.client.store import LIST_SORTS, STATUS_TITLES, ProjectStore, TaskFilter
 from tui.screens.confirm import ConfirmScreen, PickScreen
 from tui.widgets.column import TaskColumn
 from tui.widgets.status import PresenceBar, TopBar
-from tui.widgets.tables import cursor_id
+from tui.widgets.tables import cell, cursor_id, fit_columns
 from tui.widgets.task_card import PRIORITY_LABEL
 
 if TYPE_CHECKING:
     from tui.app import TaskroomApp
 
 NOBODY = "-"
+# the list view: the title takes what the fixed columns leave (an "In progress", "urgent",
+# a date; usernames end in "…" past 12 cells)
+LIST_COLUMNS = (
+    ("title", "Title", None),
+    ("status", "Status", 11),
+    ("priority", "Priority", 8),
+    ("assignee", "Assignee", 12),
+    ("due", "Due", 10),
+)
 READ_ONLY = "Read-only: you are a viewer of this project (the owner can make you an editor)."
 
 
@@ -162,15 +172,7 @@ class BoardScreen(Screen[None]):
                         STATUS_TITLES[status], classes="column-title", id=f"title-{status}"
                     )
                     yield TaskColumn(status, id=f"col-{status}")
-        table: DataTable[str] = DataTable(cursor_type="row", id="task-list")
-        for key, label in (
-            ("title", "Title"),
-            ("status", "Status"),
-            ("priority", "Priority"),
-            ("assignee", "Assignee"),
-            ("due", "Due"),
-        ):
-            table.add_column(label, key=key)
+        table: DataTable[Text] = DataTable(cursor_type="row", id="task-list")
         table.display = False
         yield table
         yield Input(placeholder="filter: text  status:todo  priority:high  @user", id="filter")
@@ -203,7 +205,9 @@ class BoardScreen(Screen[None]):
                 self.dismiss()
             return
         if self.store is None:
-            self.store = ProjectStore.from_detail(detail)
+            self.store = ProjectStore.from_detail(
+                detail, self.app.user.id if self.app.user else None
+            )
         else:
             self.store.reset(detail)
         if self.app.live is not None:
@@ -251,19 +255,23 @@ class BoardScreen(Screen[None]):
             return
         table = self.query_one("#task-list", DataTable)
         keep = self.selected()
-        table.clear()
+        fit_columns(table, LIST_COLUMNS, self.size.width or self.app.size.width)
         for t in store.listing(self.sort, self.filter):
             table.add_row(
-                t.title,
-                STATUS_TITLES[t.status],
-                PRIORITY_LABEL[t.priority],
-                store.username(t.assignee_id),
-                t.due_date.isoformat() if t.due_date else "",
+                cell(t.title),
+                cell(STATUS_TITLES[t.status]),
+                cell(PRIORITY_LABEL[t.priority]),
+                cell(store.username(t.assignee_id)),
+                cell(t.due_date.isoformat() if t.due_date else ""),
                 key=str(t.id),
             )
         if keep is not None and keep.id in store.tasks:
             with contextlib.suppress(RowDoesNotExist):  # filtered out
                 table.move_cursor(row=table.get_row_index(str(keep.id)))
+
+    def on_resize(self) -> None:
+        if self.list_mode:
+            self.fill_list()
 
     # --- live ----------------------------------------------------------------------------
 
@@ -273,6 +281,7 @@ class BoardScreen(Screen[None]):
             return
         touched: set[str] = set()
         now = time.monotonic()
+        role = store.role
         for frame in frames:
             if getattr(frame, "room", None) != self.room:
                 continue
@@ -284,8 +293,10 @@ class BoardScreen(Screen[None]):
                 touched |= store.apply(frame)
             elif isinstance(frame, wire.Subscribed):
                 store.presence = frame.presence
+                touched.add("presence")
             elif isinstance(frame, wire.Presence):
                 store.presence = frame.users
+                touched.add("presence")
             elif isinstance(frame, wire.Typing) and frame.task_id is not None:
                 is_me = self.app.user and frame.user.id == self.app.user.id
                 if not is_me:
@@ -302,6 +313,9 @@ class BoardScreen(Screen[None]):
         touched |= store.expire_typing(now)
         if touched:
             self.redraw(touched)
+        if store.role != role:
+            edits = "you can edit" if store.can_edit else "read-only"
+            self.notify(f"Your role in this project is now {store.role}: {edits}.")
 
     # --- selection -----------------------------------------------------------------------
 
@@ -484,7 +498,9 @@ class BoardScreen(Screen[None]):
             changed = {k: v for k, v in before.items() if editable_fields(saved)[k] != v}
             self.redraw(store.put(saved))
             self.select(saved.id)
-            if changed:
+            if saved.id != task.id:  # deleted meanwhile and saved again as a new task
+                self.undo_stack.append(Undo("Create", saved.id, created=True))
+            elif changed:
                 self.undo_stack.append(Undo("Edit", saved.id, changed))
 
     @work(exit_on_error=False)

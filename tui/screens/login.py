@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
@@ -17,6 +18,10 @@ if TYPE_CHECKING:
     from tui.app import TaskroomApp
 
 
+RETRY_DOWN = 2.0  # seconds between tries while nothing answers
+RECHECK_UP = 10.0
+
+
 class LoginScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+r", "register", "Register", id="login.register"),
@@ -29,6 +34,10 @@ class LoginScreen(Screen[None]):
     def __init__(self, message: str = "") -> None:
         super().__init__()
         self.message = message
+        self.server_down = False
+
+    def on_mount(self) -> None:
+        self.watch_server()
 
     def compose(self) -> ComposeResult:
         with Vertical(id="login-box"):
@@ -48,6 +57,37 @@ class LoginScreen(Screen[None]):
         message = self.query_one("#login-message", Static)
         message.update(text)
         message.set_class(error, "-error")
+
+    def _unreachable(self) -> None:
+        """The server's address is on screen already: the message stays short enough for 60x15."""
+        self.server_down = True
+        self._say(
+            "Nothing answers at this server (is it running?). Trying again every few seconds…"
+        )
+
+    @work(exclusive=True, group="login-server", exit_on_error=False)
+    async def watch_server(self) -> None:
+        """Say at once when nothing answers at the server, not after the user typed; keep
+        asking quietly, and when it answers clear the message (or resume a kept token)."""
+        while True:
+            answered = await self._answers()
+            if not answered:
+                self._unreachable()
+            elif self.server_down:
+                self.server_down = False
+                self._say("")
+                if self.app.api.token:
+                    self.app.resume()
+            await asyncio.sleep(RETRY_DOWN if self.server_down else RECHECK_UP)
+
+    async def _answers(self) -> bool:
+        try:
+            await self.app.api.health()
+        except Unreachable:
+            return False
+        except ApiError:
+            pass  # something answers: a login says what is wrong with it
+        return True
 
     @on(Input.Submitted, "#username")
     def _next(self) -> None:
@@ -76,8 +116,8 @@ class LoginScreen(Screen[None]):
         api = self.app.api
         try:
             auth = await (api.register if register else api.login)(username, password)
-        except Unreachable as exc:
-            self._say(f"{str(exc).capitalize()}. Is the server running?")
+        except Unreachable:
+            self._unreachable()
             return
         except ApiError as exc:
             if exc.status == 401:

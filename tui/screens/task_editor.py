@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -24,6 +25,35 @@ if TYPE_CHECKING:
 NOBODY = "-"
 TYPING_REFRESH = 3.0  # the server forgets a `start` after 5 s
 INLINE_ERRORS = ("title", "description", "assignee_id", "due_date")
+PLAIN_ERRORS = (  # the server's validation messages, said as a person would
+    (re.compile(r"Expected `str` of length >= 1$"), "Required."),
+    (re.compile(r"Expected `str` of length <= (\d+)$"), r"At most \1 characters."),
+    (re.compile(r"Invalid RFC3339 encoded date$"), "Not a date: use YYYY-MM-DD."),
+)
+
+
+def plainly(message: str) -> str:
+    for pattern, plain in PLAIN_ERRORS:
+        if pattern.match(message):
+            return pattern.sub(plain, message)
+    return message
+
+
+class FieldError(Static):
+    """A message under a field, shown only while it says something.
+
+    A class toggled here rather than CSS `:empty`: a Static has no children, so `:empty`
+    always matches it and would hide every message.
+    """
+
+    DEFAULT_CLASSES = "field-error"
+
+    def __init__(self, *, id: str) -> None:
+        super().__init__("", id=id, markup=False)
+
+    def say(self, text: str) -> None:
+        self.update(text)
+        self.set_class(bool(text), "-shown")
 
 
 class TaskEditor(ModalScreen[wire.Task | None]):
@@ -34,6 +64,7 @@ class TaskEditor(ModalScreen[wire.Task | None]):
         Binding("escape", "cancel", "Cancel", id="editor.cancel"),
     ]
     AUTO_FOCUS = "#title"
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (24, "-tall")]
 
     app: TaskroomApp
 
@@ -53,10 +84,10 @@ class TaskEditor(ModalScreen[wire.Task | None]):
             yield Static(heading, classes="dialog-title")
             yield Label("Title")
             yield Input(task.title if task else "", id="title", compact=True)
-            yield Static("", id="error-title", classes="field-error")
+            yield FieldError(id="error-title")
             yield Label("Description")
             yield TextArea(task.description if task else "", id="description", compact=True)
-            yield Static("", id="error-description", classes="field-error")
+            yield FieldError(id="error-description")
             with Grid(id="editor-grid"):
                 yield Label("Status")
                 yield Label("Priority")
@@ -85,9 +116,9 @@ class TaskEditor(ModalScreen[wire.Task | None]):
                 )
                 due = task.due_date.isoformat() if task and task.due_date else ""
                 yield Input(due, placeholder="none", id="due_date", compact=True)
-            yield Static("", id="error-assignee_id", classes="field-error")
-            yield Static("", id="error-due_date", classes="field-error")
-            yield Static("", id="error-general", classes="field-error")
+            yield FieldError(id="error-assignee_id")
+            yield FieldError(id="error-due_date")
+            yield FieldError(id="error-general")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Save ^s", variant="primary", id="save", compact=True)
                 yield Button("Cancel esc", id="cancel", compact=True)
@@ -137,9 +168,11 @@ class TaskEditor(ModalScreen[wire.Task | None]):
     def show_errors(self, errors: dict[str, str], general: str = "") -> None:
         """Each message under its field; those without a place of their own go last."""
         for field in INLINE_ERRORS:
-            self.query_one(f"#error-{field}", Static).update(errors.get(field, ""))
-        rest = [f"{k}: {v}" for k, v in errors.items() if k not in INLINE_ERRORS]
-        self.query_one("#error-general", Static).update("; ".join([*rest, general][:3]).strip("; "))
+            self.query_one(f"#error-{field}", FieldError).say(plainly(errors.get(field, "")))
+        rest = [f"{k}: {plainly(v)}" for k, v in errors.items() if k not in INLINE_ERRORS]
+        self.query_one("#error-general", FieldError).say(
+            "; ".join([*rest, general][:3]).strip("; ")
+        )
 
     @on(Button.Pressed, "#save")
     def _save_pressed(self) -> None:
@@ -164,16 +197,44 @@ class TaskEditor(ModalScreen[wire.Task | None]):
         try:
             saved = await self._send(fields)
         except ApiError as exc:
-            if exc.status == 400:
+            if exc.status == 404 and self.editing is not None:
+                self.deleted_elsewhere()
+            elif exc.status == 400:
                 self.show_errors(exc.field_errors(), "" if exc.field_errors() else exc.detail)
             else:
-                self.show_errors({}, exc.detail)
+                self.show_errors({}, f"Not saved: {exc.detail}")
             return
         except Unreachable as exc:
-            self.show_errors({}, str(exc))
+            self.show_errors({}, f"Not saved: {exc}. Your edit is kept: ctrl+s tries again.")
             return
         if saved is not None:
             self.dismiss(saved)
+
+    def deleted_elsewhere(self) -> None:
+        """The task is gone: keep what was typed, offer to save it as a new task."""
+        if self.editing is None:
+            return
+        self._typing("stop")
+        self.editing = None
+        self.query_one(".dialog-title", Static).update("Deleted task (your edit is not saved)")
+        self.show_errors(
+            {},
+            "Someone else deleted this task. Your text is kept: "
+            "ctrl+s saves it as a new task, esc drops it.",
+        )
+
+    def live_frames(self, frames: list[wire.ServerFrame]) -> None:
+        """Say at once when the task being edited is deleted, not only on save."""
+        if self.editing is None:
+            return
+        for frame in frames:
+            if (
+                isinstance(frame, wire.RoomEvent)
+                and frame.event == "task:deleted"
+                and str(frame.data.get("id")) == str(self.editing.id)
+            ):
+                self.deleted_elsewhere()
+                return
 
     async def _send(self, fields: dict[str, Any]) -> wire.Task | None:
         """Create, or update on the version we edited; a 409 goes through the conflict dialog."""

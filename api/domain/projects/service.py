@@ -8,7 +8,7 @@ from typing import Any, cast
 
 import msgspec
 from litestar.exceptions import HTTPException, NotFoundException, PermissionDeniedException
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm.exc import StaleDataError
 
 from api.db.models import Membership, Project, Task, User, utcnow
@@ -272,5 +272,35 @@ class ProjectService:
             "member:removed", project, msgspec.to_builtins(member), actor, revoked=(user_id,)
         )
         await self.session.delete(membership)
-        self.uow.record(event)
+        await self.session.flush()
+        self.uow.record(event, *await self._unassign(project, user_id, actor))
         await self.uow.commit()
+
+    async def _unassign(
+        self, project: Project, user_id: uuid.UUID, actor: AuthUser
+    ) -> list[DomainEvent]:
+        """A removed member is nobody's assignee any more: their tasks are cleared in the same
+        transaction, each with a `task:updated` for the boards (sent to the remaining members)."""
+        tasks = await self.session.scalars(
+            update(Task)
+            .where(Task.project_id == project.id, Task.assignee_id == user_id)
+            .values(
+                assignee_id=None,
+                version=Task.version + 1,
+                updated_at=utcnow(),
+                updated_by=actor.id,
+            )
+            .returning(Task),
+            execution_options={"populate_existing": True},
+        )
+        members = await member_ids(self.session, project.id)
+        return [
+            DomainEvent(
+                name="task:updated",
+                project_id=project.id,
+                data=msgspec.to_builtins(task_out(task)),
+                actor=actor.actor(),
+                member_ids=members,
+            )
+            for task in tasks
+        ]

@@ -7,7 +7,7 @@ from typing import Any
 
 import msgspec
 from litestar.exceptions import NotFoundException, ValidationException
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import Select, case, func, or_, select, update
 from sqlalchemy.orm.exc import StaleDataError
 
 from api.db.models import Membership, Task, utcnow
@@ -152,22 +152,38 @@ class TaskService:
         }
         if "assignee_id" in changes:
             await self._check_assignee(task.project_id, changes["assignee_id"])
-        for field, value in changes.items():
-            setattr(task, field, value)
-        task.updated_at = utcnow()
-        task.updated_by = actor.id
-        try:
-            await self.session.flush()
-        except StaleDataError:
-            await self.session.rollback()
-            current = await self.session.get(Task, task_id, populate_existing=True)
-            if current is None:
-                raise NotFoundException(detail=TASK_NOT_FOUND) from None
-            raise stale(task_out(current)) from None
+        changes |= {"updated_at": utcnow(), "updated_by": actor.id}
+        if data.version is msgspec.UNSET:
+            task = await self._apply_to_current(task_id, changes)
+        else:
+            for field, value in changes.items():
+                setattr(task, field, value)
+            try:
+                await self.session.flush()
+            except StaleDataError:
+                await self.session.rollback()
+                current = await self.session.get(Task, task_id, populate_existing=True)
+                if current is None:
+                    raise NotFoundException(detail=TASK_NOT_FOUND) from None
+                raise stale(task_out(current)) from None
         out = task_out(task)
         await self._record("task:updated", task, msgspec.to_builtins(out), actor)
         await self.uow.commit()
         return out
+
+    async def _apply_to_current(self, task_id: uuid.UUID, changes: dict[str, Any]) -> Task:
+        """A save without `version` goes onto the row as it is now: one UPDATE, which waits for
+        the row, so concurrent unversioned saves are serialised and all applied (contract §7)."""
+        task: Task | None = await self.session.scalar(
+            update(Task)
+            .where(Task.id == task_id)
+            .values(**changes, version=Task.version + 1)
+            .returning(Task),
+            execution_options={"populate_existing": True},
+        )
+        if task is None:  # deleted meanwhile
+            raise NotFoundException(detail=TASK_NOT_FOUND)
+        return task
 
     async def delete(self, task_id: uuid.UUID, actor: AuthUser) -> None:
         task = await self._task_for(task_id, actor.id, "editor")
