@@ -22,15 +22,15 @@ from tests.support import ApiUser, MakeUser, Server
 def refused_headers(server: Server, user: ApiUser) -> dict[str, str]:
     """Authorization values that must not authenticate `user`, by what is wrong with them."""
     auth = make_jwt_auth(server.env["TASKROOM_SECRET_KEY"], 3600)
-    extras = {"username": user.username}
+
+    def forge(audience: str | None) -> str:
+        extras = {"username": user.username}
+        return auth.create_token(user.id, token_audience=audience, token_extras=extras)
+
     forged = {
-        "gateway audience": auth.create_token(
-            user.id, token_extras=extras, token_audience=GATEWAY_AUDIENCE
-        ),
-        "no audience": auth.create_token(user.id, token_extras=extras),
-        "another audience": auth.create_token(
-            user.id, token_extras=extras, token_audience=f"x{uuid.uuid4().hex}"
-        ),
+        "gateway audience": forge(GATEWAY_AUDIENCE),
+        "no audience": forge(None),
+        "another audience": forge(f"x{uuid.uuid4().hex}"),
     }
     headers = {name: f"Bearer {token}" for name, token in forged.items()}
     headers |= {f"{scheme} scheme": f"{scheme} {user.token}" for scheme in ("Basic", "Token")}
