@@ -13,19 +13,20 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Tag
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from api import cache
+from api import cache, docs
 from api.db.session import UnitOfWork, provide_uow
 from api.domain.accounts.controller import AuthController, MeController
+from api.domain.accounts.known import require_account
 from api.domain.exports import launcher as exports_launcher
 from api.domain.exports.controller import ExportController
 from api.domain.projects.controller import ProjectController
 from api.domain.ssh_keys.controller import SshGatewayController, SshKeyController
 from api.domain.tasks.controller import TaskController
 from api.health import VERSION, health
+from api.request_line import RequestTargetLimit
 from api.rooms.endpoint import install as install_rooms
 from api.rooms.endpoint import room_socket
 from api.runtime import Runtime
@@ -73,6 +74,12 @@ def _too_deep(_request: Request[Any, Any, Any], exc: RecursionError) -> Response
     return _error(400, "JSON is nested too deeply")
 
 
+def _not_utf8(_request: Request[Any, Any, Any], exc: UnicodeDecodeError) -> Response[Any]:
+    """msgspec raises UnicodeDecodeError (not a DecodeError) on invalid UTF-8 inside a JSON
+    string: bad input, 400 (contract §7)."""
+    return _error(400, "The body is not valid UTF-8")
+
+
 # Features that hook into the runtime at start-up (register effects on the dispatcher,
 # add closers): each is `async def install(runtime: Runtime) -> None`.
 Installer = Callable[[Runtime], Awaitable[None]]
@@ -114,20 +121,24 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "runtime": Provide(_runtime, sync_to_thread=False),
             "uow": Provide(_uow),
         },
+        guards=[require_account],
         on_app_init=[jwt_auth.on_app_init],
+        middleware=[RequestTargetLimit()],
         lifespan=[lifespan],
         exception_handlers={
             IntegrityError: _integrity_error,
             DBAPIError: _database_error,
             RecursionError: _too_deep,
+            UnicodeDecodeError: _not_utf8,
         },
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="Taskroom API",
             version=VERSION,
-            description="Projects, tasks, live rooms and exports for Taskroom.",
-            path="/schema",
-            render_plugins=[SwaggerRenderPlugin(), JsonRenderPlugin()],
+            description=docs.DESCRIPTION,
+            path=docs.PATH,
+            openapi_router=docs.router(),
+            render_plugins=docs.render_plugins(),
             tags=[
                 Tag(name="accounts", description="Register, log in, who am I"),
                 Tag(name="projects", description="Projects and their members"),

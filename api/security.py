@@ -59,6 +59,11 @@ async def _user_from_token(
 
 
 UNAUTHENTICATED_PATHS = ["^/api/auth/", "^/health", "^/schema", "^/ws"]
+# Every user token names this audience and user routes accept no other: a token minted for
+# another purpose with the same secret (the SSH gateway's, api/domain/ssh_keys/gateway.py)
+# opens no user route, whatever claims it carries.
+USER_AUDIENCE = "taskroom:user"
+_BEARER = b"bearer "
 
 
 class RememberingJWTMiddleware(JWTAuthenticationMiddleware):
@@ -88,7 +93,9 @@ class RememberingJWTMiddleware(JWTAuthenticationMiddleware):
         accepted = self._accepted.get(raw)
         if accepted is not None and accepted[1] > time.time():
             return accepted[0]
-        encoded = raw.decode("latin-1").partition(" ")[-1]
+        if raw[: len(_BEARER)].lower() != _BEARER:
+            raise NotAuthorizedException("Only Bearer tokens are accepted")
+        encoded = raw[len(_BEARER) :].decode("latin-1").strip()
         result = await self.authenticate_token(encoded_token=encoded, connection=connection)
         if len(self._accepted) >= self.MEMO_SIZE:
             self._accepted.pop(next(iter(self._accepted)))
@@ -102,6 +109,8 @@ def make_jwt_auth(secret: str, token_ttl_seconds: int) -> JWTAuth[AuthUser, Toke
         retrieve_user_handler=_user_from_token,
         token_secret=secret,
         exclude=UNAUTHENTICATED_PATHS,
+        accepted_audiences=[USER_AUDIENCE],
+        strict_audience=True,
         default_token_expiration=dt.timedelta(seconds=token_ttl_seconds),
         description="A bearer token from POST /api/auth/login or /api/auth/register.",
     )
@@ -114,14 +123,23 @@ def issue_token(
     ttl: dt.timedelta | None = None,
 ) -> str:
     return auth.create_token(
-        identifier=str(user_id), token_extras={"username": username}, token_expiration=ttl
+        identifier=str(user_id),
+        token_audience=USER_AUDIENCE,
+        token_extras={"username": username},
+        token_expiration=ttl,
     )
 
 
 def decode_token(auth: JWTAuth[AuthUser, Token], encoded: str) -> AuthUser | None:
     """Validate a raw token outside the middleware (the websocket checks its own)."""
     try:
-        token = Token.decode(encoded, secret=auth.token_secret, algorithm=auth.algorithm)
+        token = Token.decode(
+            encoded,
+            secret=auth.token_secret,
+            algorithm=auth.algorithm,
+            audience=USER_AUDIENCE,
+            strict_audience=True,
+        )
         username = token.extras.get("username")
         if not isinstance(username, str):
             return None

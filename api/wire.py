@@ -23,17 +23,22 @@ TASK_STATUSES: tuple[TaskStatus, ...] = ("todo", "in_progress", "done")
 TASK_PRIORITIES: tuple[TaskPriority, ...] = ("low", "medium", "high", "urgent")
 TASK_SORTS = ("position", "-updated_at", "due_date", "priority")
 
-# PostgreSQL text cannot hold NUL (SQLite can): refuse it at the edge on every backend,
-# so the same input gets the same clear 400 everywhere instead of a 500 on one of them.
-NO_NUL = r"^[^\x00]*$"
+# msgspec (like Litestar's query parameters) validates with `re.search`, where `$` also matches
+# before a trailing newline: every pattern is anchored with `\A…\Z` so it holds the whole string.
+# Text refuses what a terminal could take for a control (contract §7): C0 but the newline and tab
+# of multi-line text, DEL, C1 and the Unicode line and paragraph separators. NUL among them, which
+# PostgreSQL text cannot hold: the same input gets the same clear 400 on every backend.
+_CONTROLS = r"\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029"
+LINE = rf"\A[^\t\n{_CONTROLS}]*\Z"
+MULTILINE = rf"\A[^{_CONTROLS}]*\Z"
 
-Username = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9_-]{3,32}$")]
+Username = Annotated[str, msgspec.Meta(pattern=r"\A[a-z0-9_-]{3,32}\Z")]
 Password = Annotated[str, msgspec.Meta(min_length=8, max_length=128)]
-DisplayName = Annotated[str, msgspec.Meta(max_length=100, pattern=NO_NUL)]
-ProjectName = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=NO_NUL)]
-ProjectDescription = Annotated[str, msgspec.Meta(max_length=10_000, pattern=NO_NUL)]
-TaskTitle = Annotated[str, msgspec.Meta(min_length=1, max_length=500, pattern=NO_NUL)]
-TaskDescription = Annotated[str, msgspec.Meta(max_length=20_000, pattern=NO_NUL)]
+DisplayName = Annotated[str, msgspec.Meta(max_length=100, pattern=LINE)]
+ProjectName = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=LINE)]
+ProjectDescription = Annotated[str, msgspec.Meta(max_length=10_000, pattern=MULTILINE)]
+TaskTitle = Annotated[str, msgspec.Meta(min_length=1, max_length=500, pattern=LINE)]
+TaskDescription = Annotated[str, msgspec.Meta(max_length=20_000, pattern=MULTILINE)]
 Version = Annotated[int, msgspec.Meta(ge=1)]
 Position = Annotated[float, msgspec.Meta(ge=-1e12, le=1e12)]
 
@@ -59,7 +64,7 @@ class RegisterRequest(Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 class LoginRequest(Struct, kw_only=True, forbid_unknown_fields=True):
-    username: Annotated[str, msgspec.Meta(max_length=128, pattern=NO_NUL)]
+    username: Annotated[str, msgspec.Meta(max_length=128, pattern=LINE)]
     password: Annotated[str, msgspec.Meta(max_length=128)]
 
 
@@ -136,7 +141,7 @@ class ProjectUpdate(Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 class MemberAdd(Struct, kw_only=True, forbid_unknown_fields=True):
-    username: Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=NO_NUL)]
+    username: Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=LINE)]
     role: MemberRole
 
 
@@ -180,7 +185,7 @@ class TaskPage(Struct, kw_only=True):
 
 class ExportCreate(Struct, kw_only=True, forbid_unknown_fields=True):
     format: ExportFormat
-    webhook_url: Annotated[str, msgspec.Meta(max_length=2048, pattern=NO_NUL)] | None = None
+    webhook_url: Annotated[str, msgspec.Meta(max_length=2048, pattern=LINE)] | None = None
 
 
 class ExportJob(Struct, kw_only=True):
@@ -215,13 +220,13 @@ class SshKeyCreate(Struct, kw_only=True, forbid_unknown_fields=True):
     """One public key as OpenSSH writes it (`ssh-ed25519 AAAA… comment`, a `.pub` file)."""
 
     public_key: Annotated[str, msgspec.Meta(min_length=1, max_length=16_384)]
-    name: Annotated[str, msgspec.Meta(max_length=100)] | None = None
+    name: Annotated[str, msgspec.Meta(max_length=100, pattern=LINE)] | None = None
 
 
 class SshKeyOwnerRequest(Struct, kw_only=True, forbid_unknown_fields=True):
     """The SSH gateway asks who may log in as `username` with this (already proven) key."""
 
-    username: Annotated[str, msgspec.Meta(max_length=128)]
+    username: Annotated[str, msgspec.Meta(max_length=128, pattern=LINE)]
     public_key: Annotated[str, msgspec.Meta(min_length=1, max_length=16_384)]
 
 

@@ -18,7 +18,7 @@ TRUECOLOR_TERMS = frozenset(
 )
 # Client-sent variables worth keeping; everything else a client sends is ignored.
 CLIENT_VARS = ("LANG", "LC_ALL", "LC_CTYPE", "COLORTERM")
-_SAFE_VALUE = re.compile(r"^[A-Za-z0-9_.@:+-]{1,64}$")
+_SAFE_VALUE = re.compile(r"[A-Za-z0-9_.@:+-]{1,64}")  # fullmatch: `$` would let a newline through
 
 
 def color_env(term: str, colorterm: str | None) -> dict[str, str]:
@@ -35,11 +35,11 @@ def app_env(
 ) -> dict[str, str]:
     """The whole environment of one session's app: nothing leaks from the gateway's own
     (its secret key above all), the config dirs are the session's own."""
-    term = term if term and _SAFE_VALUE.match(term) else DEFAULT_TERM
+    term = term if term and _SAFE_VALUE.fullmatch(term) else DEFAULT_TERM
     client = {
         name: value
         for name in CLIENT_VARS
-        if (value := client_env.get(name)) is not None and _SAFE_VALUE.match(value)
+        if (value := client_env.get(name)) is not None and _SAFE_VALUE.fullmatch(value)
     }
     env = {
         "PATH": os.environ.get("PATH", os.defpath),

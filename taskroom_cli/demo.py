@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 
 from taskroom_cli.errors import CliError
-from taskroom_cli.serve import migrate_or_fail
+from taskroom_cli.serve import docs_line, migrate_or_fail
 
 
 def listen_socket() -> socket.socket:
@@ -83,6 +83,7 @@ def run_demo(args: argparse.Namespace) -> int:
     )
     if args.no_tui:
         print(f"Taskroom demo serving at {url}  (user demo / demo-password)", flush=True)
+        print(docs_line(url), flush=True)
         if seeded:
             print(f"seeded a demo project into {settings.data_dir}", flush=True)
         server.run(sockets=[sock])

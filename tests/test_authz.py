@@ -1,63 +1,119 @@
-"""The authorization matrix: every role against every route of contract §3.
+"""The authorization matrix: every role against every route the app serves.
 
-Each cell runs against a fresh project (owner, editor, viewer and a spare viewer as
-members, one task), so writes that succeed never leak into the next cell. When a cell is
-refused, the project must be exactly as it was: a refusal never half-applies a change.
+The rows are checked against the app's route table (tests/routes.py): a route without a row,
+or a row for a route that is gone, fails `test_matrix_covers_every_route`. Each cell runs
+against a fresh project (owner, editor, viewer and a spare viewer as members, one task; an
+SSH key of the owner's and a finished export where the row needs them), so writes that
+succeed never leak into the next cell. When a cell is refused, what the owner sees (the
+project, their SSH keys, the project's exports) must be exactly as it was: a refusal never
+half-applies a change.
 """
 
 from __future__ import annotations
 
+import json
+import re
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+import asyncssh
 import httpx
 import pytest
 
-from tests.support import ApiUser, Server, register
+from tests.routes import app_routes
+from tests.support import ApiUser, Server, register, wait_until
 
 ROLES = ("owner", "editor", "viewer", "outsider", "anonymous")
 PASSWORD = "password-123"
 
-# route: (method, path, body, expected status for owner, editor, viewer, outsider, anonymous)
-# `{…}` in a path or body is filled from the cell's World. `{me}` is the caller's own id.
-MATRIX: dict[str, tuple[str, str, Any, tuple[int, int, int, int, int]]] = {
+
+@dataclass(frozen=True)
+class Row:
+    """One request, and the status each role gets: (owner, editor, viewer, outsider, anonymous).
+
+    `path` is the route as in the route table; its parameters, and `{…}` in the body, are
+    filled from the cell's World (`{me}` is the caller's own id). `params` renames a path
+    parameter's World value where the default does not fit (leaving: `user_id` is `me`).
+    """
+
+    method: str
+    path: str
+    body: Any
+    expected: tuple[int, int, int, int, int]
+    params: dict[str, str] = field(default_factory=dict)
+
+
+MATRIX: dict[str, Row] = {
     # accounts
-    "register": ("POST", "/api/auth/register", {"username": "{fresh}", "password": PASSWORD},
-                 (201, 201, 201, 201, 201)),
-    "login": ("POST", "/api/auth/login", {"username": "{spare_name}", "password": PASSWORD},
-              (200, 200, 200, 200, 200)),
-    "me": ("GET", "/api/me", None, (200, 200, 200, 200, 401)),
+    "register": Row("POST", "/api/auth/register", {"username": "{fresh}", "password": PASSWORD},
+                    (201, 201, 201, 201, 201)),
+    "login": Row("POST", "/api/auth/login", {"username": "{spare_name}", "password": PASSWORD},
+                 (200, 200, 200, 200, 200)),
+    "me": Row("GET", "/api/me", None, (200, 200, 200, 200, 401)),
+    "health": Row("GET", "/health", None, (200, 200, 200, 200, 200)),
     # projects
-    "list projects": ("GET", "/api/projects", None, (200, 200, 200, 200, 401)),
-    "create project": ("POST", "/api/projects", {"name": "New"}, (201, 201, 201, 201, 401)),
-    "get project": ("GET", "/api/projects/{project}", None, (200, 200, 200, 404, 401)),
-    "update project": ("PATCH", "/api/projects/{project}", {"name": "Renamed"},
-                       (200, 200, 403, 404, 401)),
-    "delete project": ("DELETE", "/api/projects/{project}", None, (204, 403, 403, 404, 401)),
+    "list projects": Row("GET", "/api/projects", None, (200, 200, 200, 200, 401)),
+    "create project": Row("POST", "/api/projects", {"name": "New"}, (201, 201, 201, 201, 401)),
+    "get project": Row("GET", "/api/projects/{project_id}", None, (200, 200, 200, 404, 401)),
+    "update project": Row("PATCH", "/api/projects/{project_id}", {"name": "Renamed"},
+                          (200, 200, 403, 404, 401)),
+    "delete project": Row("DELETE", "/api/projects/{project_id}", None,
+                          (204, 403, 403, 404, 401)),
     # members
-    "add member": ("POST", "/api/projects/{project}/members",
-                   {"username": "{newbie_name}", "role": "viewer"}, (201, 403, 403, 404, 401)),
-    "change role": ("PATCH", "/api/projects/{project}/members/{spare}", {"role": "editor"},
-                    (200, 403, 403, 404, 401)),
-    "remove member": ("DELETE", "/api/projects/{project}/members/{spare}", None,
-                      (204, 403, 403, 404, 401)),
-    "leave project": ("DELETE", "/api/projects/{project}/members/{me}", None,
-                      (409, 204, 204, 404, 401)),
+    "add member": Row("POST", "/api/projects/{project_id}/members",
+                      {"username": "{newbie_name}", "role": "viewer"}, (201, 403, 403, 404, 401)),
+    "change role": Row("PATCH", "/api/projects/{project_id}/members/{user_id}", {"role": "editor"},
+                       (200, 403, 403, 404, 401)),
+    "remove member": Row("DELETE", "/api/projects/{project_id}/members/{user_id}", None,
+                         (204, 403, 403, 404, 401)),
+    "leave project": Row("DELETE", "/api/projects/{project_id}/members/{user_id}", None,
+                         (409, 204, 204, 404, 401), params={"user_id": "me"}),
     # tasks
-    "create task": ("POST", "/api/projects/{project}/tasks", {"title": "New task"},
-                    (201, 201, 403, 404, 401)),
-    "list tasks": ("GET", "/api/projects/{project}/tasks", None, (200, 200, 200, 404, 401)),
-    "get task": ("GET", "/api/tasks/{task}", None, (200, 200, 200, 404, 401)),
-    "update task": ("PATCH", "/api/tasks/{task}", {"title": "Edited"}, (200, 200, 403, 404, 401)),
-    "delete task": ("DELETE", "/api/tasks/{task}", None, (204, 204, 403, 404, 401)),
-    # exports (contract §3) — add their rows here when the exports routes land:
-    # "create export": ("POST", "/api/projects/{project}/exports", {"format": "csv"},
-    #                   (202, 202, 202, 404, 401)),
-    # "list exports": ("GET", "/api/projects/{project}/exports", None, (200, 200, 200, 404, 401)),
-    # "get export" / "download export": need an export id in the World first.
+    "create task": Row("POST", "/api/projects/{project_id}/tasks", {"title": "New task"},
+                       (201, 201, 403, 404, 401)),
+    "list tasks": Row("GET", "/api/projects/{project_id}/tasks", None, (200, 200, 200, 404, 401)),
+    "get task": Row("GET", "/api/tasks/{task_id}", None, (200, 200, 200, 404, 401)),
+    "update task": Row("PATCH", "/api/tasks/{task_id}", {"title": "Edited"},
+                       (200, 200, 403, 404, 401)),
+    "delete task": Row("DELETE", "/api/tasks/{task_id}", None, (204, 204, 403, 404, 401)),
+    # exports: any member; the export is the owner's, of the cell's project
+    "create export": Row("POST", "/api/projects/{project_id}/exports", {"format": "csv"},
+                         (202, 202, 202, 404, 401)),
+    "list exports": Row("GET", "/api/projects/{project_id}/exports", None,
+                        (200, 200, 200, 404, 401)),
+    "get export": Row("GET", "/api/exports/{export_id}", None, (200, 200, 200, 404, 401)),
+    "download export": Row("GET", "/api/exports/{export_id}/download", None,
+                           (200, 200, 200, 404, 401)),
+    # SSH keys: a user's own; the key in the path is the owner's
+    "list ssh keys": Row("GET", "/api/me/ssh-keys", None, (200, 200, 200, 200, 401)),
+    "add ssh key": Row("POST", "/api/me/ssh-keys", {"public_key": "{fresh_key}"},
+                       (201, 201, 201, 201, 401)),
+    "delete ssh key": Row("DELETE", "/api/me/ssh-keys/{key_id}", None, (204, 404, 404, 404, 401)),
+    # the SSH gateway's lookup takes only the gateway's token (test_ssh_keys.py has that side)
+    "ssh key owner": Row("POST", "/api/auth/ssh-key",
+                         {"username": "{owner_name}", "public_key": "{owner_key}"},
+                         (401, 401, 401, 401, 401)),
 }  # fmt: skip
+
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+# The World value a path parameter takes unless a row renames it.
+PATH_VALUES = {
+    "project_id": "project",
+    "task_id": "task",
+    "user_id": "spare",
+    "export_id": "export",
+    "key_id": "owner_key_id",
+}
+
+
+def test_matrix_covers_every_route() -> None:
+    rows = {(row.method, row.path) for row in MATRIX.values()}
+    assert rows == app_routes(), {
+        "routes without a row": sorted(app_routes() - rows),
+        "rows for no route": sorted(rows - app_routes()),
+    }
 
 
 @dataclass
@@ -70,24 +126,74 @@ class Cast:
     newbie: ApiUser
 
 
+def public_key() -> str:
+    return asyncssh.generate_private_key("ssh-ed25519").export_public_key().decode().strip()
+
+
 @dataclass
 class World:
-    """One cell's fresh project, and how to fill a route's placeholders."""
+    """One cell's fresh project, and what a row's placeholders are filled with."""
 
     cast: Cast
-    project: str
-    task: str
+    values: dict[str, str]
 
-    def values(self, me: str) -> dict[str, str]:
-        return {
-            "project": self.project,
-            "task": self.task,
-            "spare": self.cast.spare.id,
-            "spare_name": self.cast.spare.username,
-            "newbie_name": self.cast.newbie.username,
-            "fresh": f"u{uuid.uuid4().hex[:10]}",
-            "me": me,
-        }
+    @property
+    def project(self) -> str:
+        return self.values["project"]
+
+    @property
+    def task(self) -> str:
+        return self.values["task"]
+
+    def snapshot(self) -> list[Any]:
+        """What a refused request must not change, as the owner sees it."""
+        owner = self.cast.owner.client
+        return [
+            owner.get(f"/api/projects/{self.project}").json(),
+            owner.get("/api/me/ssh-keys").json(),
+            owner.get(f"/api/projects/{self.project}/exports").json(),
+        ]
+
+
+def placeholders(row: Row) -> frozenset[str]:
+    """The World values a row uses, so the world makes only those it needs."""
+    names = PLACEHOLDER.findall(row.path + json.dumps(row.body))
+    return frozenset(row.params.get(name, PATH_VALUES.get(name, name)) for name in names)
+
+
+def build_world(cast: Cast, needs: frozenset[str] = frozenset()) -> World:
+    owner = cast.owner.client
+    project = owner.post("/api/projects", json={"name": "Matrix"}).json()["id"]
+    for user, role in ((cast.editor, "editor"), (cast.viewer, "viewer"), (cast.spare, "viewer")):
+        r = owner.post(
+            f"/api/projects/{project}/members", json={"username": user.username, "role": role}
+        )
+        assert r.status_code == 201, r.text
+    task = owner.post(f"/api/projects/{project}/tasks", json={"title": "Task"}).json()["id"]
+    values = {
+        "project": project,
+        "task": task,
+        "spare": cast.spare.id,
+        "spare_name": cast.spare.username,
+        "newbie_name": cast.newbie.username,
+        "owner_name": cast.owner.username,
+        "fresh": f"u{uuid.uuid4().hex[:10]}",
+        "fresh_key": public_key(),
+    }
+    if needs & {"owner_key", "owner_key_id"}:
+        values["owner_key"] = public_key()
+        r = owner.post("/api/me/ssh-keys", json={"public_key": values["owner_key"]})
+        assert r.status_code == 201, r.text
+        values["owner_key_id"] = r.json()["id"]
+    if "export" in needs:
+        r = owner.post(f"/api/projects/{project}/exports", json={"format": "csv"})
+        assert r.status_code == 202, r.text
+        values["export"] = export = r.json()["id"]
+        wait_until(
+            lambda: owner.get(f"/api/exports/{export}").json()["status"] == "COMPLETED",
+            what="the export",
+        )
+    return World(cast, values)
 
 
 def fill(value: Any, values: dict[str, str]) -> Any:
@@ -98,24 +204,19 @@ def fill(value: Any, values: dict[str, str]) -> Any:
     return value
 
 
+def url_for(row: Row, values: dict[str, str]) -> str:
+    names = PLACEHOLDER.findall(row.path)
+    return row.path.format(
+        **{name: values[row.params.get(name, PATH_VALUES[name])] for name in names}
+    )
+
+
 @pytest.fixture(scope="module")
 def cast(server: Server) -> Iterator[Cast]:
     users = [register(server.url) for _ in range(6)]
     yield Cast(*users)
     for u in users:
         u.close()
-
-
-def build_world(cast: Cast) -> World:
-    owner = cast.owner.client
-    project = owner.post("/api/projects", json={"name": "Matrix"}).json()["id"]
-    for user, role in ((cast.editor, "editor"), (cast.viewer, "viewer"), (cast.spare, "viewer")):
-        r = owner.post(
-            f"/api/projects/{project}/members", json={"username": user.username, "role": role}
-        )
-        assert r.status_code == 201, r.text
-    task = owner.post(f"/api/projects/{project}/tasks", json={"title": "Task"}).json()["id"]
-    return World(cast, project, task)
 
 
 def client_for(cast: Cast, role: str, server: Server) -> tuple[httpx.Client, str]:
@@ -128,19 +229,18 @@ def client_for(cast: Cast, role: str, server: Server) -> tuple[httpx.Client, str
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("route", list(MATRIX))
 def test_matrix(route: str, role: str, cast: Cast, server: Server) -> None:
-    method, path, body, expected = MATRIX[route]
-    want = expected[ROLES.index(role)]
-    world = build_world(cast)
-    before = cast.owner.client.get(f"/api/projects/{world.project}").json()
+    row = MATRIX[route]
+    want = row.expected[ROLES.index(role)]
+    world = build_world(cast, placeholders(row))
+    before = world.snapshot()
     client, me = client_for(cast, role, server)
-    values = world.values(me)
-    r = client.request(method, fill(path, values), json=fill(body, values))
+    values = {**world.values, "me": me}
+    r = client.request(row.method, url_for(row, values), json=fill(row.body, values))
     assert r.status_code == want, f"{route} as {role}: {r.status_code} {r.text}"
     if r.status_code >= 400:
         body_out = r.json()
         assert body_out["status_code"] == want and body_out["detail"], body_out
-        after = cast.owner.client.get(f"/api/projects/{world.project}").json()
-        assert after == before, f"{route} as {role} was refused but changed the project"
+        assert world.snapshot() == before, f"{route} as {role} was refused but changed something"
     if role == "anonymous":
         client.close()
 

@@ -5,6 +5,7 @@ half-applied change. Odd but valid text (RTL, emoji, SQL-ish) is stored and retu
 from __future__ import annotations
 
 import json
+import socket
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -13,7 +14,9 @@ from typing import Any
 import httpx
 import pytest
 
+from api.request_line import MAX_TARGET_BYTES
 from tests.support import ApiUser, Server, register
+from tests.test_ssh_keys import public_key
 
 MIB = 1024 * 1024
 LONE_SURROGATE = '"a\\ud800b"'  # valid JSON text, not valid Unicode
@@ -28,7 +31,15 @@ class Target:
     def snapshot(self) -> Any:
         """Everything a bad request might have touched."""
         c = self.owner.client
-        return c.get("/api/projects").json(), c.get(f"/api/projects/{self.project}").json()
+        return [
+            c.get(path).json()
+            for path in (
+                "/api/projects",
+                f"/api/projects/{self.project}",
+                f"/api/projects/{self.project}/exports",
+                "/api/me/ssh-keys",
+            )
+        ]
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +59,8 @@ ROUTES = {
     "update task": ("PATCH", "/api/tasks/{task}"),
     "register": ("POST", "/api/auth/register"),
     "login": ("POST", "/api/auth/login"),
+    "add ssh key": ("POST", "/api/me/ssh-keys"),
+    "export": ("POST", "/api/projects/{project}/exports"),
 }
 
 # (route, raw JSON body) -> 400
@@ -99,6 +112,7 @@ BAD_JSON = [
     ("register", '{"username": "ALICE", "password": "password-1"}'),
     ("register", '{"username": "al ice", "password": "password-1"}'),
     ("register", '{"username": "alice\\u0000", "password": "password-1"}'),
+    ("register", '{"username": "alice\\n", "password": "password-1"}'),
     ("register", '{"username": "\\u0430lice", "password": "password-1"}'),
     ("register", '{"username": "alice1", "password": "short"}'),
     ("register", json.dumps({"username": "alice1", "password": "x" * 129})),
@@ -123,10 +137,20 @@ NOT_JSON: list[tuple[str, bytes]] = [
     ("update task", b"{'title': 't'}"),
     ("register", b"<xml/>"),
     ("login", b"\x00\x00\x00"),
+    # invalid UTF-8 inside a JSON string (contract §7)
+    ("create task", b'{"title": "a\xffb"}'),
+    ("create task", b'{"title": "t", "description": "\xc3\x28"}'),
+    ("update task", b'{"title": "\xed\xa0\x80"}'),  # an encoded surrogate
+    ("create project", b'{"name": "\xc0\xaf"}'),  # an overlong encoding
+    ("register", b'{"username": "alice1", "password": "pass\xfeword-1"}'),
+    ("login", b'{"username": "alice", "password": "pass\x80word-1"}'),
+    ("login", b'{"username": "al\xe2\x82", "password": "password-1"}'),  # truncated
 ]
 
 
-def send(target: Target, route: str, content: bytes | str, client: httpx.Client | None = None):  # type: ignore[no-untyped-def]
+def send(
+    target: Target, route: str, content: bytes | str, client: httpx.Client | None = None
+) -> httpx.Response:
     method, path = ROUTES[route]
     path = path.format(project=target.project, task=target.task)
     client = client or target.owner.client
@@ -175,6 +199,7 @@ BAD_QUERIES = [
     {"assignee_id": "me"},
     {"sort": "title"},
     {"sort": "position; DROP TABLE tasks"},
+    {"sort": "position\n"},
     {"limit": "0"},
     {"limit": "1001"},
     {"limit": "ten"},
@@ -220,7 +245,6 @@ ODD_TEXT = [
     '" OR ""="',
     "%_\\ wildcard\\%",
     "<script>alert(1)</script>",
-    "line\nbreak\ttab\r\n",
     "\U0010ffff max code point",
     "😀" * 500,  # 500 code points: exactly the title limit
 ]
@@ -236,6 +260,103 @@ def test_odd_but_valid_text_round_trips(target: Target, text: str) -> None:
     found = c.get(f"/api/projects/{target.project}/tasks", params={"q": text[:50]}).json()
     assert task["id"] in [t["id"] for t in found["items"]]
     assert c.delete(f"/api/tasks/{task['id']}").status_code == 204
+
+
+def test_a_username_with_a_trailing_newline_is_not_a_second_account(server: Server) -> None:
+    """`^…$` with search semantics matches before a final newline: the whole string must match."""
+    user = register(server.url)
+    r = httpx.post(
+        f"{server.url}/api/auth/register",
+        json={"username": user.username + "\n", "password": "password-123"},
+    )
+    assert_error(r, 400)
+    r = httpx.post(
+        f"{server.url}/api/auth/login",
+        json={"username": user.username + "\n", "password": "password-123"},
+    )
+    assert_error(r, 400)
+    user.close()
+
+
+# Contract §7: every text field a client sends (route, rest of a valid body, field, multi-line)...
+TEXT_FIELDS: list[tuple[str, dict[str, str], str, bool]] = [
+    ("create project", {"name": "p"}, "name", False),
+    ("create project", {"name": "p"}, "description", True),
+    ("update project", {}, "name", False),
+    ("update project", {}, "description", True),
+    ("create task", {"title": "t"}, "title", False),
+    ("create task", {"title": "t"}, "description", True),
+    ("update task", {}, "title", False),
+    ("update task", {}, "description", True),
+    ("register", {"password": "password-1"}, "display_name", False),
+    ("login", {"password": "password-1"}, "username", False),
+    ("add member", {"role": "viewer"}, "username", False),
+    ("add ssh key", {"public_key": public_key()}, "name", False),
+    ("export", {"format": "csv"}, "webhook_url", False),
+]
+# ...refuses C0 (newline and tab only in multi-line text), DEL, C1 and U+2028/2029.
+CONTROLS = "\x00\x01\x07\x08\x0b\x0c\r\x1b\x1f\x7f\x80\x85\x9b\x9f\u2028\u2029"
+CONTROL_CASES = [
+    (route, rest, field, char)
+    for route, rest, field, multiline in TEXT_FIELDS
+    for char in CONTROLS + ("" if multiline else "\n\t")
+]
+
+
+@pytest.mark.parametrize(
+    ("route", "rest", "field", "char"),
+    CONTROL_CASES,
+    ids=[f"{route}.{field}:{ord(char):#x}" for route, _, field, char in CONTROL_CASES],
+)
+def test_control_characters_are_400_and_change_nothing(
+    target: Target, route: str, rest: dict[str, str], field: str, char: str
+) -> None:
+    before = target.snapshot()
+    body = {
+        **rest,
+        field: f"https://example.com/a{char}b",
+    }  # a webhook URL but for the one character
+    if route == "register":
+        body["username"] = f"u{uuid.uuid4().hex[:10]}"
+    assert_error(send(target, route, json.dumps(body)), 400)
+    assert target.snapshot() == before
+
+
+MULTILINE_FIELDS = [(route, rest, field) for route, rest, field, multi in TEXT_FIELDS if multi]
+
+
+@pytest.mark.parametrize(
+    ("route", "rest", "field"), MULTILINE_FIELDS, ids=[f"{r}.{f}" for r, _, f in MULTILINE_FIELDS]
+)
+def test_multiline_text_keeps_newlines_and_tabs(
+    target: Target, route: str, rest: dict[str, str], field: str
+) -> None:
+    text = "line\n\tindented\n\nlast"
+    r = send(target, route, json.dumps({**rest, field: text}))
+    assert r.status_code in (200, 201), r.text
+    assert r.json()[field] == text
+
+
+def test_a_request_target_past_the_bound_is_414_in_the_error_shape(target: Target) -> None:
+    path = f"/api/projects/{target.project}/tasks?status=todo&pad="
+    pad = MAX_TARGET_BYTES - len(path)
+    assert target.owner.client.get(path + "a" * pad).status_code == 200
+    assert_error(target.owner.client.get(path + "a" * (pad + 1)), 414)
+    assert_error(httpx.get(f"{target.owner.client.base_url}/health?pad=" + "a" * 60_000), 414)
+
+
+def test_a_request_line_past_uvicorns_bound_gets_its_plain_400(server: Server) -> None:
+    """Past 64 KiB (httptools' URL parser) uvicorn answers before the app: documented in
+    the README, and the server carries on."""
+    line = b"GET /health?pad=" + b"a" * 200_000 + b" HTTP/1.1"  # httpx refuses to send it
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(line + b"\r\nHost: taskroom\r\n\r\n")
+        answer = b"".join(iter(lambda: sock.recv(65536), b""))  # uvicorn closes after it
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 Bad Request\r\n")
+    assert b"\r\ncontent-type: text/plain; charset=utf-8\r\n" in head
+    assert body == b"Invalid HTTP request received."
+    assert httpx.get(f"{server.url}/health").status_code == 200
 
 
 def test_auth_header_garbage_is_401(server: Server) -> None:

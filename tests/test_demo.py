@@ -43,6 +43,8 @@ def stop(proc: subprocess.Popen[str]) -> None:
 def test_demo_seeds_once_and_serves(tmp_path: Path) -> None:
     proc, url = start_demo(tmp_path)
     try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == f"API docs: {url}/schema"
         login = httpx.post(
             f"{url}/api/auth/login", json={"username": "demo", "password": "demo-password"}
         )

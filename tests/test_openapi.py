@@ -1,14 +1,18 @@
-"""The OpenAPI document: every route has a summary, a domain tag, response models, the
-contract's error responses, and the right security (none only where no token is needed).
+"""The OpenAPI document: exactly the app's routes (its route table), each with a summary, a
+domain tag, response models, the contract's error responses, and the right security (none only
+where no token is needed). The docs page itself: served from this server alone.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
 import pytest
 
+from api.docs import CONTENT_SECURITY_POLICY
+from tests.routes import app_routes
 from tests.support import Server
 
 PUBLIC = {("post", "/api/auth/register"), ("post", "/api/auth/login"), ("get", "/health")}
@@ -43,9 +47,22 @@ def test_every_contract_route_is_documented(spec: dict[str, Any]) -> None:
         ("delete", "/api/projects/{project_id}/members/{user_id}"),
         ("post", "/api/projects/{project_id}/tasks"), ("get", "/api/projects/{project_id}/tasks"),
         ("get", "/api/tasks/{task_id}"), ("patch", "/api/tasks/{task_id}"),
-        ("delete", "/api/tasks/{task_id}"), ("get", "/health"),
+        ("delete", "/api/tasks/{task_id}"),
+        ("post", "/api/projects/{project_id}/exports"),
+        ("get", "/api/projects/{project_id}/exports"),
+        ("get", "/api/exports/{export_id}"), ("get", "/api/exports/{export_id}/download"),
+        ("get", "/health"),
     ]:  # fmt: skip
         assert route in documented, route
+
+
+def test_every_route_is_documented(spec: dict[str, Any]) -> None:
+    """Exactly the app's routes, from its route table: none undocumented, none made up."""
+    documented = {(m.upper(), p) for m, p, _ in operations(spec)}
+    assert documented == app_routes(), {
+        "undocumented": sorted(app_routes() - documented),
+        "documented, not served": sorted(documented - app_routes()),
+    }
 
 
 def test_summaries_and_domain_tags(spec: dict[str, Any]) -> None:
@@ -97,6 +114,35 @@ def test_bearer_security(spec: dict[str, Any]) -> None:
             assert names and names <= set(schemes), (method, path)
 
 
-def test_swagger_ui_is_served(server: Server) -> None:
-    r = httpx.get(f"{server.url}/schema/swagger", timeout=30)
-    assert r.status_code == 200 and "swagger" in r.text.lower()
+@pytest.mark.parametrize("page", ["/schema", "/schema/swagger"])
+def test_docs_page_is_served_from_this_server_alone(server: Server, page: str) -> None:
+    """No CDN: every asset the page names is a path on this server, served from here."""
+    r = httpx.get(f"{server.url}{page}", timeout=30)
+    assert r.status_code == 200 and "swagger-ui" in r.text
+    assert r.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+    assert "//" not in r.text.replace("<!DOCTYPE html>", ""), "a URL with a host in the page"
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", r.text, re.S)
+    assert scripts and all('src="/schema/' in attrs and not body.strip() for attrs, body in scripts)
+    assets = re.findall(r'(?:src|href)="([^"]+)"', r.text)
+    assert len(assets) == 4, assets
+    for asset in assets:
+        served = httpx.get(f"{server.url}{asset}", timeout=30)
+        assert served.status_code == 200, asset
+        kind = served.headers["content-type"]
+        assert kind.split("/")[0] in {"text", "image"} or "javascript" in kind, (asset, kind)
+
+
+def test_docs_assets_are_only_those_the_page_uses(server: Server) -> None:
+    r = httpx.get(f"{server.url}/schema/assets/index.html", timeout=30)
+    assert r.status_code == 404 and r.json()["status_code"] == 404
+
+
+def test_serve_prints_the_docs_url(server: Server) -> None:
+    assert f"API docs: {server.url}/schema\n" in server.log()
+
+
+def test_description_says_how_to_get_a_token(spec: dict[str, Any]) -> None:
+    description = spec["info"]["description"]
+    assert "POST /api/auth/register" in description and "POST /api/auth/login" in description
+    assert "Authorize" in description
+    assert "(#websocket-protocol)" in description and 'id="websocket-protocol"' in description

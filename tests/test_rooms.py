@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -155,6 +156,35 @@ async def test_presence_and_typing(user: MakeUser, live_server: Server) -> None:
         await _presence(a, lambda ids: ids == [alice.id])
 
 
+async def test_typing_frames_are_rate_limited_per_socket(
+    user: MakeUser, live_server: Server
+) -> None:
+    """A burst of 10, then 5 a second (api/rooms/hub.py); the rest are dropped, not relayed."""
+    alice, bob = user(), user()
+    pid = project_with(alice, bob)
+    async with connected(live_server.ws_url, alice.token, bob.token) as (a, b):
+        await a.subscribe(room(pid))
+        await b.subscribe(room(pid))
+        task_id = str(uuid.uuid4())
+        frame = json.dumps(
+            {"type": "typing", "room": room(pid), "task_id": task_id, "state": "start"}
+        )
+        started = time.monotonic()
+        for _ in range(500):
+            await b.ws.send(frame)
+        await b.send(type="ping")
+        await b.expect("pong")
+        took = time.monotonic() - started  # every frame has been read by the server
+        relayed = [f for f in await a.collect(1.0) if f["type"] == "typing"]
+        assert 10 <= len(relayed) <= 10 + 5 * took, (len(relayed), took)
+        refused = [f for f in b.seen if f["type"] == "error"]
+        assert refused and {f["code"] for f in refused} == {"rate_limited"}
+        assert len(refused) <= 1 + 5 * took
+        await asyncio.sleep(0.5)  # the bucket refills: typing works again
+        await b.ws.send(frame)
+        assert (await a.expect("typing"))["user"]["id"] == bob.id
+
+
 async def _presence(live: Live, ok: Callable[[list[str]], bool]) -> dict[str, object]:
     while True:
         frame = await live.expect("presence", within=15)
@@ -234,6 +264,43 @@ async def test_cursor_older_than_kept_gets_resync(user: MakeUser, live_server: S
         assert (await live.expect("event"))["data"]["title"] == "after"
         bad = await live.subscribe(room(pid), since="yesterday")
         assert bad["type"] == "error" and bad["code"] == "bad_request"
+
+
+MAX_ID = 2**64 - 1  # a stream id is two unsigned 64-bit numbers
+
+
+async def test_out_of_range_or_malformed_cursors_are_bad_requests(
+    user: MakeUser, live_server: Server
+) -> None:
+    alice = user()
+    pid = project_with(alice)
+    alice.client.post(f"/api/projects/{pid}/tasks", json={"title": "t"}).raise_for_status()
+    bad = [
+        "99999999999999999999-0",
+        f"{MAX_ID + 1}-0",
+        f"0-{MAX_ID + 1}",
+        "1-2-3",
+        "-1-0",
+        "1-",
+        " 1-0",
+        "1-0 ",
+        "\u0661-\u0660",  # Arabic-Indic digits: str.isdigit() says yes, Redis says no
+        "\u00b2-0",  # a superscript two: isdigit() yes, int() no
+        "",
+    ]
+    async with connected(live_server.ws_url, alice.token) as (live,):
+        for since in bad:
+            answer = await live.subscribe(room(pid), since=since)
+            assert answer["type"] == "error" and answer["code"] == "bad_request", since
+        await live.send(type="subscribe", room=room(pid), since="1" * 5000 + "-0")
+        assert (await live.expect("error"))["code"] == "bad_request"  # refused as a frame
+        # the largest cursor there can be is well-formed: this stream never issued it
+        answer = await live.subscribe(room(pid), since=f"{MAX_ID}-{MAX_ID}")
+        assert answer["type"] == "subscribed"
+        assert (await live.expect("resync"))["room"] == room(pid)
+        await live.send(type="ping")
+        assert (await live.expect("pong"))["type"] == "pong"
+    assert "Traceback" not in live_server.log()
 
 
 async def _drop_stream(redis_url: str, name: str) -> None:
@@ -317,7 +384,7 @@ class StalledReader:
             self.proto.receive_data(data)
             for event in self.proto.events_received():
                 if isinstance(event, WsFrame) and event.opcode.name == "TEXT":
-                    self.frames.append(json.loads(event.data))
+                    self.frames.append(json.loads(bytes(event.data)))
 
     def close(self) -> None:
         self.sock.close()

@@ -20,7 +20,7 @@ import psutil
 import pytest
 
 from sshd.hostkey import load_or_create_host_key
-from sshd.terminal import color_env
+from sshd.terminal import DEFAULT_TERM, app_env, color_env
 from tests.ssh_support import PROBE_APP, Screen, SshGateway, eventually, gateway_for
 from tests.ssh_support import api as api  # the module's API server fixture
 from tests.support import ApiUser, Server, free_port, register, rmtree
@@ -176,6 +176,22 @@ async def test_public_key_login_after_registering_the_key(
             pass
 
 
+async def test_keys_offered_per_connection_are_capped(gateway: SshGateway, user: ApiUser) -> None:
+    """Each offered key costs the gateway an API call: 6 a connection, then refused unasked."""
+    key = asyncssh.generate_private_key("ssh-ed25519")
+    r = user.client.post("/api/me/ssh-keys", json={"public_key": key.export_public_key().decode()})
+    assert r.status_code == 201
+    strangers = [asyncssh.generate_private_key("ssh-ed25519") for _ in range(6)]
+    asked = gateway.log().count("ssh key refused")
+    with pytest.raises(asyncssh.PermissionDenied):
+        async with gateway.connect(user.username, client_keys=[*strangers, key]):
+            pass
+    assert gateway.log().count("ssh key refused") - asked == 6  # the seventh was not asked
+    async with gateway.connect(user.username, client_keys=[*strangers[:5], key]) as conn:
+        _, screen = await open_app(conn)
+        await screen.probe("start")
+
+
 async def test_resize_reaches_the_app(gateway: SshGateway, user: ApiUser) -> None:
     async with gateway.connect(user.username, password=PASSWORD) as conn:
         process, screen = await open_app(conn, (80, 24))
@@ -311,6 +327,18 @@ def test_colour_system_follows_term() -> None:
     assert color_env("xterm-256color", "truecolor")["TEXTUAL_COLOR_SYSTEM"] == "truecolor"
     assert color_env("xterm-kitty", None)["COLORTERM"] == "truecolor"
     assert color_env("vt100", None) == {"TEXTUAL_COLOR_SYSTEM": "standard"}
+
+
+def test_client_terminal_values_must_be_safe_whole(tmp_path: Path) -> None:
+    """A trailing newline is not a safe value: the pattern holds the whole string."""
+    env = app_env(
+        term="vt100\n",
+        client_env={"LANG": "C.UTF-8\n", "LC_ALL": "en_US.UTF-8"},
+        home=tmp_path,
+        extra={},
+    )
+    assert env["TERM"] == DEFAULT_TERM
+    assert env["LANG"] == "C.UTF-8" and env["LC_ALL"] == "en_US.UTF-8"
 
 
 def _alive(pid: int) -> bool:

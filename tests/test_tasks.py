@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from typing import Any
 
 import httpx
 
-from tests.support import ApiUser
-
-MakeUser = Callable[..., ApiUser]
+from tests.live import connected, room
+from tests.support import ApiUser, MakeUser, Server
 
 
 def shared_project(make_user: MakeUser) -> tuple[ApiUser, ApiUser, str]:
@@ -85,6 +83,35 @@ def test_two_users_saving_one_task_exactly_one_wins(make_user: MakeUser) -> None
         assert loser.json()["extra"]["current"]["version"] >= 1
 
 
+def test_unversioned_saves_to_one_task_are_all_applied(make_user: MakeUser) -> None:
+    """A PATCH without `version` is never refused with 409 (contract §7): eight at once on one
+    task are serialised, each applied on top of the one before."""
+    owner, editor, pid = shared_project(make_user)
+    for round_ in range(3):
+        task = owner.client.post(f"/api/projects/{pid}/tasks", json={"title": "t"}).json()
+        url = f"/api/tasks/{task['id']}"
+        saves = [((owner, editor)[i % 2], {"title": f"save {i}"}) for i in range(8)]
+        results = patch_at_once(url, *saves)
+        assert [r.status_code for r in results] == [200] * 8, [r.text for r in results]
+        assert sorted(r.json()["version"] for r in results) == list(range(2, 10)), round_
+        last = max(results, key=lambda r: r.json()["version"]).json()
+        final = owner.client.get(url).json()
+        assert final["version"] == 9 and final["title"] == last["title"]
+
+
+def test_unversioned_saves_to_one_project_are_all_applied(make_user: MakeUser) -> None:
+    owner, editor, pid = shared_project(make_user)
+    for round_ in range(3):
+        version = owner.client.get(f"/api/projects/{pid}").json()["version"]
+        saves = [((owner, editor)[i % 2], {"name": f"save {i}"}) for i in range(8)]
+        results = patch_at_once(f"/api/projects/{pid}", *saves)
+        assert [r.status_code for r in results] == [200] * 8, [r.text for r in results]
+        versions = sorted(r.json()["version"] for r in results)
+        assert versions == list(range(version + 1, version + 9)), round_
+        last = max(results, key=lambda r: r.json()["version"]).json()
+        assert owner.client.get(f"/api/projects/{pid}").json()["name"] == last["name"]
+
+
 def test_two_users_saving_one_project_exactly_one_wins(make_user: MakeUser) -> None:
     owner, editor, pid = shared_project(make_user)
     for _ in range(5):
@@ -114,6 +141,31 @@ def test_assignee_must_be_a_member(make_user: MakeUser) -> None:
     assert after["assignee_id"] == editor.id and after["version"] == 1
     r = owner.client.patch(f"/api/tasks/{task['id']}", json={"assignee_id": None})
     assert r.status_code == 200 and r.json()["assignee_id"] is None
+
+
+async def test_a_removed_member_is_unassigned_in_the_same_change(
+    server: Server, make_user: MakeUser
+) -> None:
+    """A removed member's tasks lose their assignee with the removal, and boards hear of it."""
+    owner, editor, pid = shared_project(make_user)
+    theirs = owner.client.post(
+        f"/api/projects/{pid}/tasks", json={"title": "theirs", "assignee_id": editor.id}
+    ).json()
+    mine = owner.client.post(
+        f"/api/projects/{pid}/tasks", json={"title": "mine", "assignee_id": owner.id}
+    ).json()
+    async with connected(server.ws_url, owner.token) as (live,):
+        assert (await live.subscribe(room(pid)))["type"] == "subscribed"
+        assert owner.client.delete(f"/api/projects/{pid}/members/{editor.id}").status_code == 204
+        await live.expect("event", event="member:removed")
+        updated = await live.expect("event", event="task:updated")
+    assert updated["data"]["id"] == theirs["id"]
+    assert updated["data"]["assignee_id"] is None and updated["data"]["version"] == 2
+    assert updated["actor"]["id"] == owner.id
+    detail = owner.client.get(f"/api/projects/{pid}").json()
+    tasks = {t["id"]: t for t in detail["tasks"]}
+    assert tasks[theirs["id"]] == updated["data"]
+    assert tasks[mine["id"]]["assignee_id"] == owner.id and tasks[mine["id"]]["version"] == 1
 
 
 def test_filters_search_sort_and_paging(make_user: MakeUser) -> None:

@@ -1,4 +1,7 @@
-"""Snapshots of the main screens at 80x24 and 120x40: fixed data, no live socket, no blink.
+"""Snapshots of the main screens at 80x24, 120x40 and 60x15: fixed data, no live socket, no blink.
+
+The board holds a 500-character title, so every screen shows that nothing long pushes other
+information off screen; the conflict dialog and the moves run in a project of their own.
 
 Update after an intended change with `pytest tests/test_tui_snapshots.py --snapshot-update`
 and look at the SVGs before committing them.
@@ -6,6 +9,8 @@ and look at the SVGs before committing them.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -15,12 +20,15 @@ from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 
 from tests.support import ApiUser, Server, register, server_env
-from tests.tui_support import make_app, new_project, until
+from tests.tui_support import board, make_app, new_project, open_board, until
 from tui.screens.board import BoardScreen
+from tui.screens.conflict import ConflictScreen
 from tui.screens.projects import ProjectsScreen
+from tui.screens.task_editor import TaskEditor
 
-SIZES = [(80, 24), (120, 40)]
+SIZES = [(80, 24), (120, 40), (60, 15)]
 PASSWORD = "password-123"
+LONG_TITLE = ("A very long title that goes on " * 17)[:500]
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +46,7 @@ def snap_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Serv
             "assignee_id": alice.id,
             "due_date": "2099-01-15",
         },
+        {"title": LONG_TITLE, "assignee_id": bob.id, "due_date": "2099-03-01"},
         {"title": "Pick a release name", "priority": "low"},
         {
             "title": "Rate-limit login",
@@ -64,6 +73,20 @@ def snap_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Serv
     srv.stop()
 
 
+@pytest.fixture
+def own_project(snap_server: tuple[Server, ApiUser]) -> Iterator[tuple[ApiUser, str]]:
+    """A project for the snapshots that change tasks, gone afterwards so the others never see it."""
+    _, alice = snap_server
+    pid = new_project(
+        alice,
+        "Moves",
+        [{"title": f"Step {n}"} for n in range(1, 7)]
+        + [{"title": f"Doing {n}", "status": "in_progress"} for n in range(1, 4)],
+    )
+    yield alice, pid
+    assert alice.client.delete(f"/api/projects/{pid}").status_code == 204
+
+
 @pytest.fixture(autouse=True)
 def fixed_config_dir(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CONFIG_HOME", "/tmp/taskroom-snapshots")
@@ -78,7 +101,9 @@ def still(pilot: Pilot[Any]) -> None:
 async def on_board(pilot: Pilot[Any]) -> None:
     app = pilot.app
     await until(pilot, lambda: isinstance(app.screen, ProjectsScreen) and app.screen.projects)
-    app.screen.table.move_cursor(row=1)  # Launch (Garden sorts first)
+    projects = app.screen
+    assert isinstance(projects, ProjectsScreen)
+    projects.table.move_cursor(row=1)  # Launch (Garden sorts first)
     await pilot.press("enter")
     await until(pilot, lambda: isinstance(app.screen, BoardScreen) and app.screen.store)
     await pilot.pause()
@@ -90,6 +115,57 @@ def then(*keys: str) -> Callable[[Pilot[Any]], Any]:
         await pilot.press(*keys)
         await pilot.pause(0.3)
         still(pilot)
+        await pilot.pause()
+
+    return run
+
+
+async def typing_on_long_card(pilot: Pilot[Any]) -> None:
+    """Bob edits the long card: his marker is drawn whole, the title gives way."""
+    await on_board(pilot)
+    screen = board(pilot.app)
+    assert screen.store is not None
+    task = next(t for t in screen.store.tasks.values() if t.title == LONG_TITLE)
+    screen.redraw(screen.store.set_typing(task.id, "bob", True, time.monotonic()))
+    await pilot.pause()
+
+
+def in_moves(*keys: str) -> Callable[[Pilot[Any]], Any]:
+    async def run(pilot: Pilot[Any]) -> None:
+        await open_board(pilot, "Moves")
+        await pilot.pause()
+        for key in keys:
+            await pilot.press(key)
+            await pilot.pause(0.2)
+        await pilot.pause()
+
+    return run
+
+
+def conflict(alice: ApiUser) -> Callable[[Pilot[Any]], Any]:
+    """Alice edits "Step 1" while the server copy gains a long title and description."""
+
+    async def run(pilot: Pilot[Any]) -> None:
+        await open_board(pilot, "Moves")
+        await pilot.press("e")
+        editor = await until(
+            pilot, lambda: isinstance(pilot.app.screen, TaskEditor) and pilot.app.screen
+        )
+        assert editor.editing is not None
+        theirs = {
+            "title": ("Their title, " + LONG_TITLE)[:500],
+            "description": "Their description: " + LONG_TITLE,
+            "priority": "urgent",
+            "version": editor.editing.version,
+        }
+        r = await asyncio.to_thread(
+            alice.client.patch, f"/api/tasks/{editor.editing.id}", json=theirs
+        )
+        assert r.status_code == 200, r.text
+        editor.query_one("#title", Input).value = ("My title, " + LONG_TITLE)[:500]
+        editor.query_one("#description", TextArea).text = "My description, kept short"
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(pilot.app.screen, ConflictScreen))
         await pilot.pause()
 
     return run
@@ -109,7 +185,7 @@ async def on_login(pilot: Pilot[Any]) -> None:
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize(
     "screen",
-    ["login", "projects", "board", "list", "editor", "help"],
+    ["login", "projects", "board", "list", "editor", "help", "typing", "delete"],
 )
 def test_snapshot(
     screen: str,
@@ -130,5 +206,25 @@ def test_snapshot(
             "list": then("v", "s"),
             "editor": then("e"),
             "help": then("question_mark"),
+            "typing": typing_on_long_card,
+            "delete": then("j", "d"),  # the long card: its question leaves the buttons in view
         }[screen]
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("screen", ["moved", "conflict"])
+def test_snapshot_after_changes(
+    screen: str,
+    size: tuple[int, int],
+    snap_compare: Any,
+    snap_server: tuple[Server, ApiUser],
+    own_project: tuple[ApiUser, str],
+    tmp_path: Path,
+) -> None:
+    """Two cards moved into a column scrolled to its end: no card cut in half; a conflict
+    with long values: every column of the dialog shown, values whole below it."""
+    server, alice = snap_server
+    app = make_app(server.url, tmp_path, token=alice.token, live=False)
+    run_before = in_moves("L", "h", "L") if screen == "moved" else conflict(alice)
     assert snap_compare(app, terminal_size=size, run_before=run_before)

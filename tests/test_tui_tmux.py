@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import re
 import shutil
 import sqlite3
 import stat
@@ -15,9 +17,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from websockets.sync.client import connect
 
 from tests.support import Server, free_port, register, server_env, wait_until
 from tests.tui_support import new_project
+from tui.screens.projects import POLL_SECONDS
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 
@@ -161,6 +165,54 @@ def test_login_screen_says_at_once_that_nothing_answers(tmux: Tmux, tmp_path: Pa
     assert nowhere in screen
 
 
+def test_header_follows_me_and_my_projects(tmux: Tmux, tmp_path: Path) -> None:
+    """At 80x24, with no key pressed: a project I am added to appears, presence and my role
+    change in the header, a viewer's key is refused without a request, `reconnecting N` shows
+    whole when the server goes."""
+    server = Server(server_env(tmp_path / "data", None)).start(timeout=90)
+    try:
+        alice, bob = register(server.url, "alice"), register(server.url, "bob")
+        pid = new_project(alice, "Shared", [{"title": "Seed"}])
+        tmux.size = (80, 24)
+        tmux.start(
+            f"{taskroom()} tui --server {server.url}",
+            terminal_env(tmp_path, TASKROOM_TOKEN=bob.token),
+        )
+        tmux.wait_for(lambda s: "projects of @bob" in s and "● live" in s, "bob's projects")
+        r = alice.client.post(
+            f"/api/projects/{pid}/members", json={"username": "bob", "role": "editor"}
+        )
+        assert r.status_code == 201
+        tmux.wait_for(lambda s: "Shared" in s, "the project bob was added to", POLL_SECONDS + 5)
+        tmux.keys("Enter")
+        tmux.wait_for(lambda s: "Seed" in s and "Shared · editor" in s, "bob's board")
+        tmux.wait_for(lambda s: "here: @bob " in s, "bob on his own board")
+
+        headers = {"Authorization": f"Bearer {alice.token}"}
+        with connect(server.ws_url, additional_headers=headers) as ws:
+            ws.send(json.dumps({"type": "subscribe", "room": f"project:{pid}", "since": None}))
+            tmux.wait_for(lambda s: "here: @alice @bob " in s, "alice joining the header")
+            r = alice.client.patch(f"/api/projects/{pid}/members/{bob.id}", json={"role": "viewer"})
+            assert r.status_code == 200
+            tmux.wait_for(lambda s: "Shared · viewer  [read-only]" in s, "bob's new role")
+        tmux.wait_for(lambda s: "here: @bob " in s, "alice leaving the header")
+
+        tmux.keys("p")  # a viewer's edit is refused on the spot, never sent and rolled back
+        tmux.wait_for(lambda s: "Read-only" in s, "the read-only notice")
+        seed = alice.client.get(f"/api/projects/{pid}").json()["tasks"][0]
+        assert (seed["priority"], seed["version"]) == ("medium", 1)
+
+        server.stop()
+        tmux.wait_for(
+            lambda s: re.search(r"◌ reconnecting \d+\s*$", s.splitlines()[0]) is not None,
+            "the whole reconnecting counter",
+        )
+        alice.close()
+        bob.close()
+    finally:
+        server.stop()
+
+
 def _write_rows(server: Server, sql: str, *params: object) -> None:
     """Straight into the server's SQLite file: rows the API would refuse (older rows, imports)."""
     path = server.env["TASKROOM_DATABASE_URL"].removeprefix("sqlite+aiosqlite:///")
@@ -231,6 +283,55 @@ def test_server_text_never_drives_the_terminal(
     assert "pwned" not in title
     assert "pwned" not in tmux.run("list-buffers")  # no OSC 52 reached tmux
     user.close()
+
+
+def test_long_title_hides_nothing(tmux: Tmux, tmp_path: Path) -> None:
+    """A 500-character title at 80x24, 120x40 and 60x15: its card ends in "…" and leaves the
+    `✎ alice` marker whole, the list view keeps every column, the editor keeps Save."""
+    server = Server(server_env(tmp_path / "data", None)).start(timeout=90)
+    try:
+        alice, bob = register(server.url, "alice"), register(server.url, "bob")
+        long_title = ("Long title " * 50)[:500]
+        pid = new_project(alice, "Wide", [{"title": long_title, "due_date": "2099-01-02"}])
+        r = alice.client.post(
+            f"/api/projects/{pid}/members", json={"username": "bob", "role": "editor"}
+        )
+        assert r.status_code == 201
+        task_id = alice.client.get(f"/api/projects/{pid}").json()["tasks"][0]["id"]
+        tmux.size = (80, 24)
+        tmux.start(
+            f"{taskroom()} tui --server {server.url}",
+            terminal_env(tmp_path, TASKROOM_TOKEN=bob.token),
+        )
+        tmux.wait_for(lambda s: "Wide" in s, "bob's projects")
+        tmux.keys("Enter")
+        tmux.wait_for(lambda s: "● live" in s and "Long title" in s, "the board")
+        headers = {"Authorization": f"Bearer {alice.token}"}
+        with connect(server.ws_url, additional_headers=headers) as ws:
+            room = f"project:{pid}"
+            ws.send(json.dumps({"type": "subscribe", "room": room, "since": None}))
+            ws.send(
+                json.dumps({"type": "typing", "room": room, "task_id": task_id, "state": "start"})
+            )
+            screen = tmux.wait_for(lambda s: "✎ alice" in s, "alice's marker")
+        card = next(line for line in screen.splitlines() if "Long title" in line)
+        assert "… ✎ alice▕" in card, card
+
+        tmux.run("resize-window", "-t", "tui", "-x", "120", "-y", "40")
+        tmux.keys("v")
+        screen = tmux.wait_for(lambda s: "Priority" in s, "the list view")
+        header = next(line for line in screen.splitlines() if "Title" in line)
+        assert all(name in header for name in ("Status", "Priority", "Assignee", "Due")), header
+        row = next(line for line in screen.splitlines() if "Long title" in line)
+        assert "…" in row and "To do" in row and "2099-01-02" in row, row
+
+        tmux.run("resize-window", "-t", "tui", "-x", "60", "-y", "15")
+        tmux.keys("e")
+        tmux.wait_for(lambda s: "Save ^s" in s and "Cancel esc" in s, "Save in the editor")
+        alice.close()
+        bob.close()
+    finally:
+        server.stop()
 
 
 @pytest.mark.parametrize("when", ["drawn", "starting"])

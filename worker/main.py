@@ -16,7 +16,7 @@ from api.db.session import make_engine, make_sessionmaker
 from api.settings import Settings
 from worker import cleanup, notify
 from worker.export import Exporter
-from worker.queue import RETRY_DELAY, SWEEP_EVERY, make_queue
+from worker.queue import SCHEDULE_EVERY, SWEEP_EVERY, make_queue, retry_delay
 
 logger = logging.getLogger(__name__)
 
@@ -33,8 +33,8 @@ class Context(SaqContext, total=False):
 async def export(ctx: Context, *, export_id: str) -> None:
     """One attempt of an export; raising hands the job back to SAQ for the next attempt."""
     job: Job = ctx["job"]
-    # Exact 2 s then 4 s: SAQ's own backoff multiplies by random() and could wait ~0 s.
-    job.retry_delay = RETRY_DELAY * 2 ** (job.attempts - 1)
+    # 2 s then 4 s at most: SAQ's own backoff multiplies by random() and could wait ~0 s.
+    job.retry_delay = retry_delay(job.attempts)
     await job.update()  # store it (a sweep retries from the stored job) and touch the heartbeat
 
     async def heartbeat(progress: float) -> None:
@@ -69,6 +69,12 @@ def make_worker(settings: Settings, concurrency: int) -> Worker[Context]:
             notify=notify.room_notifier(redis),
         )
         cleanup.delete_expired_files(settings.export_dir, settings.export_ttl_hours)
+        # Sweep before taking any job. SAQ starts its first sweep together with its first
+        # dequeue, and a sweep that reads a job between the dequeue and its ACTIVE status
+        # takes it for a stray: it aborts the attempt (or re-runs a finished one), and if
+        # the worker dies meanwhile the job is in no list (issue 18). The sweep's lock then
+        # makes SAQ's own first sweep, a moment later, a no-op.
+        await queue.sweep(SWEEP_EVERY)
 
     async def shutdown(ctx: Context) -> None:
         if "engine" in ctx:
@@ -82,7 +88,9 @@ def make_worker(settings: Settings, concurrency: int) -> Worker[Context]:
         cron_jobs=[CronJob(upkeep, cron="* * * * *", timeout=300)],
         startup=startup,
         shutdown=shutdown,
-        timers=PartialTimersDict(schedule=1, worker_info=10, abort=1, sweep=SWEEP_EVERY),
+        timers=PartialTimersDict(
+            schedule=SCHEDULE_EVERY, worker_info=10, abort=1, sweep=SWEEP_EVERY
+        ),
     )
 
 

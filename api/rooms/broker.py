@@ -9,9 +9,10 @@ after a cursor and its presence; the broker pushes what arrives into the hub's `
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections import Counter, deque
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -26,12 +27,21 @@ KEEP_SECONDS = 600
 HOLD_SECONDS = 2.0
 
 
+_CURSOR = re.compile(r"([0-9]{1,20})-([0-9]{1,20})")
+_ID_MAX = 2**64 - 1  # both halves of a Redis stream id are unsigned 64-bit numbers
+
+
 def cursor_key(cursor: str) -> CursorKey | None:
-    """A cursor (`<ms>-<n>`, a Redis stream id) as a comparable pair; None if malformed."""
-    ms, sep, n = cursor.partition("-")
-    if not (sep and ms.isdigit() and n.isdigit()) or len(cursor) > 41:
+    """A cursor (`<ms>-<n>`, a Redis stream id) as a comparable pair; None if malformed.
+
+    ASCII digits only and within a stream id's range, so that no cursor a client sends
+    can make Redis (or `int`) fail later.
+    """
+    match = _CURSOR.fullmatch(cursor)
+    if match is None:
         return None
-    return int(ms), int(n)
+    ms, n = int(match[1]), int(match[2])
+    return (ms, n) if ms <= _ID_MAX and n <= _ID_MAX else None
 
 
 @dataclass(frozen=True)
@@ -59,8 +69,8 @@ class Sink(Protocol):
 
     def on_typing(self, room: str, frame: bytes, user_id: str) -> None: ...
 
-    def on_gap(self) -> None:
-        """The feed was broken (Redis went away): events may have been missed."""
+    def on_gap(self, rooms: Iterable[str]) -> None:
+        """Events of these rooms may have been missed (Redis lost them, or a publish failed)."""
 
 
 class Broker(Protocol):

@@ -71,7 +71,7 @@ async def room_socket(socket: WebSocket[Any, Any, Any], runtime: NamedDependency
     assert hub is not None
     user = _authenticate(socket, runtime)
     await socket.accept()
-    if user is None:
+    if user is None or not await runtime.accounts.exists(user.id):
         await socket.close(UNAUTHORIZED, "A valid bearer token is required")
         return
     client = hub.connect(user)
@@ -79,6 +79,7 @@ async def room_socket(socket: WebSocket[Any, Any, Any], runtime: NamedDependency
         asyncio.create_task(_read(socket, hub, client)),
         asyncio.create_task(_pump(socket, client)),
         asyncio.create_task(client.too_slow.wait()),
+        asyncio.create_task(client.account_gone.wait()),
     ]
     try:
         await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
@@ -89,12 +90,14 @@ async def room_socket(socket: WebSocket[Any, Any, Any], runtime: NamedDependency
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, Exception):
                 await task
-    if client.too_slow.is_set():
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(
-                socket.close(SLOW_CONSUMER, "Too slow: reconnect and resubscribe with since"),
-                CLOSE_TIMEOUT,
-            )
+    if client.account_gone.is_set():
+        code, reason = UNAUTHORIZED, "This account no longer exists"
+    elif client.too_slow.is_set():
+        code, reason = SLOW_CONSUMER, "Too slow: reconnect and resubscribe with since"
+    else:
+        return
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(socket.close(code, reason), CLOSE_TIMEOUT)
 
 
 async def install(runtime: Runtime) -> None:
@@ -105,7 +108,7 @@ async def install(runtime: Runtime) -> None:
         else MemoryBroker()
     )
     buffer = runtime.settings.failpoints.get("rooms.send_buffer", SEND_BUFFER)
-    hub = Hub(broker, runtime.sessionmaker, send_buffer=buffer)
+    hub = Hub(broker, runtime.sessionmaker, runtime.accounts, send_buffer=buffer)
     await hub.start()
     runtime.rooms = hub
     runtime.dispatcher.register_pre_commit(assign_sequence)

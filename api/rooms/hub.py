@@ -11,9 +11,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import uuid
 from collections import Counter
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -22,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.db.models import Membership
+from api.domain.accounts.known import RECHECK, KnownUsers
 from api.rooms.broker import Broker, CursorKey, Entry, cursor_key
 from api.security import AuthUser
 from api.wire import ErrorFrame, Presence, Resync, SetTyping, Subscribed, Typing
@@ -32,6 +34,11 @@ SEND_BUFFER = 1000  # frames queued per socket before it counts as too slow
 SLOW_CONSUMER = 4008  # close code: "too slow; reconnect and resubscribe with since"
 MAX_ROOMS = 100  # rooms one socket may hold
 TYPING_TTL = 5.0
+# Typing frames one socket may send: a burst of 10, then 5 a second (a token bucket). Each
+# is relayed to every member on every replica, so more are dropped; the sender hears
+# `rate_limited` once per run of dropped frames. (The TUI sends one every few seconds.)
+TYPING_BURST = 10
+TYPING_PER_SECOND = 5.0
 CATCH_UP_TIMEOUT = 10.0  # seconds a replaying socket may take to make room in its queue
 ROOM_PREFIX = "project:"
 
@@ -73,6 +80,24 @@ class Client:
         self.rooms: dict[str, RoomState] = {}
         self.queue: asyncio.Queue[bytes] = asyncio.Queue(buffer)
         self.too_slow = asyncio.Event()
+        self.account_gone = asyncio.Event()  # the user's row was deleted: close with 4401
+        self._typing_tokens = float(TYPING_BURST)
+        self._typing_at = time.monotonic()
+        self._typing_refused = False
+
+    def may_type(self) -> bool:
+        """Take a token from the socket's typing bucket; tell the client of the first refusal."""
+        now = time.monotonic()
+        elapsed, self._typing_at = now - self._typing_at, now
+        self._typing_tokens = min(TYPING_BURST, self._typing_tokens + elapsed * TYPING_PER_SECOND)
+        if self._typing_tokens >= 1:
+            self._typing_tokens -= 1
+            self._typing_refused = False
+            return True
+        if not self._typing_refused:
+            self._typing_refused = True
+            self.error("rate_limited", f"At most {TYPING_PER_SECOND:g} typing frames a second")
+        return False
 
     def send(self, frame: bytes | msgspec.Struct) -> None:
         if self.too_slow.is_set():
@@ -98,11 +123,14 @@ class Hub:
         self,
         broker: Broker,
         sessionmaker: async_sessionmaker[AsyncSession],
+        accounts: KnownUsers,
         send_buffer: int = SEND_BUFFER,
     ) -> None:
         self.broker = broker
         self.send_buffer = send_buffer
         self._sessionmaker = sessionmaker
+        self._accounts = accounts
+        self._clients: set[Client] = set()
         self._rooms: dict[str, set[Client]] = {}
         self._watching: dict[str, asyncio.Task[None]] = {}
         self._local: Counter[tuple[str, str]] = Counter()  # (room, user id) -> sockets here
@@ -112,21 +140,40 @@ class Hub:
         self._dirty_event = asyncio.Event()
         self._typing: dict[tuple[str, str, uuid.UUID | None], asyncio.TimerHandle] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._presence_task: asyncio.Task[None] | None = None
+        self._loops: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
         await self.broker.start(self)
-        self._presence_task = asyncio.create_task(self._presence_loop(), name="rooms-presence")
+        self._loops = [
+            asyncio.create_task(self._presence_loop(), name="rooms-presence"),
+            asyncio.create_task(self._sweep_accounts(), name="rooms-accounts"),
+        ]
 
     async def aclose(self) -> None:
-        if self._presence_task is not None:
-            self._presence_task.cancel()
+        for task in self._loops:
+            task.cancel()
+        for task in self._loops:
             with contextlib.suppress(asyncio.CancelledError):
-                await self._presence_task
+                await task
         await self.broker.aclose()
 
     def connect(self, user: AuthUser) -> Client:
-        return Client(user, self.send_buffer)
+        client = Client(user, self.send_buffer)
+        self._clients.add(client)
+        return client
+
+    async def _sweep_accounts(self) -> None:
+        """Every `RECHECK` s, one query: the sockets of users whose account is gone end."""
+        while True:
+            await asyncio.sleep(RECHECK)
+            try:
+                missing = await self._accounts.missing({c.user.id for c in self._clients})
+            except Exception as exc:
+                logger.warning("checking the accounts of open sockets: %s", exc)
+                continue
+            for client in self._clients:
+                if client.user.id in missing:
+                    client.account_gone.set()
 
     def _spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
         """Run a broker call in the background (from a sync path), logging its failure."""
@@ -236,6 +283,7 @@ class Hub:
             self._leave(client, room, state)
 
     def disconnect(self, client: Client) -> None:
+        self._clients.discard(client)
         for room, state in list(client.rooms.items()):
             self._leave(client, room, state)
 
@@ -299,16 +347,14 @@ class Hub:
             if client.uid != user_id and state is not None and state.buffer is None:
                 client.send(frame)
 
-    def on_gap(self) -> None:
-        """Events may have been lost between replicas: every subscriber refetches."""
-        for room, clients in self._rooms.items():
+    def on_gap(self, rooms: Iterable[str]) -> None:
+        """Events of these rooms may have been lost: their subscribers refetch."""
+        for room in rooms:
             frame = _encode(Resync(room=room))
-            for client in clients:
+            for client in self._rooms.get(room, ()):
                 state = client.rooms.get(room)
                 if state is not None and state.buffer is None:
                     client.send(frame)
-        for room in self._rooms:
-            self.on_presence(room)
 
     def on_presence(self, room: str) -> None:
         self._dirty.add(room)
@@ -341,6 +387,8 @@ class Hub:
     # --- typing ------------------------------------------------------------------------
 
     async def typing(self, client: Client, msg: SetTyping) -> None:
+        if not client.may_type():
+            return
         state = client.rooms.get(msg.room)
         if state is None or state.buffer is not None:
             client.error("not_subscribed", "Subscribe to the room first", msg.room)

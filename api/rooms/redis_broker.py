@@ -30,7 +30,7 @@ from redis.exceptions import RedisError, ResponseError
 from api.events import DomainEvent
 from api.rooms.broker import HOLD_SECONDS, ZERO_CURSOR, Entry, Sink, cursor_key, sorted_users
 from api.rooms.publisher import RoomPublisher, room_key
-from api.wire import Actor
+from api.wire import Actor, room_of
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +39,9 @@ PRESENCE_REFRESH = 5.0
 LIVE_MAXLEN = 100
 LIVE_TTL = 3600
 READ_BLOCK_MS = 5000
+# A quiet block must come back as an empty reply: the reader's socket waits well past it
+# (redis-py's default of 5 s equals the block, so every quiet block timed out).
+READ_SOCKET_TIMEOUT = READ_BLOCK_MS / 1000 + 5.0
 
 
 def _text(value: Any) -> str:
@@ -61,7 +64,9 @@ class RedisBroker:
     def __init__(self, redis: Redis, url: str) -> None:
         self._redis = redis
         # The reader blocks for seconds: it needs a client without the 100 ms timeout.
-        self._reader_redis: Redis = Redis.from_url(url, socket_connect_timeout=1.0)
+        self._reader_redis: Redis = Redis.from_url(
+            url, socket_connect_timeout=1.0, socket_timeout=READ_SOCKET_TIMEOUT
+        )
         self._publisher = RoomPublisher(redis)
         self._replica = uuid.uuid4().hex[:12]
         self._wake = f"taskroom:replica:{self._replica}:wake"
@@ -99,6 +104,8 @@ class RedisBroker:
                 outcome = await self._publisher.publish(event)
             except (RedisError, OSError):
                 logger.warning("could not publish %s for %s", event.name, event.project_id)
+                if self._sink is not None:  # this replica's subscribers refetch at once
+                    self._sink.on_gap([room_of(event.project_id)])
                 continue
             if outcome == "held":
                 self._spawn(self._release_later(event))
@@ -126,7 +133,7 @@ class RedisBroker:
             floor, info, rows = await pipe.execute(raise_on_error=False)
         if isinstance(info, ResponseError):  # no such stream: nothing ever kept, or expired
             return [] if since == ZERO_CURSOR else None
-        for reply in (floor, info, rows):
+        for reply in (floor, info):
             if isinstance(reply, Exception):
                 raise reply
         since_key = cursor_key(since)
@@ -135,7 +142,9 @@ class RedisBroker:
         if since_key is None or (trimmed and since_key < trimmed):
             return None  # some events after the cursor were trimmed
         if newest and since_key > newest:
-            return None  # a cursor this stream never issued
+            return None  # a cursor this stream never issued (XRANGE refuses the largest one)
+        if isinstance(rows, Exception):
+            raise rows
         return [_entry(i, f) for i, f in rows]
 
     # --- the reader --------------------------------------------------------------------
@@ -156,16 +165,15 @@ class RedisBroker:
             self._streams.pop(key, None)
 
     async def _read_forever(self) -> None:
-        """Read until cancelled; after an outage, tell the hub that events may be missing."""
+        """Read until cancelled; after an outage, resync the rooms that may have lost events."""
         backoff = 0.1
         broken = False
         while True:
             try:
                 if broken:
                     await self._reader_redis.ping()
+                    await self._recover()
                     broken = False
-                    if self._sink is not None:
-                        self._sink.on_gap()
                 await self._read_once()
                 backoff = 0.1
             except (RedisError, OSError) as exc:
@@ -173,6 +181,35 @@ class RedisBroker:
                 logger.warning("room reader: %s; retrying in %.1fs", exc, backoff)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 2.0)
+
+    async def _recover(self) -> None:
+        """Redis answers again: refresh presence, resync rooms whose stream lost our place."""
+        lost: list[str] = []
+        for key, (room, kind) in list(self._streams.items()):
+            if kind == "live":
+                if self._sink is not None:
+                    self._sink.on_presence(room)
+            elif not await self._continues(key, self._positions.get(key, ZERO_CURSOR)):
+                lost.append(room)
+        if lost and self._sink is not None:
+            self._sink.on_gap(lost)
+
+    async def _continues(self, key: str, position: str) -> bool:
+        """Whether the stream still holds the entry we read last, with nothing trimmed after it.
+
+        A restarted (emptied) Redis has lost that entry; a stream that was empty when we
+        started reading it cannot be checked, so it counts as continued only if it exists.
+        """
+        room, _kind = self._streams[key]
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.get(room_key(room, "floor"))
+            pipe.exists(key)
+            pipe.xrange(key, min=position, max=position)
+            floor, exists, at = await pipe.execute()
+        trimmed, ours = cursor_key(_text(floor or ZERO_CURSOR)), cursor_key(position)
+        if trimmed is not None and ours is not None and trimmed > ours:
+            return False
+        return bool(exists) if position == ZERO_CURSOR else bool(at)
 
     async def _read_once(self) -> None:
         streams: dict[Any, Any] = {self._wake: "$", **self._positions}

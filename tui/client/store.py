@@ -86,10 +86,11 @@ class ProjectStore:
     presence: list[wire.Actor] = field(default_factory=list)
     typing: dict[uuid.UUID, dict[str, float]] = field(default_factory=dict)
     cursor: str | None = None
+    me: uuid.UUID | None = None  # the user this client is logged in as
 
     @classmethod
-    def from_detail(cls, detail: wire.ProjectDetail) -> ProjectStore:
-        store = cls(project=detail)
+    def from_detail(cls, detail: wire.ProjectDetail, me: uuid.UUID | None = None) -> ProjectStore:
+        store = cls(project=detail, me=me)
         store.reset(detail)
         return store
 
@@ -165,8 +166,12 @@ class ProjectStore:
                 self.project = msgspec.structs.replace(self.project, **fields)
                 return {"project"}
             case "member:added":
+                # also a role change (contract §5 has no member:updated): mine changes the board
                 member = msgspec.convert(data, wire.Member, strict=False)
                 self.members[member.user_id] = member
+                if member.user_id == self.me and member.role != self.role:
+                    self.project = msgspec.structs.replace(self.project, role=member.role)
+                    return {"members", "project"}
                 return {"members"}
             case "member:removed":
                 self.members.pop(uuid.UUID(str(data.get("user_id"))), None)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import textwrap
 import time
 import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import msgspec
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -24,13 +26,22 @@ from tui.client.store import LIST_SORTS, STATUS_TITLES, ProjectStore, TaskFilter
 from tui.screens.confirm import ConfirmScreen, PickScreen
 from tui.widgets.column import TaskColumn
 from tui.widgets.status import PresenceBar, TopBar
-from tui.widgets.tables import cursor_id
+from tui.widgets.tables import Table, cell, cursor_id, fit_columns
 from tui.widgets.task_card import PRIORITY_LABEL
 
 if TYPE_CHECKING:
     from tui.app import TaskroomApp
 
 NOBODY = "-"
+# the list view: the title takes what the fixed columns leave (an "In progress", "urgent",
+# a date; usernames end in "…" past 12 cells)
+LIST_COLUMNS = (
+    ("title", "Title", None),
+    ("status", "Status", 11),
+    ("priority", "Priority", 8),
+    ("assignee", "Assignee", 12),
+    ("due", "Due", 10),
+)
 READ_ONLY = "Read-only: you are a viewer of this project (the owner can make you an editor)."
 
 
@@ -116,8 +127,6 @@ class BoardScreen(Screen[None]):
             show=False,
             id="board.refresh",
         ),
-        Binding("j", "list_cursor(1)", "Down", show=False, id="board.list_down"),
-        Binding("k", "list_cursor(-1)", "Up", show=False, id="board.list_up"),
         Binding(
             "left,h",
             "column(-1)",
@@ -162,15 +171,7 @@ class BoardScreen(Screen[None]):
                         STATUS_TITLES[status], classes="column-title", id=f"title-{status}"
                     )
                     yield TaskColumn(status, id=f"col-{status}")
-        table: DataTable[str] = DataTable(cursor_type="row", id="task-list")
-        for key, label in (
-            ("title", "Title"),
-            ("status", "Status"),
-            ("priority", "Priority"),
-            ("assignee", "Assignee"),
-            ("due", "Due"),
-        ):
-            table.add_column(label, key=key)
+        table: Table[Text] = Table(cursor_type="row", id="task-list")
         table.display = False
         yield table
         yield Input(placeholder="filter: text  status:todo  priority:high  @user", id="filter")
@@ -203,7 +204,9 @@ class BoardScreen(Screen[None]):
                 self.dismiss()
             return
         if self.store is None:
-            self.store = ProjectStore.from_detail(detail)
+            self.store = ProjectStore.from_detail(
+                detail, self.app.user.id if self.app.user else None
+            )
         else:
             self.store.reset(detail)
         if self.app.live is not None:
@@ -251,19 +254,23 @@ class BoardScreen(Screen[None]):
             return
         table = self.query_one("#task-list", DataTable)
         keep = self.selected()
-        table.clear()
+        fit_columns(table, LIST_COLUMNS, self.size.width or self.app.size.width)
         for t in store.listing(self.sort, self.filter):
             table.add_row(
-                t.title,
-                STATUS_TITLES[t.status],
-                PRIORITY_LABEL[t.priority],
-                store.username(t.assignee_id),
-                t.due_date.isoformat() if t.due_date else "",
+                cell(t.title),
+                cell(STATUS_TITLES[t.status]),
+                cell(PRIORITY_LABEL[t.priority]),
+                cell(store.username(t.assignee_id)),
+                cell(t.due_date.isoformat() if t.due_date else ""),
                 key=str(t.id),
             )
         if keep is not None and keep.id in store.tasks:
             with contextlib.suppress(RowDoesNotExist):  # filtered out
                 table.move_cursor(row=table.get_row_index(str(keep.id)))
+
+    def on_resize(self) -> None:
+        if self.list_mode:
+            self.fill_list()
 
     # --- live ----------------------------------------------------------------------------
 
@@ -273,6 +280,7 @@ class BoardScreen(Screen[None]):
             return
         touched: set[str] = set()
         now = time.monotonic()
+        role = store.role
         for frame in frames:
             if getattr(frame, "room", None) != self.room:
                 continue
@@ -284,8 +292,10 @@ class BoardScreen(Screen[None]):
                 touched |= store.apply(frame)
             elif isinstance(frame, wire.Subscribed):
                 store.presence = frame.presence
+                touched.add("presence")
             elif isinstance(frame, wire.Presence):
                 store.presence = frame.users
+                touched.add("presence")
             elif isinstance(frame, wire.Typing) and frame.task_id is not None:
                 is_me = self.app.user and frame.user.id == self.app.user.id
                 if not is_me:
@@ -302,6 +312,9 @@ class BoardScreen(Screen[None]):
         touched |= store.expire_typing(now)
         if touched:
             self.redraw(touched)
+        if store.role != role:
+            edits = "you can edit" if store.can_edit else "read-only"
+            self.notify(f"Your role in this project is now {store.role}: {edits}.")
 
     # --- selection -----------------------------------------------------------------------
 
@@ -327,6 +340,21 @@ class BoardScreen(Screen[None]):
         column = self.column(task.status)
         column.select_task(task_id)
         column.focus()
+
+    def show_task(self, task_id: uuid.UUID) -> None:
+        """Put the cursor on the task (the palette's jump), clearing a filter that hides it."""
+        store = self.store
+        task = store.tasks.get(task_id) if store else None
+        if store is None or task is None:
+            return
+        if self.filter and not self.filter.matches(task, store.username(task.assignee_id)):
+            self._set_filter("")
+        if self.list_mode:
+            table = self.query_one("#task-list", DataTable)
+            table.move_cursor(row=table.get_row_index(str(task_id)))
+            table.focus()
+        else:
+            self.select(task_id)
 
     def on_task_column_highlighted(self, message: TaskColumn.Highlighted) -> None:
         if message.task is not None and message.column.has_focus:
@@ -400,11 +428,6 @@ class BoardScreen(Screen[None]):
         current = self.focused_column()
         index = columns.index(current) if current else 0
         columns[(index + step) % len(columns)].focus()
-
-    def action_list_cursor(self, step: int) -> None:
-        if self.list_mode:
-            table = self.query_one("#task-list", DataTable)
-            table.move_cursor(row=table.cursor_row + step)
 
     def action_move(self, step: int) -> None:
         task = self.selected()
@@ -494,7 +517,8 @@ class BoardScreen(Screen[None]):
         task, store = self.selected(), self.store
         if task is None or store is None or not self.can_change():
             return
-        if not await self.app.push_screen_wait(ConfirmScreen(f"Delete {task.title!r}?")):
+        title = textwrap.shorten(task.title, 80, placeholder=" …")  # the buttons stay in view
+        if not await self.app.push_screen_wait(ConfirmScreen(f"Delete {title!r}?")):
             return
         self.redraw(store.drop(task.id))
         try:

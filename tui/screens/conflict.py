@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -12,8 +13,18 @@ from textual.widgets import DataTable, Footer, Static
 
 from api import wire
 from tui.client.store import ProjectStore
+from tui.widgets.tables import Table, cell, fit_columns
 
 FIELDS = ("title", "description", "status", "priority", "assignee_id", "due_date")
+
+
+COLUMNS = (
+    ("field", "Field", 11),
+    ("theirs", "Theirs", None),
+    ("mine", "Mine", None),
+    ("use", "Use", 6),
+)
+DIALOG_WIDTH = 90  # as in app.tcss; the two values share what Field and Use leave
 
 
 def shown(store: ProjectStore, field: str, value: Any) -> str:
@@ -21,8 +32,7 @@ def shown(store: ProjectStore, field: str, value: Any) -> str:
         return f"@{store.username(value)}" if value else "nobody"
     if value is None or value == "":
         return "—"
-    text = str(value)
-    return text if len(text) <= 30 else text[:29] + "…"
+    return str(value)
 
 
 class ConflictScreen(ModalScreen[dict[str, Any] | None]):
@@ -35,6 +45,7 @@ class ConflictScreen(ModalScreen[dict[str, Any] | None]):
         Binding("s", "merge", "Save merge", id="conflict.merge"),
         Binding("escape", "theirs", "Cancel", show=False, id="conflict.cancel"),
     ]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (24, "-tall")]
 
     def __init__(
         self, store: ProjectStore, theirs: wire.Task, mine: dict[str, Any], actor: str = ""
@@ -56,25 +67,43 @@ class ConflictScreen(ModalScreen[dict[str, Any] | None]):
                 classes="dialog-title",
                 markup=False,
             )
-            table: DataTable[str] = DataTable(cursor_type="row", id="conflict-table")
-            table.add_column("Field", key="field")
-            table.add_column("Theirs", key="theirs")
-            table.add_column("Mine", key="mine")
-            table.add_column("Use", key="use")
-            for f in self.fields:
-                table.add_row(
-                    f.removesuffix("_id"),
-                    shown(self.store, f, getattr(self.theirs, f)),
-                    shown(self.store, f, self.mine[f]),
-                    "mine",
-                    key=f,
-                )
-            yield table
+            yield Table[Text](cursor_type="row", id="conflict-table")
+            yield Static(id="conflict-theirs", classes="conflict-value", markup=False)
+            yield Static(id="conflict-mine", classes="conflict-value", markup=False)
             yield Static(
                 "t keep theirs · m keep mine · space/enter pick per field · s save the merge",
                 classes="dialog-hint",
             )
         yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.fill()
+
+    def on_resize(self) -> None:
+        self.fill()
+
+    def fill(self) -> None:
+        """The table fitted to the dialog: long values end in "…", shown whole below it."""
+        table = self.query_one(DataTable)
+        row = table.cursor_row
+        fit_columns(table, COLUMNS, min(DIALOG_WIDTH, self.size.width or self.app.size.width) - 4)
+        for f in self.fields:
+            table.add_row(
+                cell(f.removesuffix("_id")),
+                cell(" ".join(shown(self.store, f, getattr(self.theirs, f)).split())),
+                cell(" ".join(shown(self.store, f, self.mine[f]).split())),
+                cell("mine" if self.use_mine[f] else "theirs"),
+                key=f,
+            )
+        table.move_cursor(row=row)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        field = event.row_key.value
+        if field in self.use_mine:
+            theirs = shown(self.store, field, getattr(self.theirs, field))
+            mine = shown(self.store, field, self.mine[field])
+            self.query_one("#conflict-theirs", Static).update(f"theirs: {theirs}")
+            self.query_one("#conflict-mine", Static).update(f"mine:   {mine}")
 
     def action_flip(self) -> None:
         table = self.query_one(DataTable)
@@ -82,7 +111,7 @@ class ConflictScreen(ModalScreen[dict[str, Any] | None]):
             return
         field = self.fields[table.cursor_row]
         self.use_mine[field] = not self.use_mine[field]
-        table.update_cell(field, "use", "mine" if self.use_mine[field] else "theirs")
+        table.update_cell(field, "use", cell("mine" if self.use_mine[field] else "theirs"))
 
     def on_data_table_row_selected(self) -> None:
         self.action_flip()

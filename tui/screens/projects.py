@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -15,25 +16,33 @@ from api import wire
 from tui.client.http import ApiError, Unreachable
 from tui.screens.confirm import ConfirmScreen, PromptScreen
 from tui.widgets.status import TopBar
-from tui.widgets.tables import cursor_id
+from tui.widgets.tables import Table, cell, cursor_id, fit_columns
 
 if TYPE_CHECKING:
     from tui.app import TaskroomApp
 
-POLL_SECONDS = 10.0  # counts stay fresh without joining every room (presence means "on the board")
+COLUMNS = (
+    ("name", "Project", None),
+    ("role", "Role", 6),
+    ("todo", "To do", 5),
+    ("in_progress", "Doing", 5),
+    ("done", "Done", 5),
+)
+# Counts, roles and projects I was added to stay fresh without joining every room (presence
+# means "on the board"); the server sends nothing to a user about a room they are not in.
+POLL_SECONDS = 10.0
 
 
 class ProjectsScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "open", "Open", id="projects.open"),
+        # priority: before the table's own enter, so the footer shows "⏎ Open"
+        Binding("enter", "open", "Open", priority=True, id="projects.open"),
         Binding("n", "create", "New", id="projects.new"),
         Binding("R", "rename", "Rename", id="projects.rename"),
         Binding("d", "delete", "Delete", id="projects.delete"),
         Binding("r", "refresh", "Refresh", id="projects.refresh"),
         Binding("o", "logout", "Log out", id="projects.logout"),
-        Binding("s", "app.ssh_keys", "SSH keys", show=False, id="projects.ssh_keys"),
-        Binding("j", "cursor(1)", "Down", show=False, id="projects.down"),
-        Binding("k", "cursor(-1)", "Up", show=False, id="projects.up"),
+        Binding("s", "app.ssh_keys", "SSH keys", id="projects.ssh_keys"),
         Binding("q", "app.quit", "Quit", id="projects.quit"),
     ]
 
@@ -46,13 +55,7 @@ class ProjectsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         user = self.app.user.username if self.app.user else ""
         yield TopBar(f"Taskroom · projects of @{user}")
-        table: DataTable[str] = DataTable(cursor_type="row", zebra_stripes=True, id="projects")
-        table.add_column("Project", key="name")
-        table.add_column("Role", key="role")
-        table.add_column("To do", key="todo")
-        table.add_column("Doing", key="in_progress")
-        table.add_column("Done", key="done")
-        yield table
+        yield Table[Text](cursor_type="row", zebra_stripes=True, id="projects")
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
@@ -61,14 +64,14 @@ class ProjectsScreen(Screen[None]):
 
     def _poll(self) -> None:
         if self.app.screen is self:
-            self.load()
+            self.load(quiet=True)
 
     def on_screen_resume(self) -> None:
         if self.projects:
             self.load()
 
     @property
-    def table(self) -> DataTable[str]:
+    def table(self) -> DataTable[Text]:
         return self.query_one("#projects", DataTable)
 
     @property
@@ -77,32 +80,40 @@ class ProjectsScreen(Screen[None]):
         return next((p for p in self.projects if p.id == project_id), None)
 
     @work(exclusive=True, group="projects-load", exit_on_error=False)
-    async def load(self, select: uuid.UUID | None = None) -> None:
+    async def load(self, select: uuid.UUID | None = None, quiet: bool = False) -> None:
+        """`quiet`: the poll, which says nothing when the server is away or nothing changed."""
         try:
             projects = await self.app.api.projects()
         except (ApiError, Unreachable) as exc:
-            self.app.report(exc, "load your projects")
+            if not quiet or (isinstance(exc, ApiError) and exc.status == 401):
+                self.app.report(exc, "load your projects")
             return
+        projects.sort(key=lambda p: p.name.lower())
+        if quiet and projects == self.projects:
+            return
+        added = {p.id for p in projects} - {p.id for p in self.projects}
         self.show(projects, select)
+        if quiet and added:
+            names = ", ".join(p.name for p in projects if p.id in added)
+            self.notify(f"New in your projects: {names}")
+        elif not projects and not quiet:
+            self.notify("No projects yet: press n to create one.", timeout=4)
 
     def show(self, projects: list[wire.Project], select: uuid.UUID | None = None) -> None:
         table = self.table
         keep = select or (self.selected.id if self.selected else None)
         self.projects = sorted(projects, key=lambda p: p.name.lower())
-        table.clear()
+        fit_columns(table, COLUMNS, self.size.width or self.app.size.width)
         for p in self.projects:
             c = p.task_counts
-            table.add_row(
-                p.name, p.role or "", str(c.todo), str(c.in_progress), str(c.done), key=str(p.id)
-            )
+            cells = (p.name, p.role or "", str(c.todo), str(c.in_progress), str(c.done))
+            table.add_row(*map(cell, cells), key=str(p.id))
         rows = [p.id for p in self.projects]
         if keep in rows:
             table.move_cursor(row=rows.index(keep))
-        if not self.projects:
-            self.notify("No projects yet: press n to create one.", timeout=4)
 
-    def action_cursor(self, step: int) -> None:
-        self.table.move_cursor(row=self.table.cursor_row + step)
+    def on_resize(self) -> None:
+        self.show(self.projects)
 
     def on_data_table_row_selected(self) -> None:
         self.action_open()

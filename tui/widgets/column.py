@@ -10,7 +10,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.geometry import Region, Size
+from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -80,10 +80,15 @@ class TaskColumn(ScrollView, can_focus=True, inherit_bindings=False):
         self.store = store
         if len(self._cards) > 4 * len(tasks) + 256:
             self._cards.clear()
-        self._set_height(len(tasks) * CARD_HEIGHT)
+        self._set_height(self._lines())
         index = next((i for i, t in enumerate(tasks) if current and t.id == current.id), None)
         self.cursor = index if index is not None else min(self.cursor, max(len(tasks) - 1, 0))
         self.refresh()
+
+    def _lines(self) -> int:
+        """Every card's lines, plus the blank ones that make the last scroll stop a card's top."""
+        lines, view = len(self.tasks) * CARD_HEIGHT, self.size.height
+        return lines + (view - lines) % CARD_HEIGHT if lines > view else lines
 
     def _set_height(self, height: int) -> None:
         """A new virtual height; a full layout only when the scrollbar appears or goes."""
@@ -117,11 +122,23 @@ class TaskColumn(ScrollView, can_focus=True, inherit_bindings=False):
         return max(0, min(value, len(self.tasks) - 1)) if self.tasks else 0
 
     def watch_cursor(self, old: int, new: int) -> None:
-        self.scroll_to_region(
-            Region(0, new * CARD_HEIGHT, 1, CARD_HEIGHT), animate=False, immediate=True
-        )
+        self._scroll_to_card(new)
         self.refresh()
         self.post_message(self.Highlighted(self, self.current))
+
+    def _scroll_to_card(self, index: int) -> None:
+        """Bring the card wholly into view, scrolling by whole cards so none is cut in half."""
+        top, view = round(self.scroll_y), self.size.height
+        card_top, card_bottom = index * CARD_HEIGHT, index * CARD_HEIGHT + CARD_HEIGHT - 1
+        if card_top < top or view < CARD_HEIGHT:
+            y = card_top
+        elif card_bottom > top + view:
+            y = -(-(card_bottom - view) // CARD_HEIGHT) * CARD_HEIGHT
+        elif top % CARD_HEIGHT:
+            y = top + CARD_HEIGHT - top % CARD_HEIGHT
+        else:
+            return
+        self.scroll_to(y=y, animate=False, immediate=True)
 
     def on_focus(self) -> None:
         self.refresh()
@@ -137,7 +154,8 @@ class TaskColumn(ScrollView, can_focus=True, inherit_bindings=False):
 
     def on_resize(self) -> None:
         self._cards.clear()
-        self.virtual_size = Size(self.size.width, len(self.tasks) * CARD_HEIGHT)
+        self.virtual_size = Size(self.size.width, self._lines())
+        self._scroll_to_card(self.cursor)
 
     def on_click(self, event: events.Click) -> None:
         self.focus()
@@ -163,7 +181,7 @@ class TaskColumn(ScrollView, can_focus=True, inherit_bindings=False):
         if cached is not None:
             return cached
         title, meta = card_lines(
-            task, store.username(task.assignee_id), typing, self._style, self.today
+            task, store.username(task.assignee_id), typing, self._style, self.today, width
         )
         base = self._style("")
         if cursor:

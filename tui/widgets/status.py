@@ -13,8 +13,9 @@ from tui.client.live import ConnectionState
 class ConnectionIndicator(Static):
     """`● live`, `◌ reconnecting 3`, `○ offline`: one glance tells how fresh the board is."""
 
-    state: reactive[ConnectionState] = reactive("connecting")
-    attempt: reactive[int] = reactive(0)
+    # `width: auto`: a new text needs a new layout, or "● live" stays the width of the old one
+    state: reactive[ConnectionState] = reactive("connecting", layout=True)
+    attempt: reactive[int] = reactive(0, layout=True)
 
     def render(self) -> str:
         self.set_classes(f"-{self.state}")
@@ -26,7 +27,7 @@ class ConnectionIndicator(Static):
 class PresenceBar(Static):
     """The members currently looking at this project."""
 
-    users: reactive[tuple[str, ...]] = reactive(())
+    users: reactive[tuple[str, ...]] = reactive((), layout=True)
 
     def render(self) -> str:
         return ("here: " + " ".join(f"@{u}" for u in self.users)) if self.users else ""

@@ -1,4 +1,8 @@
-"""How one task is drawn: a fixed three-line card, so a column of 5 000 is pure arithmetic."""
+"""How one task is drawn: a fixed three-line card, so a column of 5 000 is pure arithmetic.
+
+Both lines are fitted to the column's width here: a long title ends in "…" and gives way to
+the `✎ alice` marker, which is never cut.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from api import wire
 
 CARD_HEIGHT = 3  # title, meta line, gap
 PRIORITY_MARK = {"urgent": "!!", "high": "! ", "medium": "· ", "low": "  "}
+MIN_TITLE = 6  # cells of the title that a long typing marker leaves
 PRIORITY_LABEL = {"urgent": "urgent", "high": "high", "medium": "med", "low": "low"}
 
 
@@ -28,13 +33,19 @@ def card_lines(
     typing: str,
     style: Callable[[str], Style],
     today: dt.date,
+    width: int,
 ) -> tuple[Text, Text]:
-    """The title and meta lines of a card; `style` maps a component name to a Rich style."""
-    title = Text(no_wrap=True, overflow="ellipsis", end="")
-    title.append(PRIORITY_MARK[task.priority], style(f"task-card--{task.priority}"))
-    title.append(task.title, style("task-card--title"))
-    if typing:
-        title.append(f" ✎ {typing}", style("task-card--typing"))
+    """The title and meta lines of a card, each at most `width` cells; `style` maps a
+    component name to a Rich style."""
+    mark = PRIORITY_MARK[task.priority]
+    marker = Text(f" ✎ {typing}" if typing else "", style("task-card--typing"))
+    marker.truncate(max(width - len(mark) - MIN_TITLE, 0), overflow="ellipsis")
+    name = Text(task.title, style("task-card--title"))
+    name.truncate(max(width - len(mark) - marker.cell_len, 0), overflow="ellipsis")
+    title = Text(no_wrap=True, end="")
+    title.append(mark, style(f"task-card--{task.priority}"))
+    title.append_text(name)
+    title.append_text(marker)
     meta = Text(no_wrap=True, overflow="ellipsis", end="")
     meta.append("  ")
     meta.append(PRIORITY_LABEL[task.priority], style(f"task-card--{task.priority}"))
@@ -46,4 +57,5 @@ def card_lines(
             f" {due_label(task.due_date, today)}",
             style("task-card--overdue" if overdue else "task-card--due"),
         )
+    meta.truncate(width, overflow="ellipsis")
     return title, meta

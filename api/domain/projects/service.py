@@ -8,11 +8,12 @@ from typing import Any, cast
 
 import msgspec
 from litestar.exceptions import HTTPException, NotFoundException, PermissionDeniedException
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm.exc import StaleDataError
 
 from api.db.models import Membership, Project, Task, User, utcnow
 from api.db.session import UnitOfWork
+from api.db.unversioned import apply_to_current
 from api.domain.projects.authz import PROJECT_NOT_FOUND, member_ids, require_role
 from api.domain.tasks.schemas import task_out
 from api.events import DomainEvent
@@ -158,20 +159,29 @@ class ProjectService:
         self, project_id: uuid.UUID, data: ProjectUpdate, actor: AuthUser
     ) -> ProjectOut:
         role = await require_role(self.session, project_id, actor.id, "editor")
-        project = await self.session.get(Project, project_id, with_for_update=True)
-        assert project is not None
-        if data.version is not msgspec.UNSET and data.version != project.version:
-            raise stale(await self._project_out(project, role))
-        if data.name is not msgspec.UNSET:
-            project.name = data.name
-        if data.description is not msgspec.UNSET:
-            project.description = data.description
-        project.updated_at = utcnow()
-        try:
-            await self.session.flush()
-        except StaleDataError:
-            await self.session.rollback()
-            raise stale(await self._project_out(await self._reload(project_id), role)) from None
+        changes: dict[str, Any] = {
+            f: getattr(data, f)
+            for f in ("name", "description")
+            if getattr(data, f) is not msgspec.UNSET
+        }
+        changes["updated_at"] = utcnow()
+        if data.version is msgspec.UNSET:
+            project = await apply_to_current(self.session, Project, project_id, changes)
+            if project is None:  # deleted meanwhile
+                raise NotFoundException(detail=PROJECT_NOT_FOUND)
+        else:
+            project = await self.session.get(Project, project_id, with_for_update=True)
+            assert project is not None
+            if data.version != project.version:
+                raise stale(await self._project_out(project, role))
+            for field, value in changes.items():
+                setattr(project, field, value)
+            try:
+                await self.session.flush()
+            except StaleDataError:
+                await self.session.rollback()
+                current = await self._reload(project_id)
+                raise stale(await self._project_out(current, role)) from None
         out = await self._project_out(project, role)
         self.uow.record(
             await self._event("project:updated", project, msgspec.to_builtins(out), actor)
@@ -272,5 +282,35 @@ class ProjectService:
             "member:removed", project, msgspec.to_builtins(member), actor, revoked=(user_id,)
         )
         await self.session.delete(membership)
-        self.uow.record(event)
+        await self.session.flush()
+        self.uow.record(event, *await self._unassign(project, user_id, actor))
         await self.uow.commit()
+
+    async def _unassign(
+        self, project: Project, user_id: uuid.UUID, actor: AuthUser
+    ) -> list[DomainEvent]:
+        """A removed member is nobody's assignee any more: their tasks are cleared in the same
+        transaction, each with a `task:updated` for the boards (sent to the remaining members)."""
+        tasks = await self.session.scalars(
+            update(Task)
+            .where(Task.project_id == project.id, Task.assignee_id == user_id)
+            .values(
+                assignee_id=None,
+                version=Task.version + 1,
+                updated_at=utcnow(),
+                updated_by=actor.id,
+            )
+            .returning(Task),
+            execution_options={"populate_existing": True},
+        )
+        members = await member_ids(self.session, project.id)
+        return [
+            DomainEvent(
+                name="task:updated",
+                project_id=project.id,
+                data=msgspec.to_builtins(task_out(task)),
+                actor=actor.actor(),
+                member_ids=members,
+            )
+            for task in tasks
+        ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import asyncssh
@@ -9,6 +10,7 @@ import msgspec
 from litestar.exceptions import ValidationException
 
 from api.db.models import SshKey
+from api.wire import LINE
 from api.wire import SshKey as SshKeyOut
 
 # Key types OpenSSH still offers by default; DSA is gone and short RSA keys are refused below.
@@ -24,6 +26,7 @@ ALLOWED_ALGORITHMS = frozenset(
     }
 )
 MIN_RSA_BITS = 2048
+_LINE = re.compile(LINE)
 
 
 @dataclass(frozen=True)
@@ -54,11 +57,15 @@ def parse_public_key(text: str) -> ParsedKey:
     bits = getattr(key.pyca_key, "key_size", None)
     if algorithm == "ssh-rsa" and isinstance(bits, int) and bits < MIN_RSA_BITS:
         raise ValidationException(detail=f"RSA keys need at least {MIN_RSA_BITS} bits")
+    comment = key.get_comment() or ""
+    if not _LINE.search(comment):
+        # The comment becomes the key's name: it is text like any other (contract §7).
+        raise ValidationException(detail="The key's comment holds control characters")
     return ParsedKey(
         algorithm=algorithm,
         fingerprint=key.get_fingerprint("sha256"),
         public_key=" ".join(key.export_public_key("openssh").decode().split()[:2]),
-        comment=key.get_comment() or "",
+        comment=comment,
     )
 
 

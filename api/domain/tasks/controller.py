@@ -13,11 +13,11 @@ from api.db.session import UnitOfWork
 from api.domain.tasks.service import TaskFilters, TaskService
 from api.openapi import responses
 from api.security import AuthUser
-from api.wire import NO_NUL, TaskCreate, TaskPage, TaskPriority, TaskStatus, TaskUpdate
+from api.wire import LINE, TaskCreate, TaskPage, TaskPriority, TaskStatus, TaskUpdate
 from api.wire import Task as TaskOut
 
 AuthRequest = Request[AuthUser, Any, Any]
-TaskSort = Annotated[str, Parameter(pattern=r"^(position|-updated_at|due_date|priority)$")]
+TaskSort = Annotated[str, Parameter(pattern=r"\A(position|-updated_at|due_date|priority)\Z")]
 
 
 async def provide_task_service(uow: NamedDependency[UnitOfWork]) -> TaskService:
@@ -56,7 +56,7 @@ class TaskController(Controller):
         status: FromQuery[TaskStatus | None] = None,
         priority: FromQuery[TaskPriority | None] = None,
         assignee_id: FromQuery[uuid.UUID | None] = None,
-        q: Annotated[str | None, Parameter(max_length=200, pattern=NO_NUL)] = None,
+        q: Annotated[str | None, Parameter(max_length=200, pattern=LINE)] = None,
         sort: TaskSort = "position",
         limit: Annotated[int, Parameter(ge=1, le=1000)] = 100,
         offset: Annotated[int, Parameter(ge=0, le=10_000_000)] = 0,

@@ -12,6 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from api.db.models import Membership, Task, utcnow
 from api.db.session import UnitOfWork
+from api.db.unversioned import apply_to_current
 from api.domain.projects.authz import member_ids, require_role
 from api.domain.projects.service import stale
 from api.domain.tasks.schemas import task_out
@@ -152,18 +153,23 @@ class TaskService:
         }
         if "assignee_id" in changes:
             await self._check_assignee(task.project_id, changes["assignee_id"])
-        for field, value in changes.items():
-            setattr(task, field, value)
-        task.updated_at = utcnow()
-        task.updated_by = actor.id
-        try:
-            await self.session.flush()
-        except StaleDataError:
-            await self.session.rollback()
-            current = await self.session.get(Task, task_id, populate_existing=True)
-            if current is None:
-                raise NotFoundException(detail=TASK_NOT_FOUND) from None
-            raise stale(task_out(current)) from None
+        changes |= {"updated_at": utcnow(), "updated_by": actor.id}
+        if data.version is msgspec.UNSET:
+            current = await apply_to_current(self.session, Task, task_id, changes)
+            if current is None:  # deleted meanwhile
+                raise NotFoundException(detail=TASK_NOT_FOUND)
+            task = current
+        else:
+            for field, value in changes.items():
+                setattr(task, field, value)
+            try:
+                await self.session.flush()
+            except StaleDataError:
+                await self.session.rollback()
+                current = await self.session.get(Task, task_id, populate_existing=True)
+                if current is None:
+                    raise NotFoundException(detail=TASK_NOT_FOUND) from None
+                raise stale(task_out(current)) from None
         out = task_out(task)
         await self._record("task:updated", task, msgspec.to_builtins(out), actor)
         await self.uow.commit()
