@@ -37,6 +37,7 @@ class LoginScreen(Screen[None]):
         Binding("ctrl+j", "line_feed", show=False, id="login.line_feed"),
     ]
     AUTO_FOCUS = "#username"
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (20, "-tall")]
 
     app: TaskroomApp
 
