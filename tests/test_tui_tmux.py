@@ -224,15 +224,10 @@ def test_long_title_hides_nothing(tmux: Tmux, tmp_path: Path) -> None:
         )
         assert r.status_code == 201
         task_id = alice.client.get(f"/api/projects/{pid}").json()["tasks"][0]["id"]
+        tmux.size = (80, 24)
         tmux.start(
-            f"{tui_command()} tui --server {server.url}",
-            {
-                "TASKROOM_TOKEN": bob.token,
-                "XDG_CONFIG_HOME": str(tmp_path / "config"),
-                "TERM": "xterm-256color",
-                "PATH": os.environ["PATH"],
-            },
-            size=(80, 24),
+            f"{taskroom()} tui --server {server.url}",
+            terminal_env(tmp_path, TASKROOM_TOKEN=bob.token),
         )
         tmux.wait_for(lambda s: "Wide" in s, "bob's projects")
         tmux.keys("Enter")
