@@ -1,10 +1,14 @@
-"""Expected failures: one clear line on stderr and exit 1, never a traceback."""
+"""Expected failures: one clear line on stderr and exit 1 (2 for bad usage), never a traceback."""
 
 from __future__ import annotations
 
 
 class CliError(Exception):
     """An expected failure (unreachable server or database, port in use, bad URL)."""
+
+
+class UsageError(CliError):
+    """Arguments that cannot work together with the settings: exit 2, like argparse's own."""
 
 
 def describe_db_error(exc: BaseException, url: str) -> str:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
 from taskroom_cli import demo, exports, serve, ssh_serve, tui, worker
-from taskroom_cli.errors import CliError
+from taskroom_cli.errors import CliError, UsageError
 
 COMMAND_MODULES = [serve, worker, exports, tui, demo, ssh_serve]
 
@@ -28,14 +29,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.func(args)
     except CliError as exc:
         print(f"taskroom: error: {exc}", file=sys.stderr)
-        return 1
+        return 2 if isinstance(exc, UsageError) else 1
     except KeyboardInterrupt:
         return 130
     return code
 
 
 def run() -> None:
-    """Console-script entry point."""
+    """Console-script entry point.
+
+    Whatever Taskroom writes (the data dir, the SQLite database with its password hashes,
+    export files, keys) is its user's alone: the process creates it 0700/0600.
+    """
+    os.umask(0o077)
     sys.exit(main())
 
 

@@ -8,7 +8,7 @@ import socket
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from taskroom_cli.errors import CliError, describe_db_error
+from taskroom_cli.errors import CliError, UsageError, describe_db_error
 
 if TYPE_CHECKING:
     from api.settings import Settings
@@ -78,6 +78,12 @@ def run_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     settings = load_settings()
+    if args.workers > 1 and not settings.redis_url:
+        # Each process would keep its own rooms and login limits (contract §11).
+        raise UsageError(
+            f"--workers {args.workers} needs TASKROOM_REDIS_URL: the processes share events "
+            "and rate limits through Redis"
+        )
     check_database_url(settings.database_url)
     if not args.no_migrate:
         migrate_or_fail(settings.database_url)

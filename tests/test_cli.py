@@ -94,6 +94,21 @@ def test_port_in_use_is_one_line(tmp_path: Path) -> None:
     assert_one_clear_line(r, "already in use", str(port))
 
 
+@pytest.mark.parametrize("workers", ["2", "4"])
+def test_several_workers_without_redis_are_refused_with_exit_2(
+    workers: str, tmp_path: Path
+) -> None:
+    """Contract §11: each process would keep its own rooms and login limits."""
+    port = free_port()
+    r = taskroom("serve", "--workers", workers, "--port", str(port), env=server_env(tmp_path, None))
+    assert r.returncode == 2, (r.returncode, r.stderr)
+    assert r.stderr.splitlines() == [
+        f"taskroom: error: --workers {workers} needs TASKROOM_REDIS_URL: the processes share "
+        "events and rate limits through Redis"
+    ]
+    assert not (tmp_path / "taskroom.db").exists()  # refused before anything started
+
+
 def test_bad_setting_is_one_line(tmp_path: Path) -> None:
     env = server_env(tmp_path, None, TASKROOM_TOKEN_TTL_SECONDS="soon")
     assert_one_clear_line(taskroom("db", "upgrade", env=env), "bad settings")

@@ -1,20 +1,24 @@
-"""docker-compose.yml, checked without a Docker engine: every Taskroom service runs a real
-`taskroom` subcommand, and every variable it sets is one that some code reads.
+"""docker-compose.yml, checked without a Docker engine: every Taskroom service runs exactly
+its `taskroom` command, every variable it sets is one that some code reads, and the replicas'
+proxy settings, run by a real `taskroom serve`, count each client by its own address.
 """
 
 from __future__ import annotations
 
 import argparse
 import re
+import uuid
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import uvicorn
 import yaml
 
 from taskroom_cli.main import build_parser
-from tests.support import ROOT
+from tests.support import ROOT, Server, server_env
+from tests.test_login import LIMIT
 
 # Contract §1 (and §6's `taskroom exports failed|retry`): the parser has exactly these.
 CONTRACT_COMMANDS = {"demo", "serve", "worker", "tui", "ssh-serve", "db", "exports"}
@@ -99,3 +103,53 @@ def test_secrets_come_from_the_environment(compose: dict[str, Any]) -> None:
                 assert str(value).startswith("${"), f"{name}: {variable} is hard-coded"
             if "DATABASE_URL" in variable:
                 assert "${POSTGRES_PASSWORD" in str(value), f"{name}: {variable} has a password"
+
+
+def compose_address(compose: dict[str, Any], service: str) -> str:
+    address: str = compose["services"][service]["networks"]["default"]["ipv4_address"]
+    return address
+
+
+def test_a_forged_forwarded_for_does_not_escape_the_login_limit(
+    compose: dict[str, Any], tmp_path: Path
+) -> None:
+    """uvicorn with the compose file's FORWARDED_ALLOW_IPS, reached the way nginx reaches it.
+
+    Here the proxy and the SSH gateway are loopback aliases standing for their compose
+    addresses; the X-Forwarded-For chains are the ones nginx builds (the client's header,
+    then the address nginx saw).
+    """
+    trusted = compose["services"]["api-1"]["environment"]["FORWARDED_ALLOW_IPS"].split(",")
+    proxy, gateway = compose_address(compose, "proxy"), compose_address(compose, "ssh")
+    assert sorted(trusted) == sorted([proxy, gateway]), "trust exactly nginx and the gateway"
+    assert compose["services"]["api-2"]["environment"]["FORWARDED_ALLOW_IPS"] == ",".join(trusted)
+    alias = {proxy: "127.0.0.2", gateway: "127.0.0.3"}
+    env = server_env(tmp_path, None, FORWARDED_ALLOW_IPS=",".join(alias[a] for a in trusted))
+    server = Server(env).start()
+    nginx = httpx.Client(
+        base_url=server.url, transport=httpx.HTTPTransport(local_address=alias[proxy])
+    )
+
+    def failed_login(chain: str, client: httpx.Client = nginx) -> int:
+        r = client.post(
+            f"{server.url}/api/auth/login",
+            json={"username": f"ghost{uuid.uuid4().hex[:8]}", "password": "wrong-password"},
+            headers={"X-Forwarded-For": chain},
+        )
+        return r.status_code
+
+    try:
+        # A client rotating a forged leftmost entry is still counted by its own address.
+        for i in range(LIMIT):
+            assert failed_login(f"10.66.0.{i}, 203.0.113.7") == 401
+        assert failed_login("10.66.1.1, 203.0.113.7") == 429
+        # The SSH gateway names its client; nginx appends the gateway: the client counts.
+        for _ in range(LIMIT):
+            assert failed_login(f"198.51.100.9, {alias[gateway]}") == 401
+        assert failed_login(f"198.51.100.9, {alias[gateway]}") == 429
+        # From any other peer the header is not believed at all.
+        with httpx.Client() as direct:
+            assert failed_login("203.0.113.7", direct) == 401
+    finally:
+        nginx.close()
+        server.stop()

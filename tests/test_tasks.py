@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from typing import Any
 
 import httpx
 
 from tests.live import connected, room
-from tests.support import ApiUser, Server
-
-MakeUser = Callable[..., ApiUser]
+from tests.support import ApiUser, MakeUser, Server
 
 
 def shared_project(make_user: MakeUser) -> tuple[ApiUser, ApiUser, str]:
@@ -100,6 +97,19 @@ def test_unversioned_saves_to_one_task_are_all_applied(make_user: MakeUser) -> N
         last = max(results, key=lambda r: r.json()["version"]).json()
         final = owner.client.get(url).json()
         assert final["version"] == 9 and final["title"] == last["title"]
+
+
+def test_unversioned_saves_to_one_project_are_all_applied(make_user: MakeUser) -> None:
+    owner, editor, pid = shared_project(make_user)
+    for round_ in range(3):
+        version = owner.client.get(f"/api/projects/{pid}").json()["version"]
+        saves = [((owner, editor)[i % 2], {"name": f"save {i}"}) for i in range(8)]
+        results = patch_at_once(f"/api/projects/{pid}", *saves)
+        assert [r.status_code for r in results] == [200] * 8, [r.text for r in results]
+        versions = sorted(r.json()["version"] for r in results)
+        assert versions == list(range(version + 1, version + 9)), round_
+        last = max(results, key=lambda r: r.json()["version"]).json()
+        assert owner.client.get(f"/api/projects/{pid}").json()["name"] == last["name"]
 
 
 def test_two_users_saving_one_project_exactly_one_wins(make_user: MakeUser) -> None:

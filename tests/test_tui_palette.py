@@ -23,6 +23,12 @@ SIZE = (100, 30)
 TASKS = [{"title": "Water the ferns"}, {"title": "Mend the fence", "status": "in_progress"}]
 
 
+def title_of(screen: BoardScreen) -> str | None:
+    """The selected task's title, None when nothing is selected."""
+    task = screen.selected()
+    return task.title if task else None
+
+
 async def palette(pilot: Any, query: str) -> list[str]:
     """Open ctrl+p, type `query`, return what it offers (labels, then the help lines)."""
     app = pilot.app
@@ -32,7 +38,7 @@ async def palette(pilot: Any, query: str) -> list[str]:
     hits = screen.query_one(CommandList)
     await until(pilot, lambda: hits.option_count > 0)
     await pilot.pause(0.3)  # every provider has answered
-    return [f"{o.hit.text} | {o.hit.help}" for o in hits.options]  # type: ignore[attr-defined]
+    return [f"{o.hit.text} | {o.hit.help}" for o in hits.options]
 
 
 async def test_palette_holds_every_action_of_the_screen(tui_server: Server, tmp_path: Path) -> None:
@@ -71,18 +77,19 @@ async def test_palette_jumps_to_a_task_or_a_project(tui_server: Server, tmp_path
     app = make_app(tui_server.url, tmp_path, token=user.token, live=False)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_board(pilot, "Garden")
-        assert screen.selected().title == "Water the ferns"
+        assert title_of(screen) == "Water the ferns"
         found = await palette(pilot, "fence")
         assert found[0] == "Mend the fence | task in In progress"
         await pilot.press("enter")
-        await until(
-            pilot, lambda: app.screen is screen and screen.selected().title == "Mend the fence"
-        )
+        await until(pilot, lambda: app.screen is screen and title_of(screen) == "Mend the fence")
 
         found = await palette(pilot, "kitchen")
         assert found[0].startswith("Kitchen | project · owner")
         await pilot.press("enter")
-        await until(pilot, lambda: board(app).store and board(app).store.project.name == "Kitchen")
+        await until(
+            pilot,
+            lambda: (store := board(app).store) is not None and store.project.name == "Kitchen",
+        )
         assert len(app.screen_stack) == 3  # default, projects, the new board: the old one went
 
         await pilot.press("q")
@@ -109,14 +116,14 @@ async def test_j_and_k_move_in_every_table(tui_server: Server, tmp_path: Path) -
         await until(pilot, lambda: isinstance(app.screen, BoardScreen) and app.screen.store)
         screen = board(app)
         await pilot.press("v", "j")  # the list view
-        assert screen.selected().title == "Mend the fence"
+        assert title_of(screen) == "Mend the fence"
         await pilot.press("question_mark")
         keys = await until(pilot, lambda: isinstance(app.screen, HelpScreen) and app.screen)
         table = keys.query_one("#help-keys")
         await pilot.press("j", "j", "j")
-        assert table.cursor_row == 3  # type: ignore[attr-defined]
+        assert table.cursor_row == 3
         await pilot.press("down", "k")
-        assert table.cursor_row == 3  # type: ignore[attr-defined]
+        assert table.cursor_row == 3
         await pilot.press("escape")
         await until(pilot, lambda: app.screen is screen)
     user.close()

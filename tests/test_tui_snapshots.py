@@ -101,7 +101,9 @@ def still(pilot: Pilot[Any]) -> None:
 async def on_board(pilot: Pilot[Any]) -> None:
     app = pilot.app
     await until(pilot, lambda: isinstance(app.screen, ProjectsScreen) and app.screen.projects)
-    app.screen.table.move_cursor(row=1)  # Launch (Garden sorts first)
+    projects = app.screen
+    assert isinstance(projects, ProjectsScreen)
+    projects.table.move_cursor(row=1)  # Launch (Garden sorts first)
     await pilot.press("enter")
     await until(pilot, lambda: isinstance(app.screen, BoardScreen) and app.screen.store)
     await pilot.pause()

@@ -34,7 +34,12 @@ async def provide_export_service(
     uow: NamedDependency[UnitOfWork], runtime: NamedDependency[Runtime]
 ) -> ExportService:
     assert runtime.exports is not None, "the exports installer did not run"
-    return ExportService(uow, runtime.exports)
+    return ExportService(
+        uow,
+        runtime.exports,
+        runtime.export_limiter,
+        webhook_allow_private=runtime.settings.webhook_allow_private,
+    )
 
 
 class ExportController(Controller):
@@ -45,7 +50,7 @@ class ExportController(Controller):
         "/api/projects/{project_id:uuid}/exports",
         summary="Start an export of the project (any member)",
         status_code=202,
-        responses=responses(400, 401, 404, 413),
+        responses=responses(400, 401, 404, 413, 429),
     )
     async def create_export(
         self,

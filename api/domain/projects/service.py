@@ -13,6 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from api.db.models import Membership, Project, Task, User, utcnow
 from api.db.session import UnitOfWork
+from api.db.unversioned import apply_to_current
 from api.domain.projects.authz import PROJECT_NOT_FOUND, member_ids, require_role
 from api.domain.tasks.schemas import task_out
 from api.events import DomainEvent
@@ -158,20 +159,29 @@ class ProjectService:
         self, project_id: uuid.UUID, data: ProjectUpdate, actor: AuthUser
     ) -> ProjectOut:
         role = await require_role(self.session, project_id, actor.id, "editor")
-        project = await self.session.get(Project, project_id, with_for_update=True)
-        assert project is not None
-        if data.version is not msgspec.UNSET and data.version != project.version:
-            raise stale(await self._project_out(project, role))
-        if data.name is not msgspec.UNSET:
-            project.name = data.name
-        if data.description is not msgspec.UNSET:
-            project.description = data.description
-        project.updated_at = utcnow()
-        try:
-            await self.session.flush()
-        except StaleDataError:
-            await self.session.rollback()
-            raise stale(await self._project_out(await self._reload(project_id), role)) from None
+        changes: dict[str, Any] = {
+            f: getattr(data, f)
+            for f in ("name", "description")
+            if getattr(data, f) is not msgspec.UNSET
+        }
+        changes["updated_at"] = utcnow()
+        if data.version is msgspec.UNSET:
+            project = await apply_to_current(self.session, Project, project_id, changes)
+            if project is None:  # deleted meanwhile
+                raise NotFoundException(detail=PROJECT_NOT_FOUND)
+        else:
+            project = await self.session.get(Project, project_id, with_for_update=True)
+            assert project is not None
+            if data.version != project.version:
+                raise stale(await self._project_out(project, role))
+            for field, value in changes.items():
+                setattr(project, field, value)
+            try:
+                await self.session.flush()
+            except StaleDataError:
+                await self.session.rollback()
+                current = await self._reload(project_id)
+                raise stale(await self._project_out(current, role)) from None
         out = await self._project_out(project, role)
         self.uow.record(
             await self._event("project:updated", project, msgspec.to_builtins(out), actor)

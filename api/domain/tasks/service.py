@@ -7,11 +7,12 @@ from typing import Any
 
 import msgspec
 from litestar.exceptions import NotFoundException, ValidationException
-from sqlalchemy import Select, case, func, or_, select, update
+from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from api.db.models import Membership, Task, utcnow
 from api.db.session import UnitOfWork
+from api.db.unversioned import apply_to_current
 from api.domain.projects.authz import member_ids, require_role
 from api.domain.projects.service import stale
 from api.domain.tasks.schemas import task_out
@@ -154,7 +155,10 @@ class TaskService:
             await self._check_assignee(task.project_id, changes["assignee_id"])
         changes |= {"updated_at": utcnow(), "updated_by": actor.id}
         if data.version is msgspec.UNSET:
-            task = await self._apply_to_current(task_id, changes)
+            current = await apply_to_current(self.session, Task, task_id, changes)
+            if current is None:  # deleted meanwhile
+                raise NotFoundException(detail=TASK_NOT_FOUND)
+            task = current
         else:
             for field, value in changes.items():
                 setattr(task, field, value)
@@ -170,20 +174,6 @@ class TaskService:
         await self._record("task:updated", task, msgspec.to_builtins(out), actor)
         await self.uow.commit()
         return out
-
-    async def _apply_to_current(self, task_id: uuid.UUID, changes: dict[str, Any]) -> Task:
-        """A save without `version` goes onto the row as it is now: one UPDATE, which waits for
-        the row, so concurrent unversioned saves are serialised and all applied (contract §7)."""
-        task: Task | None = await self.session.scalar(
-            update(Task)
-            .where(Task.id == task_id)
-            .values(**changes, version=Task.version + 1)
-            .returning(Task),
-            execution_options={"populate_existing": True},
-        )
-        if task is None:  # deleted meanwhile
-            raise NotFoundException(detail=TASK_NOT_FOUND)
-        return task
 
     async def delete(self, task_id: uuid.UUID, actor: AuthUser) -> None:
         task = await self._task_for(task_id, actor.id, "editor")
