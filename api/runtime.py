@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from api.db.session import make_engine, make_sessionmaker
 from api.domain.accounts.known import KnownUsers
-from api.domain.accounts.ratelimit import LoginLimiter, MemoryLoginLimiter, RedisLoginLimiter
 from api.events import Dispatcher
+from api.ratelimit import EXPORTS, LOGIN_FAILURES, Limiter, Rule, make_limiter
 from api.security import AuthUser
 from api.settings import Settings
 
@@ -53,7 +53,6 @@ class Runtime:
         sessionmaker: async_sessionmaker[AsyncSession],
         dispatcher: Dispatcher,
         jwt_auth: JWTAuth[AuthUser, Token],
-        login_limiter: LoginLimiter,
         redis: Redis | None = None,
     ) -> None:
         self.settings = settings
@@ -61,8 +60,11 @@ class Runtime:
         self.sessionmaker = sessionmaker
         self.dispatcher = dispatcher
         self.jwt_auth = jwt_auth
-        self.login_limiter = login_limiter
         self.redis = redis
+        self.login_limiter = make_limiter(redis, LOGIN_FAILURES)
+        registrations = Rule("register", settings.register_limit, 3600)
+        self.register_limiter: Limiter = make_limiter(redis, registrations)
+        self.export_limiter = make_limiter(redis, EXPORTS)
         self.accounts = KnownUsers(sessionmaker)
         self.closers: list[Callable[[], Awaitable[None]]] = []
         self.cache: CacheStore | None = None  # set by api.cache.install when Redis is configured
@@ -80,14 +82,12 @@ class Runtime:
             if settings.redis_url
             else None
         )
-        limiter: LoginLimiter = RedisLoginLimiter(redis) if redis else MemoryLoginLimiter()
         return cls(
             settings=settings,
             engine=engine,
             sessionmaker=make_sessionmaker(engine),
             dispatcher=Dispatcher(),
             jwt_auth=jwt_auth,
-            login_limiter=limiter,
             redis=redis,
         )
 

@@ -66,6 +66,7 @@ class Settings:
     failpoints: Failpoints = field(default_factory=Failpoints)
     token_ttl_seconds: int = 12 * 3600
     max_body_bytes: int = 1024 * 1024
+    register_limit: int = 20  # registrations per address an hour; 0 = no limit
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, *, dotenv: bool = True) -> Settings:
@@ -89,4 +90,5 @@ class Settings:
             webhook_allow_private=env.get("TASKROOM_WEBHOOK_ALLOW_PRIVATE") == "1",
             failpoints=Failpoints.parse(env.get("TASKROOM_FAILPOINTS")),
             token_ttl_seconds=int(env.get("TASKROOM_TOKEN_TTL_SECONDS") or 12 * 3600),
+            register_limit=int(env.get("TASKROOM_REGISTER_LIMIT") or 20),
         )

@@ -136,7 +136,10 @@ def seed(url: str) -> tuple[str, str]:
 
 
 def _ms(value: str) -> float:
-    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", value).groups()  # type: ignore[union-attr]
+    match = re.fullmatch(r"([\d.]+)(us|ms|s)", value)
+    if match is None:
+        raise ValueError(f"not a wrk latency: {value!r}")
+    number, unit = match.groups()
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
@@ -146,7 +149,9 @@ def wrk(url: str, token: str, seconds: int, connections: int) -> dict[str, float
          "-H", f"Authorization: Bearer {token}", url],
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    requests = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    assert requests is not None, out
+    rps = float(requests.group(1))
     pct = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", out, re.MULTILINE))
     assert {"50", "99"} <= set(pct), out
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)

@@ -50,8 +50,19 @@ class Result:
 
 
 def _ms(value: str) -> float:
-    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value).groups()  # type: ignore[union-attr]
+    match = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value)
+    if match is None:
+        raise ValueError(f"not a wrk latency: {value!r}")
+    number, unit = match.groups()
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
+
+
+def _find(pattern: str, out: str) -> str:
+    """The first group of `pattern` in wrk's report (multi-line)."""
+    match = re.search(pattern, out, re.M)
+    if match is None:
+        raise RuntimeError(f"wrk's report has no {pattern!r}:\n{out}")
+    return match.group(1)
 
 
 def wrk(url: str, token: str | None, seconds: int, connections: int) -> Result:
@@ -74,9 +85,9 @@ def wrk(url: str, token: str | None, seconds: int, connections: int) -> Result:
     ).stdout
     if "Non-2xx" in out or "99%" not in out:
         raise RuntimeError(f"errors while loading {url}:\n{out}")
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p50 = re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1)  # type: ignore[union-attr]
-    p99 = re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)  # type: ignore[union-attr]
+    rps = float(_find(r"Requests/sec:\s+([\d.]+)", out))
+    p50 = _find(r"^\s+50%\s+(\S+)", out)
+    p99 = _find(r"^\s+99%\s+(\S+)", out)
     return Result(rps, _ms(p50), _ms(p99))
 
 
@@ -143,7 +154,9 @@ def main() -> None:
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("bench/cache.py needs wrk (apt-get install -y wrk)")
-    load = lambda url, token=None: wrk(url, token, args.seconds, args.connections)  # noqa: E731
+
+    def load(url: str, token: str | None = None) -> Result:
+        return wrk(url, token, args.seconds, args.connections)
 
     with ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))

@@ -171,7 +171,7 @@ def main() -> None:
                 [*TASKROOM, "worker", "--concurrency", "1", "--log-level", "warning"], env=env
             )
             try:
-                results = {"idle-rss": idle_rss_mb(worker.pid)}
+                results: dict[str | tuple[str, str], float] = {"idle-rss": idle_rss_mb(worker.pid)}
                 print(f"  idle worker: peak RSS {results['idle-rss']:.1f} MB")
                 for label, project, n in (("small", small, args.small), ("big", big, args.tasks)):
                     for fmt in ("csv", "json"):

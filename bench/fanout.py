@@ -98,7 +98,9 @@ async def raw_redis_round_trip(url: str, rate: float, n: int) -> list[float]:
     async def read() -> None:
         last = "0-0"
         while len(samples) < n:
-            for _, rows in await sub.xread({key: last}, block=1000) or []:
+            reply = await sub.xread({key: last}, block=1000)
+            assert isinstance(reply, list)  # RESP2's shape: [[stream, [(id, fields), …]], …]
+            for _, rows in reply:
                 for entry_id, fields in rows:
                     samples.append(time.monotonic() - float(fields[b"t"]))
                     last = entry_id

@@ -190,7 +190,8 @@ async def main_async(sizes: list[int], events: int) -> None:
 
 
 def _pid(owner: ApiUser, name: str) -> str:
-    return next(p["id"] for p in owner.client.get("/api/projects").json() if p["name"] == name)
+    pid: str = next(p["id"] for p in owner.client.get("/api/projects").json() if p["name"] == name)
+    return pid
 
 
 def main() -> None:

@@ -22,6 +22,9 @@ from sshd.session import AppSession
 logger = logging.getLogger("taskroom.ssh")
 
 UNAVAILABLE = "Taskroom's server cannot be reached right now: please try again in a moment."
+# Each key a client offers costs one API call: past this many (OpenSSH's MaxAuthTries) on
+# one connection, further keys are refused unasked.
+MAX_KEYS_PER_CONNECTION = 6
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,13 @@ class _Connection(asyncssh.SSHServer):
         # asyncssh asks once when the key is offered and again with its signature.
         cache_key = (username, key.get_fingerprint("sha256"))
         if cache_key not in self._key_results:
+            if len(self._key_results) >= MAX_KEYS_PER_CONNECTION:
+                if "keys" not in self._banners:
+                    self._banners.add("keys")
+                    logger.warning(
+                        "ssh: too many keys offered: user=%r peer=%s", username, self._peer
+                    )
+                return False
             try:
                 identity = await self._gateway.authenticator.public_key(username, key)
             except ApiUnavailable:

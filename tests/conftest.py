@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import ApiUser, RedisServer, Server, postgres_database, register, server_env
+from tests.support import (
+    ApiUser,
+    MakeUser,
+    RedisServer,
+    Server,
+    postgres_database,
+    register,
+    server_env,
+)
 
 DATABASES = ["sqlite", "postgres"]
 
@@ -40,7 +48,7 @@ def server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
 
 
 @pytest.fixture
-def make_user(server: Server) -> Iterator[object]:
+def make_user(server: Server) -> Iterator[MakeUser]:
     users: list[ApiUser] = []
 
     def _make(username: str | None = None) -> ApiUser:

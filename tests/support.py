@@ -12,13 +12,16 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 import httpx
+from redis.typing import StreamRangeResponse
 
 ROOT = Path(__file__).resolve().parent.parent
+T = TypeVar("T")
 PG_ADMIN_URL = os.environ.get("TASKROOM_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 TASKROOM = [str(Path(sys.executable).parent / "taskroom")]  # the real console script
 
@@ -29,7 +32,13 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_until(predicate, timeout: float = 15.0, interval: float = 0.05, what: str = "condition"):  # type: ignore[no-untyped-def]
+def wait_until(
+    predicate: Callable[[], T | None],
+    timeout: float = 15.0,
+    interval: float = 0.05,
+    what: str = "condition",
+) -> T:
+    """Poll until `predicate()` is truthy, and return that."""
     deadline = time.monotonic() + timeout
     while True:
         result = predicate()
@@ -124,6 +133,17 @@ class RedisServer:
         self.proc = None
 
 
+def stream_entries(
+    reply: StreamRangeResponse | None,
+) -> list[tuple[str, dict[bytes | str, bytes | str]]]:
+    """A Redis stream's entries as (id, fields), from redis-py's reply typed for every protocol."""
+    entries = []
+    for entry_id, fields in reply or []:
+        assert entry_id is not None and fields is not None, (entry_id, fields)
+        entries.append((entry_id.decode() if isinstance(entry_id, bytes) else entry_id, fields))
+    return entries
+
+
 # --- taskroom serve --------------------------------------------------------------------
 
 
@@ -193,6 +213,8 @@ def server_env(
         "TASKROOM_SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
         "TASKROOM_DATABASE_URL": database_url or f"sqlite+aiosqlite:///{tmp / 'taskroom.db'}",
         "PYTHONUNBUFFERED": "1",
+        # Tests register many users from one address; tests/test_login.py checks the limit.
+        "TASKROOM_REGISTER_LIMIT": "0",
         **extra,
     }
     if redis_url:
@@ -220,6 +242,12 @@ class ApiUser:
 
     def close(self) -> None:
         self.client.close()
+
+
+class MakeUser(Protocol):
+    """The `make_user` fixture: registers a user (a fresh name unless given) on the server."""
+
+    def __call__(self, username: str | None = None) -> ApiUser: ...
 
 
 def register(base_url: str, username: str | None = None, password: str = "password-123") -> ApiUser:

@@ -148,7 +148,9 @@ NOT_JSON: list[tuple[str, bytes]] = [
 ]
 
 
-def send(target: Target, route: str, content: bytes | str, client: httpx.Client | None = None):  # type: ignore[no-untyped-def]
+def send(
+    target: Target, route: str, content: bytes | str, client: httpx.Client | None = None
+) -> httpx.Response:
     method, path = ROUTES[route]
     path = path.format(project=target.project, task=target.task)
     client = client or target.owner.client

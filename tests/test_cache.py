@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -32,7 +33,7 @@ def _detail(role: Any, members: list[Member], text: str) -> ProjectDetail:
         role=role,
         task_counts=TaskCounts(),
         version=1,
-        updated_at=msgspec.json.decode(b'"2026-01-01T00:00:00Z"', type=Any),
+        updated_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
         members=members,
         tasks=[],
     )
@@ -113,13 +114,14 @@ def test_key_names_and_ttls(
     assert alice.client.get("/api/projects").status_code == 200
     assert 290 <= r.ttl(f"v1:projects:user:{alice.id}") <= 300
     assert r.ttl(f"v1:projects:user:{bob.id}") == -2  # Bob has not read his list yet
-    stored = msgspec.json.decode(r.get(f"v1:project:{pid}"))
+    body = r.get(f"v1:project:{pid}")
+    assert isinstance(body, bytes)
+    stored = msgspec.json.decode(body)
     assert stored["id"] == pid and stored["role"] is None
     assert {m["user_id"] for m in stored["members"]} == {alice.id, bob.id}
-    assert (
-        msgspec.json.decode(r.get(f"v1:projects:user:{alice.id}"))
-        == alice.client.get("/api/projects").json()
-    )
+    listed = r.get(f"v1:projects:user:{alice.id}")
+    assert isinstance(listed, bytes)
+    assert msgspec.json.decode(listed) == alice.client.get("/api/projects").json()
 
 
 def test_a_hit_skips_the_database(

@@ -96,7 +96,7 @@ async def test_a_paused_redis_fails_the_whole_queue_within_one_bound(
     admin = raw_redis(own_redis)
     filled: list[int] = []
     await store.get_or_fill(key, 60, lambda: loads(filled))
-    admin.execute_command("CLIENT", "PAUSE", 3000, "ALL")
+    admin.client_pause(3000)
     try:
         start = time.monotonic()
 
@@ -107,7 +107,7 @@ async def test_a_paused_redis_fails_the_whole_queue_within_one_bound(
 
         waits = await asyncio.gather(*(hit_later(i * 0.01) for i in range(8)))
     finally:
-        admin.execute_command("CLIENT", "UNPAUSE")
+        admin.client_unpause()
     assert len(filled) == 1 + 8, "every hit fell back to its loader"
     assert max(waits) < 1.0, f"waited {max(waits):.2f}s on a paused Redis"
 
@@ -142,7 +142,7 @@ async def test_closing_the_store_fails_a_round_trip_in_flight_over(
     filled: list[int] = []
     await cache.get_or_fill(key, 60, lambda: loads(filled))
     admin = raw_redis(own_redis)
-    admin.execute_command("CLIENT", "PAUSE", 1000, "ALL")
+    admin.client_pause(1000)
     try:
         hit = asyncio.ensure_future(cache.get_or_fill(key, 60, lambda: loads(filled)))
         await asyncio.sleep(0.1)  # its round trip is out, stuck on the pause

@@ -8,7 +8,8 @@ store. The same interleaving runs against a server whose store skips the generat
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
 
 import httpx
 import pytest
@@ -35,9 +36,11 @@ def slow_fill(
         yield request.param, srv, pair
 
 
-def _in_background(fn: object) -> tuple[threading.Thread, list[httpx.Response]]:
+def _in_background(
+    fn: Callable[[], httpx.Response],
+) -> tuple[threading.Thread, list[httpx.Response]]:
     out: list[httpx.Response] = []
-    thread = threading.Thread(target=lambda: out.append(fn()))  # type: ignore[operator]
+    thread = threading.Thread(target=lambda: out.append(fn()))
     thread.start()
     return thread, out
 
@@ -78,7 +81,7 @@ def test_concurrent_misses_share_one_database_read(
     pid = new_project(alice, bob)
     before = statements(srv)
     readers = [
-        _in_background(lambda user=user: user.client.get(f"/api/projects/{pid}"))  # type: ignore[misc]
+        _in_background(partial(user.client.get, f"/api/projects/{pid}"))
         for user in (alice, bob) * 4
     ]
     for thread, _ in readers:

@@ -1,6 +1,7 @@
 """The API docs in a real browser: headless Chromium opens Swagger UI on a real `taskroom serve`
 with every request to another origin blocked, and a person's path through it works: the route
-list renders, "Authorize" takes a fresh token, "Try it out" on `GET /api/me` answers 200.
+list renders, the description's link leads to the websocket protocol, "Authorize" takes a fresh
+token, "Try it out" on `GET /api/me` answers 200.
 
 Debian's `chromium` is driven by Playwright (`.ci/run` installs it); Playwright's own browser
 downloads are never used. A screenshot of the page is kept under `artifacts/`.
@@ -63,6 +64,9 @@ def test_swagger_ui_offline_authorize_and_try_it_out(
             has=page.locator('.opblock-summary-path[data-path="/api/projects"]')
         )
         expect(projects).to_have_count(1, timeout=30_000)
+
+        page.get_by_role("link", name="the websocket protocol").click()
+        expect(page.locator("#websocket-protocol")).to_be_in_viewport()
 
         page.locator(".auth-wrapper button.authorize").click()
         dialog = page.locator(".dialog-ux")

@@ -46,6 +46,9 @@ TEXTS = [
     " leading and trailing spaces ",
     '"',
     ",",
+    "\t=cmd|' /C calc'!A0",
+    "\r=1+1",
+    "\r\n@SUM(A1)",
 ]
 TIMES = [
     T0,
@@ -154,6 +157,17 @@ async def test_writers_give_the_csv_module_and_dict_bytes(engines: dict[str, Any
     expected = b'{"project":%s,"tasks":%s}\n' % (encode(project), encode(tasks))
     assert _write(WRITERS["json"](), rows) == expected
     assert _write(WRITERS["json"](), []) == b'{"project":%s,"tasks":[]}\n' % encode(project)
+
+
+@pytest.mark.parametrize("name", ["sqlite", "postgres"])
+async def test_no_csv_cell_begins_like_a_formula(engines: dict[str, Any], name: str) -> None:
+    """OWASP's list (= + - @ TAB CR), read back from the file both reader paths write."""
+    data = _write(WRITERS["csv"](), await cells(engines[name]))
+    rows = list(csv.reader(io.StringIO(data.decode(), newline="")))
+    texts = [cell for row in rows[1:] for cell in row[1:3]]  # title, description
+    assert len(texts) == 2 * len(TASKS)
+    assert "'\t=cmd|' /C calc'!A0" in texts and "'\r=1+1" in texts
+    assert not [cell for cell in texts if cell.startswith(("=", "+", "-", "@", "\t", "\r"))]
 
 
 @pytest.mark.parametrize("name", ["sqlite", "postgres"])

@@ -37,6 +37,7 @@ from tests.support import (
     rmtree,
     server_env,
     stop_process,
+    stream_entries,
     wait_until,
 )
 from tests.test_exports import TRICKY, check_csv, download, finished, make_project, tasks_of
@@ -140,10 +141,10 @@ def published_updates(
     """(when Redis took it, in s, the job) of every `export:updated` in the room's stream."""
     client = redis.Redis.from_url(stack.redis.url)
     try:
-        entries = client.xrange(room_key(room_of(project_id), "events"))
+        entries = stream_entries(client.xrange(room_key(room_of(project_id), "events")))
     finally:
         client.close()
-    frames = [(int(id_.split(b"-")[0]) / 1000, json.loads(fields[b"e"])) for id_, fields in entries]
+    frames = [(int(id_.split("-")[0]) / 1000, json.loads(fields[b"e"])) for id_, fields in entries]
     return [
         (at, f["data"])
         for at, f in frames

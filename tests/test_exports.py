@@ -147,6 +147,36 @@ def test_idempotency_key_and_listing(server: Server, make_user: Any) -> None:
         assert finished(user, job["id"])["status"] == "COMPLETED"
 
 
+EXPORTS_PER_MINUTE = 10  # per user and project (api/ratelimit.py)
+
+
+def test_exports_per_user_and_project_are_bounded(server: Server, make_user: Any) -> None:
+    owner, viewer = make_user(), make_user()
+    project_id = make_project(owner, TRICKY[:1])
+    owner.client.post(
+        f"/api/projects/{project_id}/members", json={"username": viewer.username, "role": "viewer"}
+    )
+    url = f"/api/projects/{project_id}/exports"
+    key = {"Idempotency-Key": "first"}
+    answers = [viewer.client.post(url, json={"format": "csv"}, headers=key)]
+    answers += [viewer.client.post(url, json={"format": "csv"}) for _ in range(24)]
+    assert [r.status_code for r in answers] == [202] * EXPORTS_PER_MINUTE + [429] * 15
+    refused = answers[-1]
+    assert refused.json()["status_code"] == 429 and refused.json()["detail"]
+    assert 0 < int(refused.headers["Retry-After"]) <= 60
+    assert len(viewer.client.get(url).json()) == EXPORTS_PER_MINUTE  # nothing made for a 429
+    # a repeated key is the job it named, not a new one; the bound is per user and project
+    assert viewer.client.post(url, json={"format": "csv"}, headers=key).status_code == 202
+    assert owner.client.post(url, json={"format": "csv"}).status_code == 202
+    own = make_project(viewer, [])
+    assert (
+        viewer.client.post(f"/api/projects/{own}/exports", json={"format": "csv"}).status_code
+        == 202
+    )
+    for r in answers[:EXPORTS_PER_MINUTE]:
+        finished(viewer, r.json()["id"])
+
+
 def test_deleting_the_project_deletes_its_files(server: Server, make_user: Any) -> None:
     user = make_user()
     project_id = make_project(user, TRICKY)
@@ -173,7 +203,7 @@ def test_expired_files_and_stale_temp_files_are_deleted(tmp_path: Path) -> None:
     assert not folder.exists()
 
 
-@pytest.mark.parametrize("value", ["=1", "+1", "-1", "@x"])
+@pytest.mark.parametrize("value", ["=1", "+1", "-1", "@x", "\t=1", "\r=1", "\t", "\r\n+1"])
 def test_csv_cells_are_neutralised(value: str) -> None:
     from worker.formats.csv import neutralise
 
@@ -191,6 +221,14 @@ def test_csv_cells_are_neutralised(value: str) -> None:
         "http://[::1]/hook",
         "http://[::ffff:192.168.0.1]/hook",
         "http://169.254.169.254/latest/meta-data",
+        "http://[64:ff9b::7f00:1]/hook",  # NAT64 of 127.0.0.1
+        "http://[64:ff9b::a00:1]/hook",  # NAT64 of 10.0.0.1
+        "http://[2002:7f00:1::]/hook",  # 6to4 of 127.0.0.1
+        "http://[::127.0.0.1]/hook",  # IPv4-compatible
+        "http://[::ffff:0:7f00:1]/hook",  # IPv4-translated
+        "http://[fec0::1]/hook",  # site-local
+        "http://127.1/hook",
+        "http://2130706433/hook",  # 127.0.0.1 as one number
     ],
 )
 async def test_webhooks_refuse_private_addresses(url: str) -> None:
@@ -202,12 +240,43 @@ async def test_webhooks_refuse_private_addresses(url: str) -> None:
     assert target.startswith(url.split(":", 1)[0])
 
 
-@pytest.mark.parametrize("url", ["ftp://example.com/x", "file:///etc/passwd", "http:///nohost"])
+@pytest.mark.parametrize(
+    "address", ["8.8.8.8", "2606:4700::1111", "64:ff9b::808:808", "2002:808:808::1"]
+)
+def test_webhooks_allow_public_addresses_in_any_form(address: str) -> None:
+    from worker.webhooks import is_allowed
+
+    assert is_allowed(address)
+
+
+@pytest.mark.parametrize(
+    "url", ["ftp://example.com/x", "file:///etc/passwd", "http:///nohost", "http://h:99999/"]
+)
 def test_webhooks_are_http_only(url: str) -> None:
-    from worker.webhooks import WebhookRefused, check_scheme
+    from worker.webhooks import WebhookRefused, check_url
 
     with pytest.raises(WebhookRefused):
-        check_scheme(url)
+        check_url(url)
+
+
+def test_a_webhook_url_that_can_never_be_delivered_is_refused_at_once(
+    server: Server, make_user: Any
+) -> None:
+    user = make_user()
+    project_id = make_project(user, TRICKY[:1])
+    url = f"/api/projects/{project_id}/exports"
+    for hook in (
+        "http://[64:ff9b::7f00:1]/h",
+        "http://[fec0::1]/h",
+        "http://10.0.0.1/h",
+        "ftp://x/",
+    ):
+        r = user.client.post(url, json={"format": "csv", "webhook_url": hook})
+        assert r.status_code == 400, (hook, r.text)
+        assert r.json()["status_code"] == 400 and "webhook" in r.json()["detail"]
+    assert user.client.get(url).json() == []  # nothing was queued
+    r = user.client.post(url, json={"format": "csv", "webhook_url": "https://hooks.invalid/h"})
+    assert r.status_code == 202  # a name is checked when it is resolved, at delivery
 
 
 async def test_webhook_to_a_refused_address_is_not_sent() -> None:

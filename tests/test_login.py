@@ -56,10 +56,35 @@ def own_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     srv.stop()
 
 
-def assert_limited(r: httpx.Response) -> None:
+def assert_limited(r: httpx.Response, window: int = 60) -> None:
     assert r.status_code == 429, r.text
     assert r.json()["status_code"] == 429 and r.json()["detail"]
-    assert int(r.headers["Retry-After"]) > 0
+    assert 0 < int(r.headers["Retry-After"]) <= window
+
+
+REGISTRATIONS = 20  # an hour per address (TASKROOM_REGISTER_LIMIT's default)
+
+
+def test_registrations_per_address(tmp_path: Path) -> None:
+    env = server_env(tmp_path, None)
+    del env["TASKROOM_REGISTER_LIMIT"]  # the default
+    srv = Server(env).start()
+    try:
+
+        def sign_up(addr: str) -> httpx.Response:
+            body = {"username": f"r{uuid.uuid4().hex[:10]}", "password": PASSWORD}
+            headers = {"X-Forwarded-For": addr}
+            return httpx.post(f"{srv.url}/api/auth/register", json=body, headers=headers)
+
+        busy = address()
+        for _ in range(REGISTRATIONS):
+            assert sign_up(busy).status_code == 201
+        refused = sign_up(busy)
+        assert_limited(refused, window=3600)
+        assert int(refused.headers["Retry-After"]) > 3600 - 60
+        assert sign_up(address()).status_code == 201  # per address
+    finally:
+        srv.stop()
 
 
 def test_limit_per_username(own_server: Server) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -153,6 +154,35 @@ async def test_presence_and_typing(user: MakeUser, live_server: Server) -> None:
         assert not [f for f in b.seen + await b.collect(0.3) if f["type"] == "typing"]
         await b.close()
         await _presence(a, lambda ids: ids == [alice.id])
+
+
+async def test_typing_frames_are_rate_limited_per_socket(
+    user: MakeUser, live_server: Server
+) -> None:
+    """A burst of 10, then 5 a second (api/rooms/hub.py); the rest are dropped, not relayed."""
+    alice, bob = user(), user()
+    pid = project_with(alice, bob)
+    async with connected(live_server.ws_url, alice.token, bob.token) as (a, b):
+        await a.subscribe(room(pid))
+        await b.subscribe(room(pid))
+        task_id = str(uuid.uuid4())
+        frame = json.dumps(
+            {"type": "typing", "room": room(pid), "task_id": task_id, "state": "start"}
+        )
+        started = time.monotonic()
+        for _ in range(500):
+            await b.ws.send(frame)
+        await b.send(type="ping")
+        await b.expect("pong")
+        took = time.monotonic() - started  # every frame has been read by the server
+        relayed = [f for f in await a.collect(1.0) if f["type"] == "typing"]
+        assert 10 <= len(relayed) <= 10 + 5 * took, (len(relayed), took)
+        refused = [f for f in b.seen if f["type"] == "error"]
+        assert refused and {f["code"] for f in refused} == {"rate_limited"}
+        assert len(refused) <= 1 + 5 * took
+        await asyncio.sleep(0.5)  # the bucket refills: typing works again
+        await b.ws.send(frame)
+        assert (await a.expect("typing"))["user"]["id"] == bob.id
 
 
 async def _presence(live: Live, ok: Callable[[list[str]], bool]) -> dict[str, object]:
@@ -354,7 +384,7 @@ class StalledReader:
             self.proto.receive_data(data)
             for event in self.proto.events_received():
                 if isinstance(event, WsFrame) and event.opcode.name == "TEXT":
-                    self.frames.append(json.loads(event.data))
+                    self.frames.append(json.loads(bytes(event.data)))
 
     def close(self) -> None:
         self.sock.close()

@@ -12,8 +12,8 @@ from redis.asyncio import Redis
 from api.events import DomainEvent
 from api.rooms.publisher import RoomPublisher, room_key
 from api.rooms.redis_broker import RedisBroker
-from api.wire import room_of
-from tests.support import RedisServer
+from api.wire import EventName, room_of
+from tests.support import RedisServer, stream_entries
 
 
 @pytest.fixture
@@ -24,18 +24,18 @@ async def redis(redis_server: RedisServer) -> AsyncIterator[Redis]:
 
 
 def event(
-    project_id: uuid.UUID, seq: int | None, title: str, name: str = "task:updated"
+    project_id: uuid.UUID, seq: int | None, title: str, name: EventName = "task:updated"
 ) -> DomainEvent:
     extra = {} if seq is None else {"seq": seq}
     return DomainEvent(
         name=name, project_id=project_id, data={"title": title}, actor=None, extra=extra
-    )  # type: ignore[arg-type]
+    )
 
 
 async def titles(redis: Redis, project_id: uuid.UUID) -> list[str]:
     import msgspec
 
-    rows = await redis.xrange(room_key(room_of(project_id), "events"))
+    rows = stream_entries(await redis.xrange(room_key(room_of(project_id), "events")))
     return [msgspec.json.decode(f[b"e"])["data"]["title"] for _, f in rows]
 
 
@@ -70,11 +70,11 @@ async def test_retention_and_resync(redis: Redis, redis_server: RedisServer) -> 
         await pub.publish(event(pid, i, f"e{i}"))
     kept = await redis.xlen(room_key(name, "events"))
     assert 50 <= kept <= 151
-    rows = await redis.xrange(room_key(name, "events"))
-    oldest, newest = rows[0][0].decode(), rows[-1][0].decode()
+    rows = stream_entries(await redis.xrange(room_key(name, "events")))
+    oldest, newest = rows[0][0], rows[-1][0]
     assert await broker.backlog(name, "0-0") is None  # trimmed events lie after it
     assert [e.cursor for e in await broker.backlog(name, oldest) or []] == [
-        r[0].decode() for r in rows[1:]
+        entry_id for entry_id, _ in rows[1:]
     ]
     assert await broker.backlog(name, newest) == []
     assert await broker.backlog(name, "99999999999999-0") is None  # never issued here

@@ -69,10 +69,15 @@ async def test_events_presence_typing_and_order_across_replicas(
             threading.Thread(target=_hammer, args=(alice, task["id"], n)),
             threading.Thread(target=_hammer, args=(bob_on_one, task["id"], n)),
         ]
-        bob_on_one.client.base_url = two.url  # type: ignore[misc]
+        bob_on_one.client.base_url = two.url
         for w in writers:
             w.start()
-        await asyncio.to_thread(lambda: [w.join() for w in writers])
+
+        def join_writers() -> None:
+            for w in writers:
+                w.join()
+
+        await asyncio.to_thread(join_writers)
         seen = []
         for live in (a, b):
             events = await live.events(2 * n, within=60)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.support import Server
+from tests.support import MakeUser, Server
 
 
 def test_health(server: Server) -> None:
@@ -14,7 +14,7 @@ def test_health(server: Server) -> None:
     assert r.json()["redis"] == "disabled"
 
 
-def test_project_round_trip(make_user) -> None:  # type: ignore[no-untyped-def]
+def test_project_round_trip(make_user: MakeUser) -> None:
     alice = make_user()
     r = alice.client.post("/api/projects", json={"name": "Launch"})
     assert r.status_code == 201

@@ -176,6 +176,22 @@ async def test_public_key_login_after_registering_the_key(
             pass
 
 
+async def test_keys_offered_per_connection_are_capped(gateway: SshGateway, user: ApiUser) -> None:
+    """Each offered key costs the gateway an API call: 6 a connection, then refused unasked."""
+    key = asyncssh.generate_private_key("ssh-ed25519")
+    r = user.client.post("/api/me/ssh-keys", json={"public_key": key.export_public_key().decode()})
+    assert r.status_code == 201
+    strangers = [asyncssh.generate_private_key("ssh-ed25519") for _ in range(6)]
+    asked = gateway.log().count("ssh key refused")
+    with pytest.raises(asyncssh.PermissionDenied):
+        async with gateway.connect(user.username, client_keys=[*strangers, key]):
+            pass
+    assert gateway.log().count("ssh key refused") - asked == 6  # the seventh was not asked
+    async with gateway.connect(user.username, client_keys=[*strangers[:5], key]) as conn:
+        _, screen = await open_app(conn)
+        await screen.probe("start")
+
+
 async def test_resize_reaches_the_app(gateway: SshGateway, user: ApiUser) -> None:
     async with gateway.connect(user.username, password=PASSWORD) as conn:
         process, screen = await open_app(conn, (80, 24))

@@ -7,7 +7,7 @@ import httpx
 
 from api.domain.ssh_keys.gateway import gateway_token
 from api.security import make_jwt_auth
-from tests.support import Server
+from tests.support import MakeUser, Server
 
 
 def public_key(comment: str = "me@laptop", alg: str = "ssh-ed25519", **kw: int) -> str:
@@ -20,7 +20,7 @@ def gateway_headers(server: Server) -> dict[str, str]:
     return {"Authorization": f"Bearer {gateway_token(auth)}"}
 
 
-def test_add_list_delete(make_user) -> None:  # type: ignore[no-untyped-def]
+def test_add_list_delete(make_user: MakeUser) -> None:
     alice = make_user()
     text = public_key("alice@laptop")
     r = alice.client.post("/api/me/ssh-keys", json={"public_key": text})
@@ -52,7 +52,7 @@ def test_add_list_delete(make_user) -> None:  # type: ignore[no-untyped-def]
     assert [k["id"] for k in alice.client.get("/api/me/ssh-keys").json()] == [named["id"]]
 
 
-def test_hostile_key_text_is_a_clear_400(make_user) -> None:  # type: ignore[no-untyped-def]
+def test_hostile_key_text_is_a_clear_400(make_user: MakeUser) -> None:
     alice = make_user()
     private = asyncssh.generate_private_key("ssh-ed25519").export_private_key().decode()
     cases = {
@@ -71,7 +71,9 @@ def test_hostile_key_text_is_a_clear_400(make_user) -> None:  # type: ignore[no-
     assert httpx.get(f"{alice.client.base_url}/api/me/ssh-keys").status_code == 401
 
 
-def test_control_characters_in_a_key_name_or_comment_are_400(server: Server, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_control_characters_in_a_key_name_or_comment_are_400(
+    server: Server, make_user: MakeUser
+) -> None:
     """The comment becomes the key's name: NUL (which PostgreSQL text cannot hold) and the
     other control characters are refused in both (contract §7), never a 500."""
     alice = make_user()
@@ -94,7 +96,7 @@ def test_control_characters_in_a_key_name_or_comment_are_400(server: Server, mak
     assert r.status_code == 400, r.text
 
 
-def test_key_owner_lookup_is_for_the_gateway_only(server: Server, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_key_owner_lookup_is_for_the_gateway_only(server: Server, make_user: MakeUser) -> None:
     alice = make_user()
     text = public_key()
     alice.client.post("/api/me/ssh-keys", json={"public_key": text})

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Callable
 from typing import Any
 
 import httpx
 
 from tests.live import connected, room
-from tests.support import ApiUser, Server
-
-MakeUser = Callable[..., ApiUser]
+from tests.support import ApiUser, MakeUser, Server
 
 
 def shared_project(make_user: MakeUser) -> tuple[ApiUser, ApiUser, str]:

@@ -12,6 +12,7 @@ import time
 import uuid
 
 from litestar import Litestar, Request, get
+from litestar.datastructures import State
 from litestar.security.jwt import JWTAuth, Token
 from litestar.testing import TestClient
 
@@ -22,7 +23,7 @@ def app_with_secret(secret: str) -> tuple[Litestar, JWTAuth[AuthUser, Token]]:
     auth = make_jwt_auth(secret, 3600)
 
     @get("/who", sync_to_thread=False)
-    def who(request: Request[AuthUser, Token, object]) -> str:
+    def who(request: Request[AuthUser, Token, State]) -> str:
         return request.user.username
 
     return Litestar([who], on_app_init=[auth.on_app_init]), auth

@@ -16,17 +16,21 @@ from websockets.exceptions import ConnectionClosed
 from api.db.models import User
 from api.domain.ssh_keys.gateway import GATEWAY_AUDIENCE
 from api.security import make_jwt_auth
-from tests.support import ApiUser, Server
+from tests.support import ApiUser, MakeUser, Server
 
 
 def refused_headers(server: Server, user: ApiUser) -> dict[str, str]:
     """Authorization values that must not authenticate `user`, by what is wrong with them."""
     auth = make_jwt_auth(server.env["TASKROOM_SECRET_KEY"], 3600)
-    claims = {"identifier": user.id, "token_extras": {"username": user.username}}
+
+    def forge(audience: str | None) -> str:
+        extras = {"username": user.username}
+        return auth.create_token(user.id, token_audience=audience, token_extras=extras)
+
     forged = {
-        "gateway audience": auth.create_token(**claims, token_audience=GATEWAY_AUDIENCE),
-        "no audience": auth.create_token(**claims),
-        "another audience": auth.create_token(**claims, token_audience=f"x{uuid.uuid4().hex}"),
+        "gateway audience": forge(GATEWAY_AUDIENCE),
+        "no audience": forge(None),
+        "another audience": forge(f"x{uuid.uuid4().hex}"),
     }
     headers = {name: f"Bearer {token}" for name, token in forged.items()}
     headers |= {f"{scheme} scheme": f"{scheme} {user.token}" for scheme in ("Basic", "Token")}
@@ -36,7 +40,7 @@ def refused_headers(server: Server, user: ApiUser) -> dict[str, str]:
 
 def test_user_routes_take_only_bearer_tokens_of_the_user_audience(
     server: Server,
-    make_user,  # type: ignore[no-untyped-def]
+    make_user: MakeUser,
 ) -> None:
     alice = make_user()
     headers = refused_headers(server, alice)
@@ -66,7 +70,7 @@ async def ws_close_code(server: Server, authorization: str) -> int | None:
 
 async def test_the_websocket_takes_only_bearer_tokens_of_the_user_audience(
     server: Server,
-    make_user,  # type: ignore[no-untyped-def]
+    make_user: MakeUser,
 ) -> None:
     alice = make_user()
     assert await ws_close_code(server, f"Bearer {alice.token}") is None
@@ -84,7 +88,7 @@ async def delete_account(database_url: str, user_id: str) -> None:
 async def test_a_deleted_account_is_refused_everywhere(
     server: Server,
     database_url: str,
-    make_user,  # type: ignore[no-untyped-def]
+    make_user: MakeUser,
 ) -> None:
     bob = make_user()
     project = str(uuid.uuid4())

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
-from textual.widgets import Input
+from textual.widgets import DataTable, Input, ProgressBar
 
 from tests.support import ApiUser, Server, register, server_env
 from tests.tui_support import (
@@ -23,7 +23,9 @@ from tests.tui_support import (
     new_project,
     notices,
     open_board,
+    selected,
     task_by_title,
+    task_field,
     titles,
     until,
 )
@@ -210,25 +212,25 @@ async def test_board_keys_move_priority_reorder_delete_undo(
     pid = new_project(user, "Keys", TASKS)
     app = make_app(tui_server.url, tmp_path, token=user.token)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await open_board(pilot, "Keys")
+        await open_board(pilot, "Keys")
         assert titles(app, "todo") == ["Alpha", "Beta"]
         assert titles(app, "in_progress") == ["Gamma"]
         await pilot.press("L")  # Alpha → in progress, shown at once
         assert "Alpha" in titles(app, "in_progress")
-        await eventually(lambda: task_by_title(user, pid, "Alpha")["status"] == "in_progress")
+        await eventually(lambda: task_field(user, pid, "Alpha", "status") == "in_progress")
         await pilot.press("H")
-        await eventually(lambda: task_by_title(user, pid, "Alpha")["status"] == "todo")
-        await until(pilot, lambda: screen.selected() and screen.selected().title == "Alpha")
+        await eventually(lambda: task_field(user, pid, "Alpha", "status") == "todo")
+        await until(pilot, lambda: selected(app).title == "Alpha")
         await pilot.press("J")  # Alpha below Beta
         assert titles(app, "todo") == ["Beta", "Alpha"]
         await pilot.press("K")
         assert titles(app, "todo") == ["Alpha", "Beta"]
         await pilot.press("p")  # high → urgent
-        await eventually(lambda: task_by_title(user, pid, "Alpha")["priority"] == "urgent")
+        await eventually(lambda: task_field(user, pid, "Alpha", "priority") == "urgent")
         await pilot.press("u")  # undo my last change: back to high
-        await eventually(lambda: task_by_title(user, pid, "Alpha")["priority"] == "high")
+        await eventually(lambda: task_field(user, pid, "Alpha", "priority") == "high")
         await pilot.press("j", "l", "h")  # cursor to Beta, over and back
-        assert screen.selected().title == "Beta"
+        assert selected(app).title == "Beta"
         await pilot.press("d")
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("y")
@@ -264,7 +266,7 @@ async def test_board_new_edit_assign_and_inline_validation(
         await until(pilot, lambda: "Delta" in titles(app, "todo"))
         created = await eventually(lambda: task_by_title(user, pid, "Delta"))
         assert created["due_date"] == "2030-01-02"
-        assert board(app).selected().title == "Delta"
+        assert selected(app).title == "Delta"
         await pilot.press("enter")  # edit the selected card
         editor = await until(pilot, lambda: isinstance(app.screen, TaskEditor) and app.screen)
         editor.query_one("#title", Input).value = "Delta two"
@@ -273,7 +275,7 @@ async def test_board_new_edit_assign_and_inline_validation(
         await pilot.press("a")
         await until(pilot, lambda: isinstance(app.screen, PickScreen))
         await pilot.press("down", "enter")  # the only member: me
-        await eventually(lambda: task_by_title(user, pid, "Delta two")["assignee_id"] == user.id)
+        await eventually(lambda: task_field(user, pid, "Delta two", "assignee_id") == user.id)
 
 
 def shown(screen: Any, selector: str) -> str:
@@ -348,8 +350,8 @@ async def test_filter_list_view_sort_refresh_help(
         assert screen.list_mode
         await pilot.press("s")  # sort by priority: Alpha (high) first
         assert screen.sort == "priority"
-        rows = screen.query_one("#task-list")
-        assert rows.get_row_at(0)[0].plain == "Alpha"  # type: ignore[attr-defined]
+        rows = screen.query_one("#task-list", DataTable)
+        assert rows.get_row_at(0)[0].plain == "Alpha"
         await pilot.press("v")
         assert not screen.list_mode
         user.client.post(f"/api/projects/{screen.project_id}/tasks", json={"title": "Zeta"})
@@ -357,8 +359,8 @@ async def test_filter_list_view_sort_refresh_help(
         await until(pilot, lambda: "Zeta" in titles(app, "todo"))
         await pilot.press("question_mark")
         help_screen = await until(pilot, lambda: isinstance(app.screen, HelpScreen) and app.screen)
-        keys = help_screen.query_one("#help-keys")
-        assert keys.row_count > 15  # type: ignore[attr-defined]
+        keys = help_screen.query_one("#help-keys", DataTable)
+        assert keys.row_count > 15
         await pilot.press("escape")
         await until(pilot, lambda: app.screen is screen)
         await pilot.press("q")
@@ -372,9 +374,9 @@ async def test_remapped_key(tui_server: Server, user: ApiUser, tmp_path: Path) -
     async with app.run_test(size=SIZE) as pilot:
         await open_board(pilot, "Remap")
         await pilot.press("p")
-        assert board(app).selected().priority == "high"
+        assert selected(app).priority == "high"
         await pilot.press("P")
-        assert board(app).selected().priority == "urgent"
+        assert selected(app).priority == "urgent"
 
 
 async def test_viewer_cannot_edit_and_is_told_why(
@@ -397,7 +399,7 @@ async def test_viewer_cannot_edit_and_is_told_why(
         await until(pilot, lambda: isinstance(app.screen, MembersScreen))
         await pilot.press("a")
         await until(pilot, lambda: "Only the project's owner" in notices(app))
-    assert task_by_title(user, pid, "Alpha")["status"] == "todo"
+    assert task_field(user, pid, "Alpha", "status") == "todo"
     viewer.close()
 
 
@@ -421,7 +423,10 @@ async def test_members_add_change_role_remove(
         await pilot.press("down", "e")
         await until(pilot, lambda: isinstance(app.screen, PickScreen))
         await pilot.press("down", "enter")  # viewer
-        members = lambda: user.client.get(f"/api/projects/{pid}").json()["members"]  # noqa: E731
+
+        def members() -> Any:
+            return user.client.get(f"/api/projects/{pid}").json()["members"]
+
         await eventually(lambda: {m["role"] for m in members()} == {"owner", "viewer"})
         await pilot.press("d")
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
@@ -453,7 +458,7 @@ async def test_conflict_keep_mine_and_keep_theirs(
             assert conflict.fields == ["title"]
             await pilot.press(choice)
             await eventually(lambda: task_by_title(user, pid, expected))  # noqa: B023
-            await until(pilot, lambda: board(app).selected().title == expected)  # noqa: B023
+            await until(pilot, lambda: selected(app).title == expected)  # noqa: B023
 
 
 async def test_rejected_move_rolls_back(tui_server: Server, user: ApiUser, tmp_path: Path) -> None:
@@ -485,8 +490,8 @@ async def test_exports_screen_progress_and_save(
         await pilot.press("down", "enter")  # json
         # COMPLETED arrives as an `export:updated` event: no refresh key pressed
         await until(pilot, lambda: [j.status for j in screen.jobs.values()] == ["COMPLETED"])
-        bar = screen.query_one("#export-progress")
-        assert bar.progress == 1.0  # type: ignore[attr-defined]
+        bar = screen.query_one("#export-progress", ProgressBar)
+        assert bar.progress == 1.0
         await pilot.press("s")
         prompt = await until(pilot, lambda: isinstance(app.screen, PromptScreen) and app.screen)
         target = tmp_path / "out" / "tasks.json"

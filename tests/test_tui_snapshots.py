@@ -101,7 +101,9 @@ def still(pilot: Pilot[Any]) -> None:
 async def on_board(pilot: Pilot[Any]) -> None:
     app = pilot.app
     await until(pilot, lambda: isinstance(app.screen, ProjectsScreen) and app.screen.projects)
-    app.screen.table.move_cursor(row=1)  # Launch (Garden sorts first)
+    projects = app.screen
+    assert isinstance(projects, ProjectsScreen)
+    projects.table.move_cursor(row=1)  # Launch (Garden sorts first)
     await pilot.press("enter")
     await until(pilot, lambda: isinstance(app.screen, BoardScreen) and app.screen.store)
     await pilot.pause()
@@ -183,7 +185,7 @@ async def on_login(pilot: Pilot[Any]) -> None:
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize(
     "screen",
-    ["login", "projects", "board", "list", "editor", "help", "typing"],
+    ["login", "projects", "board", "list", "editor", "help", "typing", "delete"],
 )
 def test_snapshot(
     screen: str,
@@ -205,6 +207,7 @@ def test_snapshot(
             "editor": then("e"),
             "help": then("question_mark"),
             "typing": typing_on_long_card,
+            "delete": then("j", "d"),  # the long card: its question leaves the buttons in view
         }[screen]
     assert snap_compare(app, terminal_size=size, run_before=run_before)
 

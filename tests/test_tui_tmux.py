@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import shutil
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -17,7 +19,7 @@ from pathlib import Path
 import pytest
 from websockets.sync.client import connect
 
-from tests.support import Server, free_port, register, server_env
+from tests.support import Server, free_port, register, server_env, wait_until
 from tests.tui_support import new_project
 from tui.screens.projects import POLL_SECONDS
 
@@ -205,6 +207,127 @@ def test_header_follows_me_and_my_projects(tmux: Tmux, tmp_path: Path) -> None:
             lambda s: re.search(r"◌ reconnecting \d+\s*$", s.splitlines()[0]) is not None,
             "the whole reconnecting counter",
         )
+        alice.close()
+        bob.close()
+    finally:
+        server.stop()
+
+
+def _write_rows(server: Server, sql: str, *params: object) -> None:
+    """Straight into the server's SQLite file: rows the API would refuse (older rows, imports)."""
+    path = server.env["TASKROOM_DATABASE_URL"].removeprefix("sqlite+aiosqlite:///")
+    with contextlib.closing(sqlite3.connect(path)) as db, db:
+        db.execute(sql, params)
+
+
+def test_server_text_never_drives_the_terminal(
+    tmux: Tmux, tui_server: Server, tmp_path: Path
+) -> None:
+    # First show that this tmux would notice: OSC 2 sets the pane's title, OSC 52 a buffer.
+    probe = r"sleep 1; printf '\033]2;probe\007\033]52;c;cHJvYmU=\007'; sleep 30"
+    tmux.run("new", "-d", "-s", "probe", probe)
+    tmux.run("set", "-s", "set-clipboard", "on")
+    wait_until(
+        lambda: tmux.run("display", "-p", "-t", "probe", "#{pane_title}").strip() == "probe",
+        what="the probe's title",
+    )
+    wait_until(lambda: "probe" in tmux.run("list-buffers"), what="the probe's buffer")
+    user = register(tui_server.url)
+    pid = new_project(user, "Evil", [{"title": t} for t in ("A", "B", "C")])
+    ids = {t["title"]: t["id"] for t in user.client.get(f"/api/projects/{pid}").json()["tasks"]}
+    hex_id = {title: uuid.UUID(i).hex for title, i in ids.items()}
+    _write_rows(
+        tui_server,
+        "UPDATE projects SET name = ? WHERE id = ?",
+        "P\x1b]0;pwned\x07X",
+        uuid.UUID(pid).hex,
+    )
+    _write_rows(
+        tui_server,
+        "UPDATE tasks SET title = ?, description = ? WHERE id = ?",
+        "A\x1b]2;pwned\x07",
+        "d\x1b]2;pwned\x07\nline two",
+        hex_id["A"],
+    )
+    _write_rows(
+        tui_server,
+        "UPDATE tasks SET title = ? WHERE id = ?",
+        "B\x1b]52;c;cHduZWQ=\x07",
+        hex_id["B"],
+    )
+    _write_rows(
+        tui_server,
+        "UPDATE tasks SET title = ? WHERE id = ?",
+        "C\x1b[2J\x1b[1;1H\x9b2J",
+        hex_id["C"],
+    )
+    _write_rows(
+        tui_server,
+        "UPDATE users SET display_name = ? WHERE id = ?",
+        "N\x1b]2;pwned\x07",
+        uuid.UUID(user.id).hex,
+    )
+    env = terminal_env(tmp_path, TASKROOM_TOKEN=user.token)
+    tmux.start(f"{taskroom()} tui --server {tui_server.url}", env)
+    tmux.wait_for(lambda s: "P␛]0;pwned␇X" in s, "the project's name, replaced")
+    tmux.keys("Enter")
+    screen = tmux.wait_for(lambda s: "A␛]2;pwned␇" in s, "the board")
+    assert "B␛]52;c;cHduZWQ=␇" in screen and "C␛[2J␛[1;1H\ufffd2J" in screen
+    tmux.keys("Enter")  # the editor of A, its description in a TextArea
+    tmux.wait_for(lambda s: "d␛]2;pwned␇" in s and "line two" in s, "the description")
+    tmux.keys("Escape")
+    tmux.wait_for(lambda s: "Edit task" not in s, "the board again")
+    tmux.keys("m")
+    tmux.wait_for(lambda s: "N␛]2;pwned␇" in s, "the display name")
+    title = tmux.run("display", "-p", "-t", "tui", "#{pane_title}")
+    assert "pwned" not in title
+    assert "pwned" not in tmux.run("list-buffers")  # no OSC 52 reached tmux
+    user.close()
+
+
+def test_long_title_hides_nothing(tmux: Tmux, tmp_path: Path) -> None:
+    """A 500-character title at 80x24, 120x40 and 60x15: its card ends in "…" and leaves the
+    `✎ alice` marker whole, the list view keeps every column, the editor keeps Save."""
+    server = Server(server_env(tmp_path / "data", None)).start(timeout=90)
+    try:
+        alice, bob = register(server.url, "alice"), register(server.url, "bob")
+        long_title = ("Long title " * 50)[:500]
+        pid = new_project(alice, "Wide", [{"title": long_title, "due_date": "2099-01-02"}])
+        r = alice.client.post(
+            f"/api/projects/{pid}/members", json={"username": "bob", "role": "editor"}
+        )
+        assert r.status_code == 201
+        task_id = alice.client.get(f"/api/projects/{pid}").json()["tasks"][0]["id"]
+        tmux.size = (80, 24)
+        tmux.start(
+            f"{taskroom()} tui --server {server.url}",
+            terminal_env(tmp_path, TASKROOM_TOKEN=bob.token),
+        )
+        tmux.wait_for(lambda s: "Wide" in s, "bob's projects")
+        tmux.keys("Enter")
+        tmux.wait_for(lambda s: "● live" in s and "Long title" in s, "the board")
+        headers = {"Authorization": f"Bearer {alice.token}"}
+        with connect(server.ws_url, additional_headers=headers) as ws:
+            room = f"project:{pid}"
+            ws.send(json.dumps({"type": "subscribe", "room": room, "since": None}))
+            ws.send(
+                json.dumps({"type": "typing", "room": room, "task_id": task_id, "state": "start"})
+            )
+            screen = tmux.wait_for(lambda s: "✎ alice" in s, "alice's marker")
+        card = next(line for line in screen.splitlines() if "Long title" in line)
+        assert "… ✎ alice▕" in card, card
+
+        tmux.run("resize-window", "-t", "tui", "-x", "120", "-y", "40")
+        tmux.keys("v")
+        screen = tmux.wait_for(lambda s: "Priority" in s, "the list view")
+        header = next(line for line in screen.splitlines() if "Title" in line)
+        assert all(name in header for name in ("Status", "Priority", "Assignee", "Due")), header
+        row = next(line for line in screen.splitlines() if "Long title" in line)
+        assert "…" in row and "To do" in row and "2099-01-02" in row, row
+
+        tmux.run("resize-window", "-t", "tui", "-x", "60", "-y", "15")
+        tmux.keys("e")
+        tmux.wait_for(lambda s: "Save ^s" in s and "Cancel esc" in s, "Save in the editor")
         alice.close()
         bob.close()
     finally:

@@ -8,10 +8,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from textual.app import App
 from textual.pilot import Pilot
 
+from api import wire
 from tests.support import ApiUser
 from tui.app import TaskroomApp
+from tui.client.store import ProjectStore
 from tui.config import TokenStore
 from tui.screens.board import BoardScreen
 
@@ -53,13 +56,26 @@ def notices(app: TaskroomApp) -> str:
     return " | ".join(n.message for n in app._notifications)
 
 
-def board(app: TaskroomApp) -> BoardScreen:
+def board(app: App[Any]) -> BoardScreen:
     screen = app.screen
     assert isinstance(screen, BoardScreen), screen
     return screen
 
 
-def titles(app: TaskroomApp, status: str) -> list[str]:
+def selected(app: App[Any]) -> wire.Task:
+    """The board's selected task; there must be one."""
+    task = board(app).selected()
+    assert task is not None, "no task selected"
+    return task
+
+
+def store_of(screen: BoardScreen) -> ProjectStore:
+    """The board's project, once loaded."""
+    assert screen.store is not None, "the board has not loaded its project"
+    return screen.store
+
+
+def titles(app: App[Any], status: str) -> list[str]:
     return [t.title for t in board(app).column(status).tasks]
 
 
@@ -77,6 +93,12 @@ def task_by_title(user: ApiUser, pid: str, title: str) -> dict[str, Any] | None:
     return next((t for t in detail["tasks"] if t["title"] == title), None)
 
 
+def task_field(user: ApiUser, pid: str, title: str, field: str) -> Any:
+    """One field of the task titled `title` on the server; None while there is none."""
+    task = task_by_title(user, pid, title)
+    return None if task is None else task[field]
+
+
 async def open_board(pilot: Pilot[Any], name: str) -> BoardScreen:
     """From the projects screen: select `name`, press enter, wait for the tasks."""
     from tui.screens.projects import ProjectsScreen
@@ -88,4 +110,4 @@ async def open_board(pilot: Pilot[Any], name: str) -> BoardScreen:
     screen.table.move_cursor(row=index)
     await pilot.press("enter")
     await until(pilot, lambda: isinstance(app.screen, BoardScreen) and app.screen.store)
-    return board(app)  # type: ignore[arg-type]
+    return board(app)

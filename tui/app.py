@@ -17,7 +17,9 @@ from textual.worker import Worker, WorkerState
 from api import wire
 from tui.client.http import ApiClient, ApiError, Unreachable
 from tui.client.live import ConnectionChanged, ConnectionState, LiveClient, LiveFrames
+from tui.commands import JumpCommands, ScreenCommands
 from tui.config import TokenStore, load_keymap
+from tui.keys import known_ids
 from tui.widgets.status import ConnectionIndicator
 
 STYLES = Path(__file__).parent / "styles"
@@ -30,8 +32,18 @@ class LiveAware(Protocol):
 class TaskroomApp(App[None]):
     CSS_PATH = STYLES / "app.tcss"
     TITLE = "Taskroom"
+    COMMANDS = App.COMMANDS | {ScreenCommands, JumpCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Help", id="app.help"),
+        Binding(
+            "ctrl+p",
+            "command_palette",
+            "Palette",
+            show=False,
+            priority=True,
+            tooltip="Every action of this screen; jump to a task or project",
+            id="app.palette",
+        ),
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True, id="app.quit"),
     ]
 
@@ -54,11 +66,17 @@ class TaskroomApp(App[None]):
         self.live: LiveClient | None = None
         self.live_enabled = live
         self.connection: tuple[ConnectionState, int] = ("connecting" if live else "offline", 0)
-        self._keymap = keymap if keymap is not None else load_keymap()
+        self._keymap, self._keymap_problems = (keymap, []) if keymap is not None else load_keymap()
         self.worker_errors: list[BaseException] = []
 
     async def on_mount(self) -> None:
         self.set_keymap(self._keymap)
+        problems = list(self._keymap_problems)
+        if unknown := sorted(set(self._keymap) - known_ids()):
+            names = ", ".join(f'"{u}"' for u in unknown)
+            problems.append(f"keys.toml names no such key id: {names} (? lists the ids).")
+        if problems:
+            self.notify("\n".join(problems), title="Your keys", severity="warning", timeout=20)
         if self.api.token:
             self.resume()
         else:

@@ -56,12 +56,24 @@ class TokenStore:
             self._write(data)
 
 
-def load_keymap(path: Path | None = None) -> dict[str, str]:
-    """`keys.toml` remaps bindings by id, e.g. `"board.new" = "N"` (see the help screen)."""
+def load_keymap(path: Path | None = None) -> tuple[dict[str, str], list[str]]:
+    """`keys.toml` remaps bindings by id, e.g. `"board.new" = "N"` (see the help screen).
+
+    Returns the remaps and what is wrong with the file, in words; no file is no problem.
+    """
     path = path or config_dir() / "keys.toml"
     try:
         data = tomllib.loads(path.read_text())
-    except (OSError, tomllib.TOMLDecodeError):
-        return {}
+    except FileNotFoundError:
+        return {}, []
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        return {}, [f"{path} was not read ({exc}); the default keys apply."]
     keys = data.get("keys", data)
-    return {str(k): str(v) for k, v in keys.items() if isinstance(v, str)}
+    if not isinstance(keys, dict):
+        return {}, [f'{path}: [keys] must be a table of "id" = "key" lines.']
+    problems = [
+        f'{path}: "{k}" must be a key in quotes, e.g. "N" or "ctrl+n"; ignored.'
+        for k, v in keys.items()
+        if not isinstance(v, str)
+    ]
+    return {str(k): v for k, v in keys.items() if isinstance(v, str)}, problems

@@ -82,6 +82,10 @@ def check_url(url: str, allow_private: bool = False) -> None:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise WebhookRefused("webhook_url must be an http(s) URL with a host")
     try:
+        parts.port  # noqa: B018 - raises for a port out of range
+    except ValueError:
+        raise WebhookRefused("webhook_url has an invalid port") from None
+    try:
         infos = socket.getaddrinfo(parts.hostname, None, flags=socket.AI_NUMERICHOST)
     except socket.gaierror:
         return  # a name, not an address

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import uuid
 from collections import Counter
 from collections.abc import Coroutine, Iterable
@@ -33,6 +34,11 @@ SEND_BUFFER = 1000  # frames queued per socket before it counts as too slow
 SLOW_CONSUMER = 4008  # close code: "too slow; reconnect and resubscribe with since"
 MAX_ROOMS = 100  # rooms one socket may hold
 TYPING_TTL = 5.0
+# Typing frames one socket may send: a burst of 10, then 5 a second (a token bucket). Each
+# is relayed to every member on every replica, so more are dropped; the sender hears
+# `rate_limited` once per run of dropped frames. (The TUI sends one every few seconds.)
+TYPING_BURST = 10
+TYPING_PER_SECOND = 5.0
 CATCH_UP_TIMEOUT = 10.0  # seconds a replaying socket may take to make room in its queue
 ROOM_PREFIX = "project:"
 
@@ -75,6 +81,23 @@ class Client:
         self.queue: asyncio.Queue[bytes] = asyncio.Queue(buffer)
         self.too_slow = asyncio.Event()
         self.account_gone = asyncio.Event()  # the user's row was deleted: close with 4401
+        self._typing_tokens = float(TYPING_BURST)
+        self._typing_at = time.monotonic()
+        self._typing_refused = False
+
+    def may_type(self) -> bool:
+        """Take a token from the socket's typing bucket; tell the client of the first refusal."""
+        now = time.monotonic()
+        elapsed, self._typing_at = now - self._typing_at, now
+        self._typing_tokens = min(TYPING_BURST, self._typing_tokens + elapsed * TYPING_PER_SECOND)
+        if self._typing_tokens >= 1:
+            self._typing_tokens -= 1
+            self._typing_refused = False
+            return True
+        if not self._typing_refused:
+            self._typing_refused = True
+            self.error("rate_limited", f"At most {TYPING_PER_SECOND:g} typing frames a second")
+        return False
 
     def send(self, frame: bytes | msgspec.Struct) -> None:
         if self.too_slow.is_set():
@@ -364,6 +387,8 @@ class Hub:
     # --- typing ------------------------------------------------------------------------
 
     async def typing(self, client: Client, msg: SetTyping) -> None:
+        if not client.may_type():
+            return
         state = client.rooms.get(msg.room)
         if state is None or state.buffer is not None:
             client.error("not_subscribed", "Subscribe to the room first", msg.room)

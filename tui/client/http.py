@@ -11,6 +11,7 @@ import httpx
 import msgspec
 
 from api import wire
+from tui.text import from_wire, safe_line
 
 T = TypeVar("T")
 
@@ -74,15 +75,18 @@ class ApiClient:
             raise Unreachable(_describe(exc, self.base_url)) from exc
         if response.status_code >= 400:
             try:
-                err = msgspec.json.decode(response.content, type=wire.ErrorBody)
+                err = from_wire(
+                    response.content, msgspec.json.decode(response.content, type=wire.ErrorBody)
+                )
                 raise ApiError(response.status_code, err.detail, err.extra)
             except msgspec.DecodeError:
-                raise ApiError(response.status_code, response.reason_phrase) from None
+                reason = safe_line(response.reason_phrase)
+                raise ApiError(response.status_code, reason) from None
         return response
 
     async def _call(self, type_: type[T], method: str, path: str, body: Any = None) -> T:
         response = await self._send(method, path, body)
-        return msgspec.json.decode(response.content, type=type_)
+        return from_wire(response.content, msgspec.json.decode(response.content, type=type_))
 
     # accounts
     async def login(self, username: str, password: str) -> wire.AuthResponse:

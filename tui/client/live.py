@@ -20,6 +20,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
 from api import wire
+from tui.text import from_wire
 
 ConnectionState = Literal["connecting", "live", "reconnecting", "offline"]
 
@@ -134,7 +135,7 @@ class LiveClient:
 
     def _receive(self, raw: str | bytes) -> None:
         try:
-            frame = self._decoder.decode(raw)
+            frame = from_wire(raw, self._decoder.decode(raw))
         except msgspec.DecodeError:
             return  # a frame type this client does not know: ignore, stay connected
         if isinstance(frame, wire.RoomEvent | wire.Subscribed) and frame.room in self.rooms:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import textwrap
 import time
 import uuid
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from tui.client.store import LIST_SORTS, STATUS_TITLES, ProjectStore, TaskFilter
 from tui.screens.confirm import ConfirmScreen, PickScreen
 from tui.widgets.column import TaskColumn
 from tui.widgets.status import PresenceBar, TopBar
-from tui.widgets.tables import cell, cursor_id, fit_columns
+from tui.widgets.tables import Table, cell, cursor_id, fit_columns
 from tui.widgets.task_card import PRIORITY_LABEL
 
 if TYPE_CHECKING:
@@ -126,8 +127,6 @@ class BoardScreen(Screen[None]):
             show=False,
             id="board.refresh",
         ),
-        Binding("j", "list_cursor(1)", "Down", show=False, id="board.list_down"),
-        Binding("k", "list_cursor(-1)", "Up", show=False, id="board.list_up"),
         Binding(
             "left,h",
             "column(-1)",
@@ -172,7 +171,7 @@ class BoardScreen(Screen[None]):
                         STATUS_TITLES[status], classes="column-title", id=f"title-{status}"
                     )
                     yield TaskColumn(status, id=f"col-{status}")
-        table: DataTable[Text] = DataTable(cursor_type="row", id="task-list")
+        table: Table[Text] = Table(cursor_type="row", id="task-list")
         table.display = False
         yield table
         yield Input(placeholder="filter: text  status:todo  priority:high  @user", id="filter")
@@ -342,6 +341,21 @@ class BoardScreen(Screen[None]):
         column.select_task(task_id)
         column.focus()
 
+    def show_task(self, task_id: uuid.UUID) -> None:
+        """Put the cursor on the task (the palette's jump), clearing a filter that hides it."""
+        store = self.store
+        task = store.tasks.get(task_id) if store else None
+        if store is None or task is None:
+            return
+        if self.filter and not self.filter.matches(task, store.username(task.assignee_id)):
+            self._set_filter("")
+        if self.list_mode:
+            table = self.query_one("#task-list", DataTable)
+            table.move_cursor(row=table.get_row_index(str(task_id)))
+            table.focus()
+        else:
+            self.select(task_id)
+
     def on_task_column_highlighted(self, message: TaskColumn.Highlighted) -> None:
         if message.task is not None and message.column.has_focus:
             self._label("#board-status", message.task.title)
@@ -414,11 +428,6 @@ class BoardScreen(Screen[None]):
         current = self.focused_column()
         index = columns.index(current) if current else 0
         columns[(index + step) % len(columns)].focus()
-
-    def action_list_cursor(self, step: int) -> None:
-        if self.list_mode:
-            table = self.query_one("#task-list", DataTable)
-            table.move_cursor(row=table.cursor_row + step)
 
     def action_move(self, step: int) -> None:
         task = self.selected()
@@ -508,7 +517,8 @@ class BoardScreen(Screen[None]):
         task, store = self.selected(), self.store
         if task is None or store is None or not self.can_change():
             return
-        if not await self.app.push_screen_wait(ConfirmScreen(f"Delete {task.title!r}?")):
+        title = textwrap.shorten(task.title, 80, placeholder=" …")  # the buttons stay in view
+        if not await self.app.push_screen_wait(ConfirmScreen(f"Delete {title!r}?")):
             return
         self.redraw(store.drop(task.id))
         try:

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, OptionList, Static
+from textual.widgets import Button, Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 
@@ -29,6 +29,7 @@ class ConfirmScreen(ModalScreen[bool]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Yes (y)", variant="error", id="yes", compact=True)
                 yield Button("No (n)", id="no", compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()
@@ -59,6 +60,7 @@ class PromptScreen(ModalScreen[str | None]):
             yield Static(self.question, classes="dialog-title", markup=False)
             yield Input(self.value, placeholder=self.placeholder, id="prompt-input")
             yield Static("enter accept · escape cancel", classes="dialog-hint")
+        yield Footer(compact=True, show_command_palette=False)
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
@@ -85,6 +87,7 @@ class PickScreen(ModalScreen[str | None]):
         with Vertical(classes="dialog"):
             yield Static(self.question, classes="dialog-title", markup=False)
             yield OptionList(*[Option(label, id=value) for value, label in self.choices])
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)

@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from api import wire
 from tui.client.store import ProjectStore
-from tui.widgets.tables import cell, fit_columns
+from tui.widgets.tables import Table, cell, fit_columns
 
 FIELDS = ("title", "description", "status", "priority", "assignee_id", "due_date")
 
@@ -67,7 +67,7 @@ class ConflictScreen(ModalScreen[dict[str, Any] | None]):
                 classes="dialog-title",
                 markup=False,
             )
-            yield DataTable[Text](cursor_type="row", id="conflict-table")
+            yield Table[Text](cursor_type="row", id="conflict-table")
             yield Static(id="conflict-theirs", classes="conflict-value", markup=False)
             yield Static(id="conflict-mine", classes="conflict-value", markup=False)
             yield Static(

@@ -18,7 +18,7 @@ from tui.client.http import ApiError, Unreachable
 from tui.client.store import ProjectStore
 from tui.screens.confirm import PickScreen, PromptScreen
 from tui.widgets.status import TopBar
-from tui.widgets.tables import cursor_id
+from tui.widgets.tables import Table, cursor_id
 
 if TYPE_CHECKING:
     from tui.app import TaskroomApp
@@ -53,7 +53,7 @@ class ExportsScreen(Screen[None]):
         yield TopBar(f"{self.store.project.name} · exports")
         yield Static("No export running. Press n to start one.", id="export-status")
         yield ProgressBar(total=1.0, show_eta=False, id="export-progress")
-        table: DataTable[str] = DataTable(cursor_type="row", id="exports")
+        table: Table[str] = Table(cursor_type="row", id="exports")
         for key, label in (
             ("created", "Started"),
             ("format", "Format"),

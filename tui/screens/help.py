@@ -4,19 +4,25 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Static
+from textual.widgets import Footer, Static
 
 from tui.config import config_dir
+from tui.widgets.tables import Table, cell, fit_columns
+
+COLUMNS = (("key", "Key", 10), ("does", "Does", None), ("id", "Remap id", 18))
+DIALOG_WIDTH = 80  # as in app.tcss
 
 
 class HelpScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,question_mark", "dismiss", "Close", id="help.close")
     ]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (24, "-tall")]
 
     def __init__(self, below: Screen[object]) -> None:
         super().__init__()
@@ -25,24 +31,35 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="help"):
             yield Static("Keys", classes="dialog-title")
-            table: DataTable[str] = DataTable(cursor_type="row", id="help-keys")
-            table.add_column("Key", key="key", width=10)
-            table.add_column("Does", key="does", width=38)
-            table.add_column("Remap id", key="id", width=22)
-            keys: dict[str, list[str]] = {}
-            described: dict[str, str] = {}
-            for binding in self._bindings_below():
-                assert binding.id is not None
-                keys.setdefault(binding.id, []).append(self.app.get_key_display(binding))
-                described[binding.id] = binding.tooltip or binding.description
-            for binding_id, shown in keys.items():
-                table.add_row(" ".join(dict.fromkeys(shown)), described[binding_id], binding_id)
-            yield table
+            yield Table[Text](cursor_type="row", id="help-keys")
             yield Static(
                 f'Remap in {config_dir() / "keys.toml"}:  [keys] "board.new" = "N"',
                 classes="dialog-hint",
                 markup=False,
             )
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.fill()
+
+    def on_resize(self) -> None:
+        self.fill()
+
+    def fill(self) -> None:
+        """One row per binding id, fitted to the dialog (j/k and the arrows scroll it)."""
+        table = self.query_one(Table)
+        row = table.cursor_row
+        fit_columns(table, COLUMNS, min(DIALOG_WIDTH, self.size.width or self.app.size.width) - 4)
+        keys: dict[str, list[str]] = {}
+        described: dict[str, str] = {}
+        for binding in self._bindings_below():
+            assert binding.id is not None
+            keys.setdefault(binding.id, []).append(self.app.get_key_display(binding))
+            described[binding.id] = binding.tooltip or binding.description
+        for binding_id, shown in keys.items():
+            texts = (" ".join(dict.fromkeys(shown)), described[binding_id], binding_id)
+            table.add_row(*map(cell, texts), key=binding_id)
+        table.move_cursor(row=row)
 
     def _bindings_below(self) -> list[Binding]:
         """Taskroom's own bindings (those with an id) of the screen, its widgets and the app."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -16,12 +17,13 @@ from tui.client.http import ApiError, Unreachable
 from tui.client.store import ProjectStore
 from tui.screens.confirm import ConfirmScreen, PickScreen, PromptScreen
 from tui.widgets.status import TopBar
-from tui.widgets.tables import cursor_id
+from tui.widgets.tables import Table, cell, cursor_id, fit_columns
 
 if TYPE_CHECKING:
     from tui.app import TaskroomApp
 
 ROLE_CHOICES = [("editor", "editor: can change tasks"), ("viewer", "viewer: read-only")]
+COLUMNS = (("username", "Username", 33), ("name", "Name", None), ("role", "Role", 6))
 OWNER_ONLY = "Only the project's owner can manage members."
 
 
@@ -42,11 +44,7 @@ class MembersScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield TopBar(f"{self.store.project.name} · members")
-        table: DataTable[str] = DataTable(cursor_type="row", id="members")
-        table.add_column("Username", key="username")
-        table.add_column("Name", key="name")
-        table.add_column("Role", key="role")
-        yield table
+        yield Table[Text](cursor_type="row", id="members")
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
@@ -55,11 +53,15 @@ class MembersScreen(Screen[None]):
     def fill(self) -> None:
         table = self.query_one(DataTable)
         row = table.cursor_row
-        table.clear()
+        fit_columns(table, COLUMNS, self.size.width or self.app.size.width)
         order = {"owner": 0, "editor": 1, "viewer": 2}
         for m in sorted(self.store.members.values(), key=lambda m: (order[m.role], m.username)):
-            table.add_row(f"@{m.username}", m.display_name, m.role, key=str(m.user_id))
+            cells = (f"@{m.username}", m.display_name, m.role)
+            table.add_row(*map(cell, cells), key=str(m.user_id))
         table.move_cursor(row=row)
+
+    def on_resize(self) -> None:
+        self.fill()
 
     def live_frames(self, frames: list[wire.ServerFrame]) -> None:
         if any(isinstance(f, wire.RoomEvent) and f.event.startswith("member:") for f in frames):

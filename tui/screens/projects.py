@@ -16,7 +16,7 @@ from api import wire
 from tui.client.http import ApiError, Unreachable
 from tui.screens.confirm import ConfirmScreen, PromptScreen
 from tui.widgets.status import TopBar
-from tui.widgets.tables import cell, cursor_id, fit_columns
+from tui.widgets.tables import Table, cell, cursor_id, fit_columns
 
 if TYPE_CHECKING:
     from tui.app import TaskroomApp
@@ -35,15 +35,14 @@ POLL_SECONDS = 10.0
 
 class ProjectsScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "open", "Open", id="projects.open"),
+        # priority: before the table's own enter, so the footer shows "⏎ Open"
+        Binding("enter", "open", "Open", priority=True, id="projects.open"),
         Binding("n", "create", "New", id="projects.new"),
         Binding("R", "rename", "Rename", id="projects.rename"),
         Binding("d", "delete", "Delete", id="projects.delete"),
         Binding("r", "refresh", "Refresh", id="projects.refresh"),
         Binding("o", "logout", "Log out", id="projects.logout"),
-        Binding("s", "app.ssh_keys", "SSH keys", show=False, id="projects.ssh_keys"),
-        Binding("j", "cursor(1)", "Down", show=False, id="projects.down"),
-        Binding("k", "cursor(-1)", "Up", show=False, id="projects.up"),
+        Binding("s", "app.ssh_keys", "SSH keys", id="projects.ssh_keys"),
         Binding("q", "app.quit", "Quit", id="projects.quit"),
     ]
 
@@ -56,7 +55,7 @@ class ProjectsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         user = self.app.user.username if self.app.user else ""
         yield TopBar(f"Taskroom · projects of @{user}")
-        yield DataTable[Text](cursor_type="row", zebra_stripes=True, id="projects")
+        yield Table[Text](cursor_type="row", zebra_stripes=True, id="projects")
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
@@ -115,9 +114,6 @@ class ProjectsScreen(Screen[None]):
 
     def on_resize(self) -> None:
         self.show(self.projects)
-
-    def action_cursor(self, step: int) -> None:
-        self.table.move_cursor(row=self.table.cursor_row + step)
 
     def on_data_table_row_selected(self) -> None:
         self.action_open()

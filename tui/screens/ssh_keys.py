@@ -14,7 +14,7 @@ from api import wire
 from tui.client.http import ApiError, Unreachable
 from tui.screens.confirm import ConfirmScreen, PromptScreen
 from tui.widgets.status import TopBar
-from tui.widgets.tables import cursor_id
+from tui.widgets.tables import Table, cursor_id
 
 if TYPE_CHECKING:
     from tui.app import TaskroomApp
@@ -43,7 +43,7 @@ class SshKeysScreen(Screen[None]):
         user = self.app.user.username if self.app.user else ""
         yield TopBar(f"Taskroom · SSH keys of @{user}")
         yield Static(HINT, id="ssh-keys-hint", markup=False)
-        table: DataTable[str] = DataTable(cursor_type="row", id="ssh-keys")
+        table: Table[str] = Table(cursor_type="row", id="ssh-keys")
         table.add_column("Name", key="name")
         table.add_column("Type", key="algorithm")
         table.add_column("Fingerprint", key="fingerprint")

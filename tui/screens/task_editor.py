@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Select, Static, TextArea
+from textual.widgets import Button, Footer, Input, Label, Select, Static, TextArea
 
 from api import wire
 from tui.client.http import ApiError, Unreachable
@@ -122,6 +122,7 @@ class TaskEditor(ModalScreen[wire.Task | None]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Save ^s", variant="primary", id="save", compact=True)
                 yield Button("Cancel esc", id="cancel", compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         if not self.store.can_edit:

@@ -4,12 +4,23 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar, TypeVar
 
 from rich.text import Text
+from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 
 MIN_FLEX = 8  # cells a flexible column keeps however narrow the terminal
+Cell = TypeVar("Cell")
+
+
+class Table(DataTable[Cell]):
+    """Every table of the app: DataTable's keys plus j/k, as in the board's columns."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "cursor_down", "Down", show=False, id="table.down"),
+        Binding("k", "cursor_up", "Up", show=False, id="table.up"),
+    ]
 
 
 def cursor_id(table: DataTable[Any]) -> uuid.UUID | None:

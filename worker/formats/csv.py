@@ -31,8 +31,9 @@ from worker.formats.rows import (
 )
 
 COLUMNS = tuple(f for f in TASK_FIELDS if f != "project_id")
-# A spreadsheet runs a cell beginning with one of these as a formula (CSV injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@")
+# A spreadsheet runs a cell beginning with one of these as a formula (CSV injection); a
+# leading TAB or CR is skipped by some, so "\t=cmd" is one too (OWASP's list).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _NEEDS_QUOTES = re.compile('[,"\r\n]')
 
 

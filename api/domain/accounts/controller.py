@@ -19,7 +19,11 @@ from api.wire import AuthResponse, LoginRequest, RegisterRequest, User
 async def provide_account_service(
     uow: NamedDependency[UnitOfWork], runtime: NamedDependency[Runtime]
 ) -> AccountService:
-    return AccountService(uow, runtime.jwt_auth, runtime.login_limiter)
+    return AccountService(uow, runtime.jwt_auth, runtime.login_limiter, runtime.register_limiter)
+
+
+def _address(request: Request[Any, Any, Any]) -> str:
+    return request.client.host if request.client else "unknown"
 
 
 class AuthController(Controller):
@@ -31,13 +35,16 @@ class AuthController(Controller):
         "/register",
         summary="Create an account",
         status_code=201,
-        responses=responses(400, 409, 413),
+        responses=responses(400, 409, 413, 429),
         operation_class=PublicOperation,
     )
     async def register(
-        self, data: JSONBody[RegisterRequest], accounts: NamedDependency[AccountService]
+        self,
+        data: JSONBody[RegisterRequest],
+        accounts: NamedDependency[AccountService],
+        request: Request[Any, Any, Any],
     ) -> AuthResponse:
-        return await accounts.register(data)
+        return await accounts.register(data, _address(request))
 
     @post(
         "/login",
@@ -52,8 +59,7 @@ class AuthController(Controller):
         accounts: NamedDependency[AccountService],
         request: Request[Any, Any, Any],
     ) -> AuthResponse:
-        address = request.client.host if request.client else "unknown"
-        return await accounts.login(data, address)
+        return await accounts.login(data, _address(request))
 
 
 class MeController(Controller):

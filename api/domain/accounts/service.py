@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from api.db.models import User
 from api.db.session import UnitOfWork
-from api.domain.accounts.ratelimit import LoginLimiter
+from api.ratelimit import Limiter, enforce
 from api.security import AuthUser, hash_password, issue_token, verify_password
 from api.wire import AuthResponse, LoginRequest, RegisterRequest
 from api.wire import User as UserOut
@@ -24,19 +24,22 @@ class ConflictException(HTTPException):
     status_code = 409
 
 
-class TooManyRequestsException(HTTPException):
-    status_code = 429
-
-
 def user_out(user: User) -> UserOut:
     return msgspec.convert(user, UserOut, from_attributes=True)
 
 
 class AccountService:
-    def __init__(self, uow: UnitOfWork, auth: JWTAuth[AuthUser, Token], limiter: LoginLimiter):
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        auth: JWTAuth[AuthUser, Token],
+        logins: Limiter,
+        registrations: Limiter,
+    ) -> None:
         self.uow = uow
         self.auth = auth
-        self.limiter = limiter
+        self.logins = logins
+        self.registrations = registrations
 
     def _auth_response(self, user: User) -> AuthResponse:
         return AuthResponse(
@@ -45,7 +48,9 @@ class AccountService:
             expires_in=int(self.auth.default_token_expiration.total_seconds()),
         )
 
-    async def register(self, data: RegisterRequest) -> AuthResponse:
+    async def register(self, data: RegisterRequest, address: str) -> AuthResponse:
+        keys = [f"addr:{address}"]
+        await enforce(self.registrations, keys, "Too many registrations from this address")
         session = self.uow.session
         if await session.scalar(select(User.id).where(User.username == data.username)):
             raise ConflictException(detail="Username is already taken")
@@ -59,18 +64,15 @@ class AccountService:
             await self.uow.commit()
         except IntegrityError:
             raise ConflictException(detail="Username is already taken") from None
+        await self.registrations.record(keys)
         return self._auth_response(user)
 
     async def login(self, data: LoginRequest, address: str) -> AuthResponse:
         keys = [f"user:{data.username.lower()}", f"addr:{address}"]
-        if await self.limiter.blocked(keys):
-            raise TooManyRequestsException(
-                detail="Too many failed logins; try again in a minute",
-                headers={"Retry-After": "60"},
-            )
+        await enforce(self.logins, keys, "Too many failed logins; try again in a minute")
         user = await self.uow.session.scalar(select(User).where(User.username == data.username))
         if not verify_password(user.password_hash if user else None, data.password) or not user:
-            await self.limiter.record_failure(keys)
+            await self.logins.record(keys)
             raise NotAuthorizedException(detail=INVALID_LOGIN)
         return self._auth_response(user)
 

@@ -35,7 +35,10 @@ async def provide_export_service(
 ) -> ExportService:
     assert runtime.exports is not None, "the exports installer did not run"
     return ExportService(
-        uow, runtime.exports, webhook_allow_private=runtime.settings.webhook_allow_private
+        uow,
+        runtime.exports,
+        runtime.export_limiter,
+        webhook_allow_private=runtime.settings.webhook_allow_private,
     )
 
 
@@ -47,7 +50,7 @@ class ExportController(Controller):
         "/api/projects/{project_id:uuid}/exports",
         summary="Start an export of the project (any member)",
         status_code=202,
-        responses=responses(400, 401, 404, 413),
+        responses=responses(400, 401, 404, 413, 429),
     )
     async def create_export(
         self,

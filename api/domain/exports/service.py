@@ -16,6 +16,7 @@ from api.domain.exports.launcher import ExportLauncher
 from api.domain.exports.schemas import job_event, job_out
 from api.domain.projects.authz import require_role
 from api.domain.projects.service import ConflictException
+from api.ratelimit import Limiter, enforce
 from api.security import AuthUser
 from api.wire import ExportCreate
 from api.wire import ExportJob as ExportJobOut
@@ -27,11 +28,17 @@ EXPORT_NOT_FOUND = "Export not found"
 
 class ExportService:
     def __init__(
-        self, uow: UnitOfWork, launcher: ExportLauncher, *, webhook_allow_private: bool
+        self,
+        uow: UnitOfWork,
+        launcher: ExportLauncher,
+        limiter: Limiter,
+        *,
+        webhook_allow_private: bool,
     ) -> None:
         self.uow = uow
         self.session = uow.session
         self.launcher = launcher
+        self.limiter = limiter
         self.webhook_allow_private = webhook_allow_private
 
     async def _by_key(
@@ -57,6 +64,9 @@ class ExportService:
                 raise ValidationException(detail=str(exc)) from None
         if key is not None and (existing := await self._by_key(project_id, actor.id, key)):
             return job_out(existing)
+        # Each export reads the whole project: one caller may not queue them without bound.
+        limit_keys = [f"{actor.id}:{project_id}"]
+        await enforce(self.limiter, limit_keys, "Too many exports of this project; try again later")
         job = ExportJob(
             project_id=project_id,
             requested_by=actor.id,
@@ -74,6 +84,7 @@ class ExportService:
             raise
         self.uow.record(job_event(job))
         await self.uow.commit()
+        await self.limiter.record(limit_keys)
         await self.launcher.launch(job.id)
         return job_out(job)
 
