@@ -16,7 +16,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Tag
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from api import cache, docs
+from api import cache, docs, metrics
 from api.db.session import UnitOfWork, provide_uow
 from api.domain.accounts.controller import AuthController, MeController
 from api.domain.accounts.known import require_account
@@ -83,7 +83,12 @@ def _not_utf8(_request: Request[Any, Any, Any], exc: UnicodeDecodeError) -> Resp
 # Features that hook into the runtime at start-up (register effects on the dispatcher,
 # add closers): each is `async def install(runtime: Runtime) -> None`.
 Installer = Callable[[Runtime], Awaitable[None]]
-INSTALLERS: list[Installer] = [cache.install, install_rooms, exports_launcher.install]
+INSTALLERS: list[Installer] = [
+    cache.install,
+    install_rooms,
+    exports_launcher.install,
+    metrics.install,
+]
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -123,6 +128,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         },
         guards=[require_account],
         on_app_init=[jwt_auth.on_app_init],
+        plugins=[metrics.MetricsPlugin()] if settings.metrics else [],
         middleware=[RequestTargetLimit()],
         lifespan=[lifespan],
         exception_handlers={
