@@ -17,12 +17,15 @@ from tests.live import connected, room
 from tests.support import (
     RedisServer,
     Server,
+    free_port,
     postgres_database,
     register,
     rmtree,
     server_env,
     wait_until,
 )
+from tests.test_export_worker import WorkerProcess, start_export
+from tests.test_exports import TRICKY, finished, make_project
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
@@ -140,6 +143,39 @@ async def test_several_processes_report_one_sum(stack: Stack) -> None:
         owner.close()
     finally:
         server.stop()
+
+
+def test_worker_serves_job_metrics_after_a_real_export(stack: Stack) -> None:
+    url = stack.server.url
+    owner = register(url)
+    export_id = start_export(owner, make_project(owner, TRICKY))
+    wait_until(  # no worker yet: the job waits in the queue
+        lambda: value(scrape(url), "taskroom_queue_depth") == 1, what="the queued job"
+    )
+    port = free_port()
+    worker = WorkerProcess(
+        {**stack.env, "TASKROOM_FAILPOINTS": "export.fail_attempts=1"},
+        extra_args=["--metrics-port", str(port)],
+    ).start()
+    try:
+        job = finished(owner, export_id)
+        assert job["status"] == "COMPLETED" and job["attempts"] == 2, job
+        export = {"function": "export"}
+        count = "taskroom_job_duration_seconds_count"
+
+        def counted() -> Samples | None:  # SAQ's after-process hook runs once the job is stored
+            samples = scrape(f"http://127.0.0.1:{port}")
+            return samples if value(samples, count, **export, outcome="complete") == 1 else None
+
+        samples = wait_until(counted, what="the worker's metrics")
+        assert value(samples, count, **export, outcome="failed") == 1
+        assert value(samples, "taskroom_job_failures_total", **export) == 1
+        assert value(samples, "taskroom_job_duration_seconds_sum", **export, outcome="complete") > 0
+        assert value(samples, "taskroom_queue_depth") == 0
+        assert value(scrape(url), "taskroom_queue_depth") == 0
+    finally:
+        worker.stop()
+    owner.close()
 
 
 def test_breaker_state_follows_redis(stack: Stack) -> None:
