@@ -64,6 +64,7 @@ WEBSOCKETS: Gauge = OFF
 ROOM_SUBSCRIBERS: Gauge = OFF
 EVENTS_PUBLISHED: Counter = OFF
 EVENTS_DELIVERED: Counter = OFF
+EVENT_LAG: Histogram = OFF
 CACHE_HITS: Counter = OFF
 CACHE_MISSES: Counter = OFF
 BREAKER_OPEN: Gauge = OFF
@@ -78,8 +79,8 @@ def enabled() -> bool:
 
 def enable() -> None:
     """Create the metrics, once per process."""
-    global WEBSOCKETS, ROOM_SUBSCRIBERS, EVENTS_PUBLISHED, EVENTS_DELIVERED, CACHE_HITS
-    global CACHE_MISSES, BREAKER_OPEN, QUEUE_DEPTH, JOB_DURATION, JOB_FAILURES
+    global WEBSOCKETS, ROOM_SUBSCRIBERS, EVENTS_PUBLISHED, EVENTS_DELIVERED, EVENT_LAG
+    global CACHE_HITS, CACHE_MISSES, BREAKER_OPEN, QUEUE_DEPTH, JOB_DURATION, JOB_FAILURES
     if enabled():
         return
     WEBSOCKETS = Gauge(
@@ -95,6 +96,12 @@ def enable() -> None:
     )
     EVENTS_DELIVERED = Counter(
         "taskroom_events_delivered_total", "Event frames queued to subscribed sockets"
+    )
+    EVENT_LAG = Histogram(
+        "taskroom_event_delivery_lag_seconds",
+        "From an event's append to its room's stream, just after the commit, to its hand-off "
+        "to this replica's sockets",
+        buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, float("inf")),
     )
     CACHE_HITS = Counter("taskroom_cache_hits_total", "Cached reads answered from the cache")
     CACHE_MISSES = Counter(

@@ -99,6 +99,8 @@ async def test_requests_sockets_events_and_cache_are_counted(stack: Stack) -> No
     assert moved(before, after, "taskroom_events_published_total", event="project:created") == 1
     assert moved(before, after, "taskroom_events_published_total", event="task:created") == 1
     assert moved(before, after, "taskroom_events_delivered_total") == 1
+    assert moved(before, after, "taskroom_event_delivery_lag_seconds_count") == 1
+    assert moved(before, after, "taskroom_event_delivery_lag_seconds_sum") >= 0
     assert moved(before, after, "taskroom_cache_misses_total") == 1
     assert moved(before, after, "taskroom_cache_hits_total") == 1
     # By route template, never by the raw path (one series per route, not per project).

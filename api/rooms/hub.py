@@ -345,6 +345,7 @@ class Hub:
                 state.buffer.append(entry)
             else:
                 self._deliver(client, room, state, entry, frame)
+        metrics.EVENT_LAG.observe(time.time() - entry.key[0] / 1000)  # cursors are ms times
 
     def on_typing(self, room: str, frame: bytes, user_id: str) -> None:
         for client in self._rooms.get(room, ()):
