@@ -16,7 +16,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Tag
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from api import cache, docs
+from api import cache, docs, logs, metrics
 from api.db.session import UnitOfWork, provide_uow
 from api.domain.accounts.controller import AuthController, MeController
 from api.domain.accounts.known import require_account
@@ -26,6 +26,7 @@ from api.domain.projects.controller import ProjectController
 from api.domain.ssh_keys.controller import SshGatewayController, SshKeyController
 from api.domain.tasks.controller import TaskController
 from api.health import VERSION, health
+from api.request_id import RequestIdMiddleware, add_header
 from api.request_line import RequestTargetLimit
 from api.rooms.endpoint import install as install_rooms
 from api.rooms.endpoint import room_socket
@@ -83,7 +84,12 @@ def _not_utf8(_request: Request[Any, Any, Any], exc: UnicodeDecodeError) -> Resp
 # Features that hook into the runtime at start-up (register effects on the dispatcher,
 # add closers): each is `async def install(runtime: Runtime) -> None`.
 Installer = Callable[[Runtime], Awaitable[None]]
-INSTALLERS: list[Installer] = [cache.install, install_rooms, exports_launcher.install]
+INSTALLERS: list[Installer] = [
+    cache.install,
+    install_rooms,
+    exports_launcher.install,
+    metrics.install,
+]
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -123,7 +129,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         },
         guards=[require_account],
         on_app_init=[jwt_auth.on_app_init],
-        middleware=[RequestTargetLimit()],
+        plugins=[metrics.MetricsPlugin()] if settings.metrics else [],
+        middleware=[RequestIdMiddleware(), RequestTargetLimit()],
+        before_send=[add_header],
+        logging_config=logs.logging_config(),
         lifespan=[lifespan],
         exception_handlers={
             IntegrityError: _integrity_error,

@@ -67,6 +67,7 @@ class Settings:
     token_ttl_seconds: int = 12 * 3600
     max_body_bytes: int = 1024 * 1024
     register_limit: int = 20  # registrations per address an hour; 0 = no limit
+    metrics: bool = False  # Prometheus metrics at /metrics (contract §11)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, *, dotenv: bool = True) -> Settings:
@@ -91,4 +92,5 @@ class Settings:
             failpoints=Failpoints.parse(env.get("TASKROOM_FAILPOINTS")),
             token_ttl_seconds=int(env.get("TASKROOM_TOKEN_TTL_SECONDS") or 12 * 3600),
             register_limit=int(env.get("TASKROOM_REGISTER_LIMIT") or 20),
+            metrics=env.get("TASKROOM_METRICS") == "1",
         )

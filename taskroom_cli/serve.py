@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
+import os
+import shutil
 import socket
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -74,6 +79,26 @@ def docs_line(base_url: str) -> str:
     return f"API docs: {base_url}/schema"
 
 
+@contextlib.contextmanager
+def shared_metrics(settings: Settings, workers: int) -> Iterator[None]:
+    """Several processes, one set of metrics: prometheus_client's multiprocess mode.
+
+    The workers inherit one folder for their values (api/metrics.py); it goes with the server.
+    """
+    from api.metrics import MULTIPROCESS_DIR
+
+    if not settings.metrics or workers < 2 or MULTIPROCESS_DIR in os.environ:
+        yield
+        return
+    folder = tempfile.mkdtemp(prefix="taskroom-metrics-")
+    os.environ[MULTIPROCESS_DIR] = folder
+    try:
+        yield
+    finally:
+        del os.environ[MULTIPROCESS_DIR]
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def run_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -90,18 +115,19 @@ def run_serve(args: argparse.Namespace) -> int:
     check_port_free(args.host, args.port)
     host = f"[{args.host}]" if ":" in args.host else args.host
     print(docs_line(f"http://{host}:{args.port}"), flush=True)
-    uvicorn.run(
-        "api.app:create_app",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_level=args.log_level,
-        ws_ping_interval=20,
-        ws_ping_timeout=20,
-        ws_max_size=1024 * 1024,
-        proxy_headers=True,
-    )
+    with shared_metrics(settings, args.workers):
+        uvicorn.run(
+            "api.app:create_app",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_level=args.log_level,
+            ws_ping_interval=20,
+            ws_ping_timeout=20,
+            ws_max_size=1024 * 1024,
+            proxy_headers=True,
+        )
     return 0
 
 

@@ -41,8 +41,9 @@ def redis_server() -> Iterator[RedisServer]:
 
 @pytest.fixture(scope="session")
 def server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """An embedded-mode server (no Redis) on each database backend."""
-    srv = Server(server_env(tmp_path_factory.mktemp("data"), database_url)).start()
+    """An embedded-mode server (no Redis) on each database backend, with every route on."""
+    env = server_env(tmp_path_factory.mktemp("data"), database_url, TASKROOM_METRICS="1")
+    srv = Server(env).start()
     yield srv
     srv.stop()
 

@@ -21,15 +21,17 @@ Route = tuple[str, str]  # (METHOD, path spelled as in OpenAPI: `/api/tasks/{tas
 def app_routes() -> frozenset[Route]:
     """Every HTTP route the app serves, read from Litestar's route table (no server needed).
 
-    Left out: the `OPTIONS` Litestar answers on every path, and the docs pages under `/schema`
-    (public by design, tested in test_openapi.py). `/ws` is a websocket route, not in the table's
-    HTTP routes; its authentication is tested in test_rooms.py.
+    Built with every optional route on (`TASKROOM_METRICS=1`: `/metrics`). Left out: the
+    `OPTIONS` Litestar answers on every path, and the docs pages under `/schema` (public by
+    design, tested in test_openapi.py). `/ws` is a websocket route, not in the table's HTTP
+    routes; its authentication is tested in test_rooms.py.
     """
     settings = Settings.from_env(
         {
             "TASKROOM_DATA_DIR": tempfile.gettempdir(),
             "TASKROOM_SECRET_KEY": "route-table-only-" * 3,
             "TASKROOM_DATABASE_URL": "sqlite+aiosqlite:///:memory:",
+            "TASKROOM_METRICS": "1",
         },
         dotenv=False,
     )

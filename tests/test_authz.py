@@ -53,6 +53,7 @@ MATRIX: dict[str, Row] = {
                  (200, 200, 200, 200, 200)),
     "me": Row("GET", "/api/me", None, (200, 200, 200, 200, 401)),
     "health": Row("GET", "/health", None, (200, 200, 200, 200, 200)),
+    "metrics": Row("GET", "/metrics", None, (200, 200, 200, 200, 200)),  # for the scraper
     # projects
     "list projects": Row("GET", "/api/projects", None, (200, 200, 200, 200, 401)),
     "create project": Row("POST", "/api/projects", {"name": "New"}, (201, 201, 201, 201, 401)),

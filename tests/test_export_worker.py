@@ -55,12 +55,21 @@ class WorkerProcess:
     log_level: str = "warning"
     proc: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
+    extra_args: list[str] = field(default_factory=list)
 
     def start(self) -> WorkerProcess:
         fd, log = tempfile.mkstemp(prefix="taskroom-worker-", suffix=".log")
         self.log_path = Path(log)
         self.proc = subprocess.Popen(
-            [*TASKROOM, "worker", "--concurrency", "2", "--log-level", self.log_level],
+            [
+                *TASKROOM,
+                "worker",
+                "--concurrency",
+                "2",
+                "--log-level",
+                self.log_level,
+                *self.extra_args,
+            ],
             env={**os.environ, **self.env},
             stdout=fd,
             stderr=fd,

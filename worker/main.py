@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.db.session import make_engine, make_sessionmaker
 from api.settings import Settings
-from worker import cleanup, notify
+from worker import cleanup, metrics, notify
 from worker.export import Exporter
 from worker.queue import SCHEDULE_EVERY, SWEEP_EVERY, make_queue, retry_delay
 
@@ -28,6 +28,7 @@ class Context(SaqContext, total=False):
     engine: AsyncEngine
     redis: Redis
     exporter: Exporter
+    attempt_started: float  # time.monotonic() when this job's attempt began (worker/metrics.py)
 
 
 async def export(ctx: Context, *, export_id: str) -> None:
@@ -88,17 +89,23 @@ def make_worker(settings: Settings, concurrency: int) -> Worker[Context]:
         cron_jobs=[CronJob(upkeep, cron="* * * * *", timeout=300)],
         startup=startup,
         shutdown=shutdown,
+        before_process=metrics.attempt_started,
+        after_process=metrics.attempt_ended,
         timers=PartialTimersDict(
             schedule=SCHEDULE_EVERY, worker_info=10, abort=1, sweep=SWEEP_EVERY
         ),
     )
 
 
-async def run(settings: Settings, concurrency: int) -> None:
+async def run(
+    settings: Settings, concurrency: int, metrics_at: tuple[str, int] | None = None
+) -> None:
     worker = make_worker(settings, concurrency)
     await worker.queue.connect()
     try:
         await worker.queue.info()  # fail fast (and clearly) when Redis is unreachable
+        if metrics_at is not None:
+            metrics.serve(*metrics_at, worker.queue)
         await worker.start()
     finally:
         await worker.queue.disconnect()

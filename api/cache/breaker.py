@@ -25,6 +25,8 @@ from typing import TypeVar
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from api import metrics
+
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -105,6 +107,7 @@ class Breaker:
     def trip(self, exc: BaseException) -> None:
         if self._recovery is None:
             logger.warning("Redis unavailable (%r): serving from the database", exc)
+            metrics.BREAKER_OPEN.set(1)
             self._recovery = asyncio.get_running_loop().create_task(self._recover())
 
     async def _recover(self) -> None:
@@ -116,6 +119,7 @@ class Breaker:
             except (RedisError, OSError, TimeoutError):
                 continue
             self._recovery = None
+            metrics.BREAKER_OPEN.set(0)
             logger.warning("Redis is back: cache in use again")
             return
 

@@ -55,6 +55,7 @@ from typing import cast
 
 from redis.asyncio import Redis
 
+from api import metrics
 from api.cache.breaker import Breaker, Unavailable
 from api.cache.keys import GENERATION_TTL, generation_key, keys_to_drop
 from api.cache.lru import BytesBoundedLRU
@@ -200,14 +201,18 @@ class CacheStore:
             if (local := self._local.get(key)) is not None:
                 generation, body = local
                 if await self._checks.current(key) == (True, generation):
+                    metrics.CACHE_HITS.inc()
                     return body
             found = await self.breaker.call(lambda: self._redis.mget(key, generation_key(key)))
         except Unavailable:
+            metrics.CACHE_MISSES.inc()
             return await loader()
         value, generation = cast(list[bytes | None], found)  # the client keeps raw bytes
         if value is not None:
             self._local.put(key, generation, value, ttl)
+            metrics.CACHE_HITS.inc()
             return value
+        metrics.CACHE_MISSES.inc()
         flight_key = (key, generation)
         if (flight := self._flights.get(flight_key)) is not None:
             try:

@@ -20,6 +20,7 @@ from litestar import WebSocket, websocket
 from litestar.di import NamedDependency
 from litestar.exceptions import WebSocketDisconnect
 
+from api import metrics
 from api.rooms.broker import Broker, MemoryBroker
 from api.rooms.hub import SEND_BUFFER, SLOW_CONSUMER, Client, Hub
 from api.rooms.redis_broker import RedisBroker
@@ -77,6 +78,7 @@ async def room_socket(socket: WebSocket[Any, Any, Any], runtime: NamedDependency
         await socket.close(UNAUTHORIZED, "A valid bearer token is required")
         return
     client = hub.connect(user)
+    metrics.WEBSOCKETS.inc()
     tasks = [
         asyncio.create_task(_read(socket, hub, client)),
         asyncio.create_task(_pump(socket, client)),
@@ -87,6 +89,7 @@ async def room_socket(socket: WebSocket[Any, Any, Any], runtime: NamedDependency
         await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     finally:
         hub.disconnect(client)
+        metrics.WEBSOCKETS.dec()
         for task in tasks:
             task.cancel()
         for task in tasks:

@@ -22,6 +22,7 @@ import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from api import metrics
 from api.db.models import Membership
 from api.domain.accounts.known import RECHECK, KnownUsers
 from api.rooms.broker import Broker, CursorKey, Entry, cursor_key
@@ -275,6 +276,7 @@ class Hub:
                 if kept is not None:
                     backlog, cursor = kept, since
             state.joined = True
+            metrics.ROOM_SUBSCRIBERS.inc()
             await self._join(room, client)
             users = await self.broker.presence(room)
         except Exception:
@@ -298,6 +300,7 @@ class Hub:
             if entry.key > state.key:
                 state.key = entry.key
                 await client.put(event_frame(room, entry))
+                metrics.EVENTS_DELIVERED.inc()
                 if entry.key > tail_key and client.uid in entry.revoked:
                     self._revoke(client, room, state)
                     return
@@ -327,6 +330,7 @@ class Hub:
             self._spawn(self.broker.unwatch(room))
         if state.joined:
             state.joined = False
+            metrics.ROOM_SUBSCRIBERS.dec()
             self._spawn(self._part(room, client))
 
     async def _join(self, room: str, client: Client) -> None:
@@ -352,6 +356,7 @@ class Hub:
             return
         state.key = entry.key
         client.send(frame)
+        metrics.EVENTS_DELIVERED.inc()
         if client.uid in entry.revoked:
             self._revoke(client, room, state)
 
@@ -369,6 +374,7 @@ class Hub:
                 state.buffer.append(entry)
             else:
                 self._deliver(client, room, state, entry, frame)
+        metrics.EVENT_LAG.observe(time.time() - entry.key[0] / 1000)  # cursors are ms times
 
     def on_typing(self, room: str, frame: bytes, user_id: str) -> None:
         for client in self._rooms.get(room, ()):
