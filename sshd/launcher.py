@@ -112,18 +112,15 @@ class Launcher:
         self.preload = list(preload)
         # Only a Python app can be forked from a Python template.
         self.warm = warm and len(self.app_argv) > 1 and self.app_argv[0] == sys.executable
-        self._dir = Path(tempfile.mkdtemp(prefix="taskroom-ssh-template-"))  # 0700
-        self._socket_path = str(self._dir / "template.sock")
-        self._template: asyncio.subprocess.Process | None = None
+        self._dir: Path | None = None  # the template's socket's, 0700
+        self._socket_path = ""
         self._ready = False
         self._keeper: asyncio.Task[None] | None = None
 
-    @property
-    def template_pid(self) -> int | None:
-        return self._template.pid if self._ready and self._template else None
-
     def start(self) -> None:
         if self.warm:
+            self._dir = Path(tempfile.mkdtemp(prefix="taskroom-ssh-template-"))
+            self._socket_path = str(self._dir / "template.sock")
             self._keeper = asyncio.ensure_future(self._keep_template())
 
     async def aclose(self) -> None:
@@ -131,7 +128,8 @@ class Launcher:
             self._keeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._keeper
-        shutil.rmtree(self._dir, ignore_errors=True)
+        if self._dir is not None:
+            shutil.rmtree(self._dir, ignore_errors=True)
 
     async def launch(self, env: Mapping[str, str], cwd: Path, tty: int) -> AppProcess:
         if self._ready:
@@ -182,7 +180,6 @@ class Launcher:
             env=template_env(),
             start_new_session=True,
         )
-        self._template = proc
         assert proc.stdout is not None
         ready = False
         try:

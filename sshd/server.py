@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,9 +24,9 @@ from sshd.session import AppSession
 logger = logging.getLogger("taskroom.ssh")
 
 UNAVAILABLE = "Taskroom's server cannot be reached right now: please try again in a moment."
-# Each key a client offers costs one API call: past this many (OpenSSH's MaxAuthTries) on
-# one connection, further keys are refused unasked.
-MAX_KEYS_PER_CONNECTION = 6
+# Each password or key a client offers costs one API call: past this many (OpenSSH's
+# MaxAuthTries) on one connection, the connection is closed.
+MAX_AUTH_ATTEMPTS = 6
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,9 @@ class GatewayConfig:
     idle_timeout: float = 30 * 60  # 0 = never
     token_ttl: float = 8 * 3600  # a session's token, and so the session, lasts this long
     failure_delay: float = 2.0  # seconds before a failed password is answered
+    # Connections not logged in yet (OpenSSH's MaxStartups): past these, new ones are dropped.
+    max_unauthenticated: int = 100
+    max_unauthenticated_per_address: int = 10
 
 
 class _Connection(asyncssh.SSHServer):
@@ -54,13 +58,39 @@ class _Connection(asyncssh.SSHServer):
         self._peer = "unknown"
         self._candidate: Identity | None = None  # the last credential the API accepted
         self._key_results: dict[tuple[str, str], Identity | None] = {}
+        self._attempts = 0  # passwords and distinct keys the API was asked about
         self._banners: set[str] = set()
+        self._counted = False  # among the gateway's unauthenticated connections
         self.identity: Identity | None = None
 
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
         self._conn = conn
         peer = conn.get_extra_info("peername")
         self._peer = str(peer[0]) if peer else "unknown"
+        self._counted = self._gateway.admit(self._peer)
+        if not self._counted:
+            logger.warning("ssh: too many connections not logged in; dropped peer=%s", self._peer)
+            asyncio.get_running_loop().call_soon(conn.abort)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._release()
+
+    def _release(self) -> None:
+        if self._counted:
+            self._counted = False
+            self._gateway.release(self._peer)
+
+    def _attempt(self, username: str) -> bool:
+        """Count one more credential to ask the API about; False (and hang up) past the cap."""
+        if self._attempts >= MAX_AUTH_ATTEMPTS:
+            logger.warning("ssh: too many auth attempts: user=%r peer=%s", username, self._peer)
+            if self._conn is not None:
+                self._conn.disconnect(
+                    asyncssh.DISC_NO_MORE_AUTH_METHODS_AVAILABLE, "Too many authentication attempts"
+                )
+            return False
+        self._attempts += 1
+        return True
 
     def begin_auth(self, username: str) -> bool:
         return True  # every user must authenticate
@@ -69,6 +99,8 @@ class _Connection(asyncssh.SSHServer):
         return True
 
     async def validate_password(self, username: str, password: str) -> bool:
+        if not self._attempt(username):
+            return False
         try:
             identity = await self._gateway.authenticator.password(username, password, self._peer)
         except LoginThrottled:
@@ -94,12 +126,7 @@ class _Connection(asyncssh.SSHServer):
         # asyncssh asks once when the key is offered and again with its signature.
         cache_key = (username, key.get_fingerprint("sha256"))
         if cache_key not in self._key_results:
-            if len(self._key_results) >= MAX_KEYS_PER_CONNECTION:
-                if "keys" not in self._banners:
-                    self._banners.add("keys")
-                    logger.warning(
-                        "ssh: too many keys offered: user=%r peer=%s", username, self._peer
-                    )
+            if not self._attempt(username):
                 return False
             try:
                 identity = await self._gateway.authenticator.public_key(username, key)
@@ -130,6 +157,7 @@ class _Connection(asyncssh.SSHServer):
             self._conn.close()  # cannot happen with asyncssh's sequential auth; never guess
             return
         self.identity = candidate
+        self._release()
         logger.info("ssh login: user=%s peer=%s", candidate.username, self._peer)
 
 
@@ -142,6 +170,7 @@ class Gateway:
         self.host_key = load_or_create_host_key(config.data_dir)
         self.sessions: set[AppSession] = set()
         self.launcher = Launcher(config.app_argv, config.preload, config.warm_start)
+        self._unauthenticated: Counter[str] = Counter()  # connections not logged in, per address
         self._server: asyncssh.SSHAcceptor | None = None
 
     async def start(self) -> None:
@@ -161,6 +190,23 @@ class Gateway:
             keepalive_interval=30,
             keepalive_count_max=3,
         )
+
+    def admit(self, peer: str) -> bool:
+        """Count a new connection as not logged in yet, unless that is one too many."""
+        config = self.config
+        if (
+            self._unauthenticated.total() >= config.max_unauthenticated
+            or self._unauthenticated[peer] >= config.max_unauthenticated_per_address
+        ):
+            return False
+        self._unauthenticated[peer] += 1
+        return True
+
+    def release(self, peer: str) -> None:
+        """A counted connection has logged in or gone."""
+        self._unauthenticated[peer] -= 1
+        if not self._unauthenticated[peer]:
+            del self._unauthenticated[peer]
 
     async def aclose(self) -> None:
         if self._server is not None:

@@ -20,8 +20,29 @@ def tui_argv(server_url: str) -> list[str]:
 
 
 # What the warm-start template imports once for every session: the CLI, the TUI (with Textual,
-# httpx and msgspec) and the terminal driver Textual would otherwise import at start.
-TUI_PRELOAD = ("taskroom_cli.main", "tui.app", "textual.drivers.linux_driver")
+# httpx and msgspec), the screens of a first visit, and what Textual and httpx would otherwise
+# import on first use (the terminal driver, the HTTP transport).
+TUI_PRELOAD = (
+    "taskroom_cli.main",
+    "tui.app",
+    "tui.screens.login",
+    "tui.screens.projects",
+    "tui.screens.board",
+    "tui.screens.task_editor",
+    "tui.screens.confirm",
+    "tui.screens.help",
+    "textual.drivers.linux_driver",
+    "textual.drivers.headless_driver",
+    "textual.layouts.horizontal",
+    "textual.layouts.stream",
+    "textual.scrollbar",
+    "textual.pilot",
+    "httpcore",
+    "anyio.lowlevel",
+    "anyio.streams.tls",
+    "anyio.to_thread",
+    "certifi",
+)
 
 
 def _at_least(minimum: float, kind: type[int] | type[float]):  # type: ignore[no-untyped-def]

@@ -1,6 +1,7 @@
 """Runs the SSH gateway with a given app command (tests use it with `ssh_probe_app`).
 
-`python -m tests.ssh_gateway PORT SERVER_URL MAX_SESSIONS IDLE_TIMEOUT TOKEN_TTL -- APP ARGV…`, with
+`python -m tests.ssh_gateway PORT SERVER_URL MAX_SESSIONS IDLE_TIMEOUT TOKEN_TTL MAX_UNAUTHENTICATED
+MAX_UNAUTHENTICATED_PER_ADDRESS -- APP ARGV…`, with
 TASKROOM_DATA_DIR and TASKROOM_SECRET_KEY in the environment, like `taskroom ssh-serve`.
 """
 
@@ -15,7 +16,8 @@ from sshd.server import GatewayConfig, serve
 
 
 def main() -> None:
-    port, server_url, max_sessions, idle_timeout, token_ttl, sep, *app_argv = sys.argv[1:]
+    port, server_url, max_sessions, idle_timeout, token_ttl, *rest = sys.argv[1:]
+    max_unauthenticated, per_address, sep, *app_argv = rest
     assert sep == "--"
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     settings = Settings.from_env()
@@ -30,6 +32,8 @@ def main() -> None:
         idle_timeout=float(idle_timeout),
         token_ttl=float(token_ttl),
         failure_delay=0.5,
+        max_unauthenticated=int(max_unauthenticated),
+        max_unauthenticated_per_address=int(per_address),
     )
     asyncio.run(serve(config))
 

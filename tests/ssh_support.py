@@ -58,6 +58,8 @@ class SshGateway:
     idle_timeout: float = 0
     token_ttl: float = 3600  # only for another app than the TUI (`--session-hours` otherwise)
     cold_start: bool = False  # only for the TUI: `--cold-start`
+    max_unauthenticated: int = 100  # these two only for another app than the TUI
+    max_unauthenticated_per_address: int = 10
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
@@ -82,7 +84,13 @@ class SshGateway:
                 *(["--cold-start"] if self.cold_start else []),
             ]
         else:
-            limits = [str(self.max_sessions), str(self.idle_timeout), str(self.token_ttl)]
+            limits = [
+                str(self.max_sessions),
+                str(self.idle_timeout),
+                str(self.token_ttl),
+                str(self.max_unauthenticated),
+                str(self.max_unauthenticated_per_address),
+            ]
             argv = [
                 sys.executable,
                 "-m",

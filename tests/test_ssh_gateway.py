@@ -274,6 +274,80 @@ async def test_keys_offered_per_connection_are_capped(gateway: SshGateway, user:
         await screen.probe("start")
 
 
+async def test_connections_not_logged_in_are_capped_per_address_and_in_total(
+    api: Server, user: ApiUser, tmp_path: Path
+) -> None:
+    gw = gateway_for(
+        api, tmp_path, app=PROBE_APP, max_unauthenticated=3, max_unauthenticated_per_address=2
+    )
+    silent: list[asyncio.StreamWriter] = []
+
+    async def hold(host: str) -> None:
+        """A TCP connection that never logs in."""
+        _, writer = await asyncio.open_connection("127.0.0.1", gw.port, local_addr=(host, 0))
+        silent.append(writer)
+
+    async def logs_in(host: str) -> bool:
+        try:
+            async with gw.connect(user.username, password=PASSWORD, local_addr=(host, 0)):
+                return True
+        except (asyncssh.Error, OSError):
+            return False
+
+    try:
+        await hold("127.0.0.1")
+        await hold("127.0.0.1")
+        assert not await logs_in("127.0.0.1")  # two from this address already
+        assert "too many connections not logged in" in gw.log()
+        await hold("127.0.0.4")
+        assert not await logs_in("127.0.0.5")  # three in all
+        assert gw.log().count("dropped") == 2
+        for writer in silent:
+            writer.close()
+            await writer.wait_closed()
+        for _ in range(50):  # once the gateway has seen them go
+            if await logs_in("127.0.0.1"):
+                break
+            await asyncio.sleep(0.1)
+        # A connection that has logged in no longer counts.
+        async with (
+            gw.connect(user.username, password=PASSWORD) as first,
+            gw.connect(user.username, password=PASSWORD) as second,
+        ):
+            assert await logs_in("127.0.0.1")
+            assert first.get_extra_info("username") == second.get_extra_info("username")
+    finally:
+        gw.stop()
+
+
+async def test_auth_attempts_per_connection_are_capped(gateway: SshGateway, api: Server) -> None:
+    """Six passwords a connection, like OpenSSH's MaxAuthTries; then it is closed."""
+    user = register(api.url)
+    asked = gateway.log().count(f"ssh password refused: user='{user.username}'")
+    guesser = Guesser([f"guess-{i}" for i in range(10)])
+    with pytest.raises(asyncssh.PermissionDenied):
+        async with gateway.connect(
+            user.username, client_factory=lambda: guesser, local_addr=("127.0.0.3", 0)
+        ):
+            pass
+    refused = gateway.log().count(f"ssh password refused: user='{user.username}'") - asked
+    assert refused == 6 and guesser.tried == 7  # the seventh was not asked
+    assert f"too many auth attempts: user='{user.username}'" in gateway.log()
+    user.close()
+
+
+class Guesser(asyncssh.SSHClient):
+    """Tries one password after another on one connection."""
+
+    def __init__(self, passwords: list[str]) -> None:
+        self._passwords = iter(passwords)
+        self.tried = 0
+
+    def password_auth_requested(self) -> str | None:
+        self.tried += 1
+        return next(self._passwords, None)
+
+
 async def test_resize_reaches_the_app(gateway: SshGateway, user: ApiUser) -> None:
     async with gateway.connect(user.username, password=PASSWORD) as conn:
         process, screen = await open_app(conn, (80, 24))
