@@ -19,6 +19,7 @@ COPY api ./api
 COPY worker ./worker
 COPY tui ./tui
 COPY taskroom_cli ./taskroom_cli
+COPY sshd ./sshd
 RUN uv sync --locked --no-dev
 
 USER taskroom

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import tomllib
 import uuid
 from pathlib import Path
 from typing import Any
@@ -153,3 +154,11 @@ def test_a_forged_forwarded_for_does_not_escape_the_login_limit(
     finally:
         nginx.close()
         server.stop()
+
+
+def test_the_image_holds_every_package_the_services_run() -> None:
+    """Every package the wheel ships, but the tests and benchmarks, is copied into the image."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    shipped = set(project["tool"]["hatch"]["build"]["targets"]["wheel"]["packages"])
+    copied = set(re.findall(r"^COPY (\w+) \./\1$", (ROOT / "Dockerfile").read_text(), re.M))
+    assert copied == shipped - {"tests", "bench"}
