@@ -25,6 +25,8 @@ from typing import Any, cast
 
 import msgspec
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
 from redis.exceptions import RedisError, ResponseError
 
 from api.events import DomainEvent
@@ -44,6 +46,9 @@ READ_BLOCK_MS = 5000
 # reconnect storm queues a thousand subscribes at once, which the 100 ms bound of HTTP
 # requests (contract §4) would turn into `unavailable`. Publishing keeps that bound.
 ROOMS_REDIS_TIMEOUT = 2.0
+# The storm also opens the pool's connections all at once; on a busy box one connect can take
+# over a second, so a refused or slow connect is tried again (reads and idempotent writes only).
+ROOMS_REDIS_RETRY = Retry(ExponentialBackoff(cap=0.5, base=0.05), 2)
 # A quiet block must come back as an empty reply: the reader's socket waits well past it
 # (redis-py's default of 5 s equals the block, so every quiet block timed out).
 READ_SOCKET_TIMEOUT = READ_BLOCK_MS / 1000 + 5.0
@@ -68,7 +73,10 @@ class _Notice(msgspec.Struct, kw_only=True, omit_defaults=True):
 class RedisBroker:
     def __init__(self, redis: Redis, url: str) -> None:
         self._redis = make_redis(
-            url, socket_timeout=ROOMS_REDIS_TIMEOUT, socket_connect_timeout=1.0
+            url,
+            socket_timeout=ROOMS_REDIS_TIMEOUT,
+            socket_connect_timeout=ROOMS_REDIS_TIMEOUT,
+            retry=ROOMS_REDIS_RETRY,
         )
         # The reader blocks for seconds: it needs a client without the 100 ms timeout.
         self._reader_redis: Redis = Redis.from_url(
