@@ -17,6 +17,7 @@ import asyncssh
 
 from sshd.hostkey import fingerprint, load_or_create_host_key
 from sshd.identity import ApiUnavailable, Authenticator, Identity, LoginThrottled
+from sshd.launcher import Launcher
 from sshd.session import AppSession
 
 logger = logging.getLogger("taskroom.ssh")
@@ -33,6 +34,9 @@ class GatewayConfig:
     secret_key: str
     data_dir: Path
     app_argv: Sequence[str]  # the app one session runs, e.g. `taskroom tui --server URL`
+    # A Python app is forked from a template that has imported these already (warm start).
+    preload: Sequence[str] = ()
+    warm_start: bool = True
     host: str = "0.0.0.0"
     port: int = 2222
     max_sessions: int = 50
@@ -137,9 +141,11 @@ class Gateway:
         self.authenticator = Authenticator(config.server_url, config.secret_key, config.token_ttl)
         self.host_key = load_or_create_host_key(config.data_dir)
         self.sessions: set[AppSession] = set()
+        self.launcher = Launcher(config.app_argv, config.preload, config.warm_start)
         self._server: asyncssh.SSHAcceptor | None = None
 
     async def start(self) -> None:
+        self.launcher.start()
         self._server = await asyncssh.create_server(
             lambda: _Connection(self),
             self.config.host,
@@ -160,6 +166,7 @@ class Gateway:
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
+        await self.launcher.aclose()
         await self.authenticator.aclose()
 
     async def _handle(self, process: asyncssh.SSHServerProcess[bytes]) -> None:
@@ -186,7 +193,7 @@ class Gateway:
             "TASKROOM_TOKEN": identity.token,
             "TASKROOM_SERVER": self.config.server_url,
         }
-        session = AppSession(process, identity, self.config.app_argv, env, self.config.idle_timeout)
+        session = AppSession(process, identity, self.launcher, env, self.config.idle_timeout)
         self.sessions.add(session)
         try:
             ending = await session.run()

@@ -1,7 +1,8 @@
 """One SSH session = one app process on its own pty.
 
 Textual owns process-wide signals and stdio, so two apps never share a process: each session
-spawns the app as the leader of a new session whose controlling terminal is a fresh pty. The
+starts the app (forked from the warm template, or afresh: `sshd.launcher`) as the leader of a
+new session whose controlling terminal is a fresh pty. The
 pty's output goes to the SSH channel through asyncssh's redirect (with flow control); input
 is pumped by hand so that a window change can be applied to the pty (the kernel then sends
 SIGWINCH to the app) and so that idleness can be measured.
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import fcntl
 import logging
 import os
 import pty
@@ -20,23 +20,19 @@ import signal
 import tempfile
 import termios
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import asyncssh
 
 from sshd.identity import Identity
+from sshd.launcher import AppProcess, Launcher
 from sshd.terminal import app_env
 
 logger = logging.getLogger("taskroom.ssh")
 
 HANGUP_GRACE_SECONDS = 3.0
-
-
-def _take_terminal() -> None:
-    """In the child, after setsid(): make stdin (the pty) the controlling terminal."""
-    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
 
 @dataclass(frozen=True)
@@ -58,16 +54,16 @@ class AppSession:
         self,
         process: asyncssh.SSHServerProcess[bytes],
         identity: Identity,
-        argv: Sequence[str],
+        launcher: Launcher,
         env: Mapping[str, str],
         idle_timeout: float,
     ) -> None:
         self.process = process
         self.identity = identity
-        self.argv = list(argv)
+        self.launcher = launcher
         self.extra_env = dict(env)
         self.idle_timeout = idle_timeout
-        self.proc: asyncio.subprocess.Process | None = None
+        self.proc: AppProcess | None = None
 
     async def run(self) -> Ending:
         """Run the app until it exits, the client leaves, it idles out or the token expires.
@@ -79,21 +75,13 @@ class AppSession:
         cols, rows, _, _ = self.process.term_size
         termios.tcsetwinsize(slave, (rows or 24, cols or 80))
         try:
-            self.proc = await asyncio.create_subprocess_exec(
-                *self.argv,
-                stdin=slave,
-                stdout=slave,
-                stderr=slave,
-                env=app_env(
-                    term=self.process.term_type,
-                    client_env=self.process.env,
-                    home=home,
-                    extra=self.extra_env,
-                ),
-                cwd=home,
-                start_new_session=True,
-                preexec_fn=_take_terminal,
+            env = app_env(
+                term=self.process.term_type,
+                client_env=self.process.env,
+                home=home,
+                extra=self.extra_env,
             )
+            self.proc = await self.launcher.launch(env, home, slave)
             os.close(slave)
             slave = -1
             # send_eof=False: the channel stays open after the app exits, for a last line.

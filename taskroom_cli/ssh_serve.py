@@ -19,6 +19,11 @@ def tui_argv(server_url: str) -> list[str]:
     return [sys.executable, "-c", entry, "tui", "--server", server_url]
 
 
+# What the warm-start template imports once for every session: the CLI, the TUI (with Textual,
+# httpx and msgspec) and the terminal driver Textual would otherwise import at start.
+TUI_PRELOAD = ("taskroom_cli.main", "tui.app", "textual.drivers.linux_driver")
+
+
 def _at_least(minimum: float, kind: type[int] | type[float]):  # type: ignore[no-untyped-def]
     """An argparse type that refuses values below `minimum` (a usage error, exit 2)."""
 
@@ -46,6 +51,8 @@ def run_ssh_serve(args: argparse.Namespace) -> int:
         secret_key=settings.secret_key,
         data_dir=settings.data_dir,
         app_argv=tui_argv(server),
+        preload=TUI_PRELOAD,
+        warm_start=not args.cold_start,
         host=args.host,
         port=args.port,
         max_sessions=args.max_sessions,
@@ -83,5 +90,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         type=_at_least(0.01, float),
         default=8,
         help="lifetime of a session's token, and so of the session",
+    )
+    ssh.add_argument(
+        "--cold-start",
+        action="store_true",
+        help="start each session's app afresh instead of forking it from a warm template",
     )
     ssh.set_defaults(func=run_ssh_serve)

@@ -50,6 +50,12 @@ def statements(server: Server) -> int:
     return len(_STATEMENT.findall(server.log()))
 
 
+def reads(server: Server, table: str) -> int:
+    """How many SELECTs of `table`'s rows (`SELECT <table>.<column>, …`) the server has run."""
+    select = rf"^\S+ \S+ INFO sqlalchemy\.engine\.Engine SELECT {table}\."
+    return len(re.findall(select, server.log(), re.M))
+
+
 def new_project(alice: ApiUser, bob: ApiUser, name: str = "Cached") -> str:
     """A fresh project that Alice owns and Bob edits."""
     r = alice.client.post("/api/projects", json={"name": name})

@@ -18,6 +18,7 @@ def report(kind: str) -> None:
     info = {
         "kind": kind,
         "pid": os.getpid(),
+        "ppid": os.getppid(),
         "size": [cols, rows],
         "tty": os.isatty(0),
         "pgid": os.getpgid(0),

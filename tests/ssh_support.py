@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncssh
+import psutil
 import pytest
 
 from tests.support import (
@@ -28,6 +29,7 @@ from tests.support import (
 )
 
 WAIT = 30.0  # generous: two cores shared with other test runs
+TEMPLATE_READY = "warm-start template ready: pid="
 PROBE_APP = [sys.executable, str(ROOT / "tests" / "ssh_probe_app.py")]
 
 
@@ -55,6 +57,7 @@ class SshGateway:
     max_sessions: int = 50
     idle_timeout: float = 0
     token_ttl: float = 3600  # only for another app than the TUI (`--session-hours` otherwise)
+    cold_start: bool = False  # only for the TUI: `--cold-start`
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
@@ -76,6 +79,7 @@ class SshGateway:
                 str(self.max_sessions),
                 "--idle-timeout",
                 str(self.idle_timeout),
+                *(["--cold-start"] if self.cold_start else []),
             ]
         else:
             limits = [str(self.max_sessions), str(self.idle_timeout), str(self.token_ttl)]
@@ -98,10 +102,29 @@ class SshGateway:
             assert self.proc is not None
             if self.proc.poll() is not None:
                 raise RuntimeError(f"ssh gateway exited early:\n{self.log()}")
-            return "host key fingerprint: SHA256:" in self.log()
+            log = self.log()
+            warm = self.cold_start or TEMPLATE_READY in log  # sessions are forked from now on
+            return warm and "host key fingerprint: SHA256:" in log
 
         wait_until(listening, timeout=timeout, what="ssh gateway")
         return self
+
+    def template(self) -> psutil.Process:
+        """The warm-start template process, the gateway's child."""
+        assert self.proc is not None
+        templates = [p for p in psutil.Process(self.proc.pid).children() if _is_template(p)]
+        assert len(templates) == 1, templates
+        return templates[0]
+
+    def app_processes(self) -> list[psutil.Process]:
+        """Every process the gateway has started for sessions (so not its template)."""
+        assert self.proc is not None
+        template = {p.pid for p in psutil.Process(self.proc.pid).children() if _is_template(p)}
+        return [
+            p
+            for p in psutil.Process(self.proc.pid).children(recursive=True)
+            if p.pid not in template
+        ]
 
     def log(self) -> str:
         return self.log_path.read_text() if self.log_path else ""
@@ -115,6 +138,13 @@ class SshGateway:
         kw.setdefault("client_keys", None)
         kw.setdefault("agent_path", None)
         return asyncssh.connect("127.0.0.1", self.port, username=username, connect_timeout=30, **kw)
+
+
+def _is_template(process: psutil.Process) -> bool:
+    try:
+        return "sshd.template" in process.cmdline()
+    except psutil.NoSuchProcess:
+        return False
 
 
 async def eventually(predicate: Callable[[], bool], what: str) -> None:

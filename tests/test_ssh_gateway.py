@@ -21,7 +21,14 @@ import pytest
 
 from sshd.hostkey import load_or_create_host_key
 from sshd.terminal import DEFAULT_TERM, app_env, color_env
-from tests.ssh_support import PROBE_APP, Screen, SshGateway, eventually, gateway_for
+from tests.ssh_support import (
+    PROBE_APP,
+    TEMPLATE_READY,
+    Screen,
+    SshGateway,
+    eventually,
+    gateway_for,
+)
 from tests.ssh_support import api as api  # the module's API server fixture
 from tests.support import ApiUser, Server, free_port, register, rmtree
 
@@ -63,6 +70,7 @@ async def test_password_login_runs_the_app_on_its_own_pty(
         info, _ = await screen.probe("start")
     assert info["tty"] and info["size"] == [100, 30]
     assert info["pid"] == info["pgid"] == info["sid"]  # its own session, the pty its terminal
+    assert info["ppid"] == gateway.template().pid  # forked from the warm template
     env = info["env"]
     assert env["TERM"] == "xterm-256color" and env["TEXTUAL_COLOR_SYSTEM"] == "256"
     assert env["TASKROOM_SERVER"] == api.url
@@ -75,6 +83,80 @@ async def test_password_login_runs_the_app_on_its_own_pty(
     async with httpx.AsyncClient(base_url=api.url) as http:
         me = await http.get("/api/me", headers={"Authorization": f"Bearer {env['TASKROOM_TOKEN']}"})
     assert me.json()["username"] == user.username
+
+
+async def test_a_forked_session_has_nothing_of_the_gateways_environment(
+    gateway: SshGateway, user: ApiUser, api: Server
+) -> None:
+    assert gateway.proc is not None
+    secret = api.env["TASKROOM_SECRET_KEY"]
+    theirs = _environ(gateway.proc.pid)
+    assert theirs["TASKROOM_SECRET_KEY"] == secret  # what must not leak
+    async with gateway.connect(user.username, password=PASSWORD) as conn:
+        _, screen = await open_app(conn)
+        info, _ = await screen.probe("start")
+        assert info["ppid"] == gateway.template().pid
+        # What the kernel shows of the session (its exec-time environment: the template's)...
+        raw = _raw_environ(info["pid"])
+    assert b"TASKROOM_SECRET_KEY" not in raw and secret.encode() not in raw
+    # ...and what it runs with: only the variables built for it, none of the gateway's.
+    for seen in (_environ_of(raw), info["env"]):
+        same = {k for k, v in theirs.items() if seen.get(k) == v}
+        assert not same - {"PATH", "LANG", "TERM"}  # these three are set anew, equal by chance
+        assert secret not in "".join(seen.values())
+    assert info["env"]["HOME"] != os.environ.get("HOME")
+
+
+def _raw_environ(pid: int) -> bytes:
+    return Path(f"/proc/{pid}/environ").read_bytes()
+
+
+def _environ(pid: int) -> dict[str, str]:
+    return _environ_of(_raw_environ(pid))
+
+
+def _environ_of(raw: bytes) -> dict[str, str]:
+    pairs = (entry.decode(errors="replace").partition("=") for entry in raw.split(b"\0") if entry)
+    return {name: value for name, _, value in pairs}
+
+
+async def test_a_killed_template_is_restarted_and_sessions_start_cold_meanwhile(
+    api: Server, user: ApiUser, tmp_path: Path
+) -> None:
+    gw = gateway_for(api, tmp_path, app=PROBE_APP)
+    try:
+        assert gw.proc is not None
+        async with gw.connect(user.username, password=PASSWORD) as conn:
+            forked, forked_screen = await open_app(conn)
+            info, at = await forked_screen.probe("start")
+            template = gw.template()
+            assert info["ppid"] == template.pid
+
+            template.kill()
+            template.wait(timeout=30)
+            _, cold_screen = await open_app(conn)  # the restart waits 1 s: this one is cold
+            cold, _ = await cold_screen.probe("start")
+            assert cold["ppid"] == gw.proc.pid
+            assert cold["pid"] == cold["sid"] and cold["tty"]
+
+            # The session forked by the dead template lives on, resizes and ends cleanly.
+            forked.change_terminal_size(90, 25)
+            resized, at = await forked_screen.probe("resize", at)
+            assert resized["size"] == [90, 25]
+
+            await eventually(lambda: gw.log().count(TEMPLATE_READY) == 2, "template restarted")
+            assert gw.template().pid != template.pid
+            _, warm_screen = await open_app(conn)
+            warm, _ = await warm_screen.probe("start")
+            assert warm["ppid"] == gw.template().pid
+
+            forked.stdin.write(b"quit\n")
+            await forked_screen.wait_closed()
+            assert forked.exit_status == 0
+        await eventually(lambda: not gw.app_processes(), "no app process left behind")
+        assert "warm-start template exited with -9" in gw.log()
+    finally:
+        gw.stop()
 
 
 async def test_wrong_password_is_refused_slowly_and_counted_by_the_api(

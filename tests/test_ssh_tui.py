@@ -17,7 +17,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import asyncssh
-import psutil
 import pytest
 from textual.widgets import Input
 
@@ -38,11 +37,6 @@ def gateway(api: Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[S
     gw = gateway_for(api, tmp_path_factory.mktemp("ssh-data"))  # the real `taskroom ssh-serve`
     yield gw
     gw.stop()
-
-
-def session_processes(gateway: SshGateway) -> list[psutil.Process]:
-    assert gateway.proc is not None
-    return psutil.Process(gateway.proc.pid).children(recursive=True)
 
 
 async def open_board(conn: asyncssh.SSHClientConnection, project: str) -> tuple[Screen, int]:
@@ -83,7 +77,9 @@ async def test_two_users_over_ssh_see_each_others_edits_live(
     ):
         alice_screen, alice_at = await open_board(alice_conn, "Orbit")
         bob_screen, bob_at = await open_board(bob_conn, "Orbit")
-        assert len(session_processes(gateway)) >= 2  # one app process per session
+        apps = gateway.app_processes()
+        assert len(apps) >= 2  # one app process per session, forked from the warm template
+        assert {p.ppid() for p in apps} == {gateway.template().pid}
 
         # A bigger window: the app redraws down to its new last row (32 → 40).
         alice_screen.process.change_terminal_size(130, 40)
@@ -96,7 +92,7 @@ async def test_two_users_over_ssh_see_each_others_edits_live(
 
     titles = {t["title"] for t in alice.client.get(f"/api/projects/{pid}").json()["tasks"]}
     assert titles == {"Liftoff42", "Splashdown7"}
-    await eventually(lambda: not session_processes(gateway), "no app process left behind")
+    await eventually(lambda: not gateway.app_processes(), "no app process left behind")
     alice.close()
     bob.close()
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+from textual import events
 from textual.widgets import DataTable, Input, ProgressBar
 
 from tests.support import ApiUser, Server, register, server_env
@@ -86,6 +87,30 @@ async def test_login_keeps_token_0600_and_logout(
         await pilot.press("o")
         await until(pilot, lambda: isinstance(again.screen, LoginScreen))
     assert TokenStore(path).get(tui_server.url) is None
+
+
+def burst(app: Any, text: str) -> None:
+    """Keys as the driver hands out one read of the terminal: all queued before any is handled."""
+    named = {"\t": "tab", "\r": "enter", "\n": "ctrl+j"}
+    for char in text:
+        app.post_message(events.Key(named.get(char, char), char))
+
+
+@pytest.mark.parametrize("enter", ["\r", "\n"], ids=["enter", "line-feed"])
+async def test_login_typed_in_one_burst(
+    tui_server: Server, user: ApiUser, tmp_path: Path, enter: str
+) -> None:
+    """`\n`: an Enter typed before the app started, translated by a terminal still in line mode."""
+    app = make_app(tui_server.url, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, LoginScreen) and app.focused)
+        burst(app, f"{user.username}\tpassword-123{enter}")
+        await until(pilot, lambda: isinstance(app.screen, ProjectsScreen))
+    again = make_app(tui_server.url, tmp_path / "again")
+    async with again.run_test(size=SIZE) as pilot:  # Enter in the username goes on, too
+        await until(pilot, lambda: isinstance(again.screen, LoginScreen) and again.focused)
+        burst(again, f"{user.username}{enter}password-123{enter}")
+        await until(pilot, lambda: isinstance(again.screen, ProjectsScreen))
 
 
 async def test_wrong_password_register_and_taken_name(

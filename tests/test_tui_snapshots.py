@@ -178,7 +178,9 @@ async def on_projects(pilot: Pilot[Any]) -> None:
 
 
 async def on_login(pilot: Pilot[Any]) -> None:
-    await pilot.pause()
+    """Nothing answers at taskroom.test: the login screen says so before anything is typed."""
+    message = pilot.app.screen.query_one("#login-message")
+    await until(pilot, lambda: "Nothing answers" in str(message.render()))
     still(pilot)
 
 

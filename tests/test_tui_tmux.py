@@ -332,3 +332,18 @@ def test_long_title_hides_nothing(tmux: Tmux, tmp_path: Path) -> None:
         bob.close()
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize("when", ["drawn", "starting"])
+def test_login_typed_in_one_burst(
+    tmux: Tmux, tui_server: Server, tmp_path: Path, when: str
+) -> None:
+    """One `send-keys`: username, Tab, password, Enter arrive together, as auto-type sends
+    them — once the form is drawn, or while the app still starts (the terminal in line mode)."""
+    user = register(tui_server.url)
+    tmux.start(f"{taskroom()} tui --server {tui_server.url}", terminal_env(tmp_path))
+    if when == "drawn":
+        tmux.wait_for(lambda s: "Username" in s and "Password" in s, "the login screen", 60)
+    tmux.keys(user.username, "Tab", "password-123", "Enter")
+    tmux.wait_for(lambda s: "Project" in s and "Role" in s, "the projects screen")
+    user.close()

@@ -72,7 +72,7 @@ class TaskroomApp(App[None]):
     async def on_mount(self) -> None:
         self.set_keymap(self._keymap)
         problems = list(self._keymap_problems)
-        if unknown := sorted(set(self._keymap) - known_ids()):
+        if self._keymap and (unknown := sorted(set(self._keymap) - known_ids())):
             names = ", ".join(f'"{u}"' for u in unknown)
             problems.append(f"keys.toml names no such key id: {names} (? lists the ids).")
         if problems:

@@ -14,6 +14,7 @@ from typing import Any
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from tui.client.store import STATUS_TITLES
+from tui.keys import active_keys
 
 Command = tuple[str, str, Callable[[], Any]]  # what is searched and shown, help line, what runs
 
@@ -22,27 +23,21 @@ class ScreenCommands(Provider):
     """Each Taskroom key of the screen the palette was opened on, by what it does."""
 
     def commands(self) -> Iterator[Command]:
-        keys: dict[str, list[str]] = {}
-        found: dict[str, Command] = {}
-        for active in self.screen.active_bindings.values():
-            binding = active.binding
-            if not binding.id or binding.id == "app.palette" or not active.enabled:
+        for binding_id, actives in active_keys(self.screen).items():
+            if binding_id == "app.palette" or not any(a.enabled for a in actives):
                 continue
-            keys.setdefault(binding.id, []).append(self.app.get_key_display(binding))
-            if binding.id not in found:
-                does = binding.tooltip or binding.description
-                label = (
-                    does
-                    if does.startswith(binding.description)
-                    else f"{binding.description}: {does}"
-                )
-                found[binding.id] = (
-                    label,
-                    binding.id,
-                    partial(self.app.run_action, binding.action, active.node),
-                )
-        for binding_id, (label, _, run) in found.items():
-            yield label, f"key {' '.join(dict.fromkeys(keys[binding_id]))} · {binding_id}", run
+            first = actives[0]
+            binding = first.binding
+            does = binding.tooltip or binding.description
+            label = (
+                does if does.startswith(binding.description) else f"{binding.description}: {does}"
+            )
+            keys = " ".join(dict.fromkeys(self.app.get_key_display(a.binding) for a in actives))
+            yield (
+                label,
+                f"key {keys} · {binding_id}",
+                partial(self.app.run_action, binding.action, first.node),
+            )
 
     async def discover(self) -> Hits:
         for label, help_text, run in self.commands():

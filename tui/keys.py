@@ -1,12 +1,15 @@
-"""Every key binding id Taskroom defines, so `keys.toml` can be checked against them."""
+"""Taskroom's key bindings by id: those working on a screen now (for `?` and the palette)
+and every one defined (so `keys.toml` can be checked against them)."""
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
+from typing import Any
 
-from textual.binding import Binding
+from textual.binding import ActiveBinding, Binding
 from textual.dom import DOMNode
+from textual.screen import Screen
 
 import tui.screens
 import tui.widgets
@@ -34,3 +37,17 @@ def known_ids() -> set[str]:
         for binding in cls.BINDINGS
         if isinstance(binding, Binding) and binding.id
     }
+
+
+def active_keys(screen: Screen[Any]) -> dict[str, list[ActiveBinding]]:
+    """Taskroom's bindings (those with an id) that work on `screen` now, grouped by id:
+    the screen's own first, then the focused widget's, then the app's."""
+
+    def rank(active: ActiveBinding) -> int:
+        return 0 if active.node is screen else 2 if active.node is screen.app else 1
+
+    found: dict[str, list[ActiveBinding]] = {}
+    for active in sorted(screen.active_bindings.values(), key=rank):
+        if active.binding.id:
+            found.setdefault(active.binding.id, []).append(active)
+    return found

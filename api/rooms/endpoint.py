@@ -30,7 +30,9 @@ from api.security import AuthUser, decode_token
 from api.wire import ClientFrame, Ping, Pong, SetTyping, Subscribe, Unsubscribe
 
 UNAUTHORIZED = 4401
-CLOSE_TIMEOUT = 2.0
+# A close frame waits behind every frame the peer has not read yet: a slow reader gets as
+# long to reach it as uvicorn gives a pong (`ws_ping_timeout`), then it is only dropped.
+CLOSE_TIMEOUT = 20.0
 
 _decoder = msgspec.json.Decoder(ClientFrame)
 

@@ -14,7 +14,7 @@ import logging
 import time
 import uuid
 from collections import Counter
-from collections.abc import Coroutine, Iterable
+from collections.abc import AsyncIterator, Coroutine, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -40,6 +40,7 @@ TYPING_TTL = 5.0
 # `rate_limited` once per run of dropped frames. (The TUI sends one every few seconds.)
 TYPING_BURST = 10
 TYPING_PER_SECOND = 5.0
+PRESENCE_INTERVAL = 1.0  # a room's presence frames are at most this often (the last set wins)
 CATCH_UP_TIMEOUT = 10.0  # seconds a replaying socket may take to make room in its queue
 ROOM_PREFIX = "project:"
 
@@ -119,6 +120,32 @@ class Client:
         self.send(ErrorFrame(code=code, detail=detail, room=room))
 
 
+class _KeyedLocks:
+    """One lock per key, dropped when nobody holds or awaits it.
+
+    A user's joins and leaves of one room reach the broker in order; nobody else waits for
+    them (with one lock for all, a reconnect storm's thousand joins went one at a time).
+    """
+
+    def __init__(self) -> None:
+        self._locks: dict[tuple[str, str], tuple[asyncio.Lock, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, key: tuple[str, str]) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (None, 0))
+        lock = lock or asyncio.Lock()
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+
 class Hub:
     def __init__(
         self,
@@ -135,10 +162,12 @@ class Hub:
         self._rooms: dict[str, set[Client]] = {}
         self._watching: dict[str, asyncio.Task[None]] = {}
         self._local: Counter[tuple[str, str]] = Counter()  # (room, user id) -> sockets here
-        self._presence_lock = asyncio.Lock()
+        self._presence_locks = _KeyedLocks()
         self._shown: dict[str, list[Any]] = {}
         self._dirty: set[str] = set()
         self._dirty_event = asyncio.Event()
+        self._presence_sent: dict[str, float] = {}  # room -> when its last frame went out
+        self._presence_due: set[str] = set()  # rooms whose next frame waits for the interval
         self._typing: dict[tuple[str, str, uuid.UUID | None], asyncio.TimerHandle] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._loops: list[asyncio.Task[None]] = []
@@ -305,14 +334,14 @@ class Hub:
             self._spawn(self._part(room, client))
 
     async def _join(self, room: str, client: Client) -> None:
-        async with self._presence_lock:
+        async with self._presence_locks.hold((room, client.uid)):
             self._local[room, client.uid] += 1
             if self._local[room, client.uid] == 1:
                 await self.broker.join(room, client.actor)
 
     async def _part(self, room: str, client: Client) -> None:
         self._stop_typing(room, client)
-        async with self._presence_lock:
+        async with self._presence_locks.hold((room, client.uid)):
             self._local[room, client.uid] -= 1
             if self._local[room, client.uid] <= 0:
                 del self._local[room, client.uid]
@@ -363,6 +392,18 @@ class Hub:
                     client.send(frame)
 
     def on_presence(self, room: str) -> None:
+        if room in self._presence_due:
+            return  # already coming
+        wait = self._presence_sent.get(room, -PRESENCE_INTERVAL) + PRESENCE_INTERVAL
+        wait -= time.monotonic()
+        if wait > 0:  # a thousand sockets joining at once get a few frames, not a thousand
+            self._presence_due.add(room)
+            asyncio.get_running_loop().call_later(wait, self._presence_now, room)
+            return
+        self._presence_now(room)
+
+    def _presence_now(self, room: str) -> None:
+        self._presence_due.discard(room)
         self._dirty.add(room)
         self._dirty_event.set()
 
@@ -375,7 +416,9 @@ class Hub:
             for room in rooms:
                 if room not in self._rooms:
                     self._shown.pop(room, None)
+                    self._presence_sent.pop(room, None)
                     continue
+                self._presence_sent[room] = time.monotonic()
                 try:
                     users = await self.broker.presence(room)
                 except Exception as exc:

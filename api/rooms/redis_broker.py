@@ -30,6 +30,7 @@ from redis.exceptions import RedisError, ResponseError
 from api.events import DomainEvent
 from api.rooms.broker import HOLD_SECONDS, ZERO_CURSOR, Entry, Sink, cursor_key, sorted_users
 from api.rooms.publisher import RoomPublisher, room_key
+from api.runtime import make_redis
 from api.wire import Actor, room_of
 
 logger = logging.getLogger(__name__)
@@ -39,6 +40,10 @@ PRESENCE_REFRESH = 5.0
 LIVE_MAXLEN = 100
 LIVE_TTL = 3600
 READ_BLOCK_MS = 5000
+# Subscribing, presence and typing wait on Redis up to this long (pool included): a
+# reconnect storm queues a thousand subscribes at once, which the 100 ms bound of HTTP
+# requests (contract §4) would turn into `unavailable`. Publishing keeps that bound.
+ROOMS_REDIS_TIMEOUT = 2.0
 # A quiet block must come back as an empty reply: the reader's socket waits well past it
 # (redis-py's default of 5 s equals the block, so every quiet block timed out).
 READ_SOCKET_TIMEOUT = READ_BLOCK_MS / 1000 + 5.0
@@ -62,7 +67,9 @@ class _Notice(msgspec.Struct, kw_only=True, omit_defaults=True):
 
 class RedisBroker:
     def __init__(self, redis: Redis, url: str) -> None:
-        self._redis = redis
+        self._redis = make_redis(
+            url, socket_timeout=ROOMS_REDIS_TIMEOUT, socket_connect_timeout=1.0
+        )
         # The reader blocks for seconds: it needs a client without the 100 ms timeout.
         self._reader_redis: Redis = Redis.from_url(
             url, socket_connect_timeout=1.0, socket_timeout=READ_SOCKET_TIMEOUT
@@ -95,6 +102,7 @@ class RedisBroker:
                 for user in list(users.values()):
                     await self.leave(room, user)
         await self._reader_redis.aclose()
+        await self._redis.aclose()
 
     # --- events ----------------------------------------------------------------------
 

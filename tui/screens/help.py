@@ -12,6 +12,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Static
 
 from tui.config import config_dir
+from tui.keys import active_keys
 from tui.widgets.tables import Table, cell, fit_columns
 
 COLUMNS = (("key", "Key", 10), ("does", "Does", None), ("id", "Remap id", 18))
@@ -50,24 +51,9 @@ class HelpScreen(ModalScreen[None]):
         table = self.query_one(Table)
         row = table.cursor_row
         fit_columns(table, COLUMNS, min(DIALOG_WIDTH, self.size.width or self.app.size.width) - 4)
-        keys: dict[str, list[str]] = {}
-        described: dict[str, str] = {}
-        for binding in self._bindings_below():
-            assert binding.id is not None
-            keys.setdefault(binding.id, []).append(self.app.get_key_display(binding))
-            described[binding.id] = binding.tooltip or binding.description
-        for binding_id, shown in keys.items():
-            texts = (" ".join(dict.fromkeys(shown)), described[binding_id], binding_id)
+        for binding_id, actives in active_keys(self.below).items():
+            keys = " ".join(dict.fromkeys(self.app.get_key_display(a.binding) for a in actives))
+            binding = actives[0].binding
+            texts = (keys, binding.tooltip or binding.description, binding_id)
             table.add_row(*map(cell, texts), key=binding_id)
         table.move_cursor(row=row)
-
-    def _bindings_below(self) -> list[Binding]:
-        """Taskroom's own bindings (those with an id) of the screen, its widgets and the app."""
-        nodes = [self.below, *(w for w in self.below.query("*") if w.BINDINGS), self.app]
-        return [
-            binding
-            for node in nodes
-            for bindings in node._bindings.key_to_bindings.values()
-            for binding in bindings
-            if binding.id
-        ]

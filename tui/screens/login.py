@@ -6,6 +6,7 @@ import asyncio
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -26,8 +27,17 @@ class LoginScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+r", "register", "Register", id="login.register"),
         Binding("escape", "app.quit", "Quit", id="login.quit"),
+        # Textual hands every key of one terminal read to the field focused when it was read,
+        # so keys that arrive together (auto-type, a paste, a slow SSH link) would all land in
+        # the username. Priority bindings run while the keys are handed out: the focus a Tab
+        # or Enter moves is moved before the next key is given to a field.
+        Binding("tab", "app.focus_next", show=False, priority=True, id="login.next"),
+        Binding("shift+tab", "app.focus_previous", show=False, priority=True, id="login.back"),
+        Binding("enter,ctrl+j", "to_password", show=False, priority=True, id="login.to_password"),
+        Binding("ctrl+j", "line_feed", show=False, id="login.line_feed"),
     ]
     AUTO_FOCUS = "#username"
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (20, "-tall")]
 
     app: TaskroomApp
 
@@ -89,14 +99,20 @@ class LoginScreen(Screen[None]):
             pass  # something answers: a login says what is wrong with it
         return True
 
-    @on(Input.Submitted, "#username")
-    def _next(self) -> None:
-        if self.query_one("#password", Input).value:
-            self.submit(register=False)
-        else:
-            self.query_one("#password", Input).focus()
+    def action_to_password(self) -> None:
+        """Enter in the username goes on to an empty password; any other Enter is the field's."""
+        password = self.query_one("#password", Input)
+        if self.focused is not self.query_one("#username", Input) or password.value:
+            raise SkipAction
+        self.set_focus(password)  # now, not later as `focus()` would: the next key follows
 
-    @on(Input.Submitted, "#password")
+    def action_line_feed(self) -> None:
+        """Enter typed before the app started reaches it as a line feed (the terminal was still
+        in line mode): in a field it logs in, as Enter would."""
+        if isinstance(self.focused, Input):
+            self.submit(register=False)
+
+    @on(Input.Submitted)
     @on(Button.Pressed, "#login")
     def _login(self) -> None:
         self.submit(register=False)

@@ -55,9 +55,18 @@ class TaskService:
         )
 
     async def _check_assignee(self, project_id: uuid.UUID, assignee_id: uuid.UUID | None) -> None:
+        """Called before the task is written (a stranger is a 400, not a foreign-key error) and
+        again after it, the membership read under a share lock (on SQLite this transaction is
+        the one writer by then): a removal racing the assignment either came first, and this
+        refuses, or waits for this commit and then clears the assignee."""
         if assignee_id is None:
             return
-        if await self.session.get(Membership, (project_id, assignee_id)) is None:
+        member = await self.session.scalar(
+            select(Membership.user_id)
+            .where(Membership.project_id == project_id, Membership.user_id == assignee_id)
+            .with_for_update(read=True)
+        )
+        if member is None:
             raise ValidationException(detail="assignee_id must be a member of the project")
 
     async def _next_position(self, project_id: uuid.UUID, status: str) -> float:
@@ -102,6 +111,7 @@ class TaskService:
         )
         self.session.add(task)
         await self.session.flush()
+        await self._check_assignee(project_id, data.assignee_id)
         out = task_out(task)
         await self._record("task:created", task, msgspec.to_builtins(out), actor)
         await self.uow.commit()
@@ -170,6 +180,8 @@ class TaskService:
                 if current is None:
                     raise NotFoundException(detail=TASK_NOT_FOUND) from None
                 raise stale(task_out(current)) from None
+        if "assignee_id" in changes:
+            await self._check_assignee(task.project_id, changes["assignee_id"])
         out = task_out(task)
         await self._record("task:updated", task, msgspec.to_builtins(out), actor)
         await self.uow.commit()
