@@ -1,18 +1,21 @@
 """The API's log lines: one JSON object a line, with the request id of the request logging it.
 
 Litestar's own logging set-up stays (the root logger through a queue, so no request waits
-on stderr); only its formatter changes. The request id is read when a record is made, in
-the request's own task: the queue may format the record later, on another thread.
+on stderr); only its formatter changes, and uvicorn's (start-up, access lines) with it. The
+request id is read when a record is made, in the request's own task: the queue may format
+the record later, on another thread.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import logging
 from typing import Any
 
 import msgspec
 from litestar.logging.config import LoggingConfig
+from uvicorn.config import LOGGING_CONFIG
 
 from api import request_id
 
@@ -48,3 +51,10 @@ def logging_config() -> LoggingConfig:
     """Litestar's logging config with JSON lines; every record made from here on has its id."""
     logging.setLogRecordFactory(_record)
     return LoggingConfig(formatters={"standard": {"()": JsonLines}})
+
+
+def uvicorn_config() -> dict[str, Any]:
+    """uvicorn's logging config, its lines in the same JSON (`taskroom serve`)."""
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["formatters"] = {name: {"()": JsonLines} for name in config["formatters"]}
+    return config

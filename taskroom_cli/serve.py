@@ -102,6 +102,8 @@ def shared_metrics(settings: Settings, workers: int) -> Iterator[None]:
 def run_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from api import logs
+
     settings = load_settings()
     if args.workers > 1 and not settings.redis_url:
         # Each process would keep its own rooms and login limits (contract §11).
@@ -123,6 +125,7 @@ def run_serve(args: argparse.Namespace) -> int:
             port=args.port,
             workers=args.workers,
             log_level=args.log_level,
+            log_config=logs.uvicorn_config(),
             ws_ping_interval=20,
             ws_ping_timeout=20,
             ws_max_size=1024 * 1024,

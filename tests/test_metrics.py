@@ -68,7 +68,7 @@ class Stack:
 @pytest.fixture(scope="module")
 def stack() -> Iterator[Stack]:
     """`taskroom serve` with TASKROOM_METRICS=1, PostgreSQL and a Redis of the module's own."""
-    data = Path(tempfile.mkdtemp(prefix="taskroom-metrics-"))
+    data = Path(tempfile.mkdtemp(prefix="taskroom-test-metrics-"))
     redis_server = RedisServer().start()
     with postgres_database() as database_url:
         env = server_env(data, database_url, redis_server.url, TASKROOM_METRICS="1")

@@ -19,11 +19,14 @@ MADE = re.compile(r"[0-9a-f]{32}")
 
 @pytest.fixture(scope="module")
 def failing_exports(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """No Redis: an export runs in the API process, and this one fails (and says so in the log)."""
+    """No Redis: an export runs in the API process, and this one fails (and says so in the log).
+
+    At `info`, so that uvicorn logs every request too.
+    """
     env = server_env(
         tmp_path_factory.mktemp("request-id"), None, TASKROOM_FAILPOINTS="export.fail_attempts=1"
     )
-    server = Server(env).start()
+    server = Server(env, extra_args=["--log-level", "info"]).start()
     yield server
     server.stop()
 
@@ -59,16 +62,23 @@ def test_log_lines_carry_the_id_of_the_request_that_caused_them(failing_exports:
     )
     assert r.status_code == 202 and r.headers["x-request-id"] == "export-7"
 
-    def lines() -> list[dict[str, Any]]:
-        log = failing_exports.log().splitlines()
-        return [json.loads(line) for line in log if line.startswith("{")]
+    said = f"export {r.json()['id']} failed"
 
     def failure() -> dict[str, Any] | None:
-        export_id = r.json()["id"]
-        found = [line for line in lines() if line["message"] == f"export {export_id} failed"]
+        found = [line for line in lines(failing_exports) if line["message"] == said]
         return found[0] if found else None
 
     line = wait_until(failure, what="the export's failure in the log")
     assert line["request_id"] == "export-7"  # logged by the task the request started
     assert line["level"] == "WARNING" and "FailpointError" in line["exception"]
+    access = [line for line in lines(failing_exports) if line["logger"] == "uvicorn.access"]
+    [export_request] = [line for line in access if line.get("request_id") == "export-7"]
+    assert f'"POST /api/projects/{project}/exports HTTP/1.1" 202' in export_request["message"]
     user.close()
+
+
+def lines(server: Server) -> list[dict[str, Any]]:
+    """The server's log, every line of it a JSON object (but what `serve` prints at start)."""
+    log = server.log().splitlines()
+    assert all(line.startswith("{") for line in log[1:]), log
+    return [json.loads(line) for line in log[1:]]
