@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
-from tests.support import Server
-from tests.tui_support import make_app, notices, until
+import pytest
+from textual.widgets import Static
+
+from tests.support import ApiUser, Server, register
+from tests.tui_support import make_app, new_project, notices, open_board, until
 from tui.screens.login import LoginScreen
+
+SIZE = (100, 30)
+
+
+@pytest.fixture
+def user(tui_server: Server) -> Iterator[ApiUser]:
+    u = register(tui_server.url)
+    yield u
+    u.close()
 
 
 async def test_identical_notice_is_not_stacked(tui_server: Server, tmp_path: Path) -> None:
     app = make_app(tui_server.url, tmp_path)
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: isinstance(app.screen, LoginScreen))
         app.notify("Could not save: the server is away", severity="error")
         app.notify("Could not save: the server is away", severity="error")
@@ -19,3 +32,19 @@ async def test_identical_notice_is_not_stacked(tui_server: Server, tmp_path: Pat
         await pilot.pause()
         assert notices(app).split(" | ").count("Could not save: the server is away") == 1
         assert "Something else" in notices(app)
+
+
+async def test_sort_order_has_a_human_label(
+    tui_server: Server, user: ApiUser, tmp_path: Path
+) -> None:
+    new_project(user, "Sorts", [{"title": "Alpha"}])
+    app = make_app(tui_server.url, tmp_path, token=user.token)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_board(pilot, "Sorts")
+        status = screen.query_one("#board-status", Static)
+        seen = []
+        for _ in range(3):
+            await pilot.press("s")
+            seen.append(str(status.content))
+        assert screen.sort == "-updated_at"
+        assert seen == [f"sorted by {x} (s)" for x in ("Priority", "Due date", "Updated ↓")]

@@ -19,6 +19,13 @@ PRIORITY_RANK = {"urgent": 0, "high": 1, "medium": 2, "low": 3}
 STATUS_RANK = {"todo": 0, "in_progress": 1, "done": 2}
 STATUS_TITLES = {"todo": "To do", "in_progress": "In progress", "done": "Done"}
 LIST_SORTS = ("position", "priority", "due_date", "-updated_at", "title")
+SORT_LABELS = {
+    "position": "Board order",
+    "priority": "Priority",
+    "due_date": "Due date",
+    "-updated_at": "Updated ↓",
+    "title": "Title",
+}
 TYPING_TTL = 6.0
 
 

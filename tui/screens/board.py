@@ -22,7 +22,14 @@ from textual.widgets.data_table import RowDoesNotExist
 
 from api import wire
 from tui.client.http import ApiError, Unreachable
-from tui.client.store import LIST_SORTS, STATUS_TITLES, ProjectStore, TaskFilter, to_task
+from tui.client.store import (
+    LIST_SORTS,
+    SORT_LABELS,
+    STATUS_TITLES,
+    ProjectStore,
+    TaskFilter,
+    to_task,
+)
 from tui.screens.confirm import ConfirmScreen, PickScreen
 from tui.widgets.column import TaskColumn
 from tui.widgets.status import PresenceBar, TopBar
@@ -245,7 +252,7 @@ class BoardScreen(Screen[None]):
         if self.filter:
             parts.append("filter on (/ to change, esc in it to clear)")
         if self.list_mode:
-            parts.append(f"sorted by {self.sort} (s)")
+            parts.append(f"sorted by {SORT_LABELS[self.sort]} (s)")
         self._label("#board-status", "  ".join(parts))
 
     def fill_list(self) -> None:
