@@ -6,10 +6,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 from tests.support import ApiUser, Server, register
-from tests.tui_support import make_app, new_project, notices, open_board, until
+from tests.tui_support import make_app, new_project, notices, open_board, titles, until
 from tui.screens.login import LoginScreen
 
 SIZE = (100, 30)
@@ -48,3 +48,30 @@ async def test_sort_order_has_a_human_label(
             seen.append(str(status.content))
         assert screen.sort == "-updated_at"
         assert seen == [f"sorted by {x} (s)" for x in ("Priority", "Due date", "Updated ↓")]
+
+
+async def test_filter_takes_the_labels_and_names_a_value_that_matches_nothing(
+    tui_server: Server, user: ApiUser, tmp_path: Path
+) -> None:
+    new_project(
+        user,
+        "Filters",
+        [{"title": "Alpha", "priority": "high"}, {"title": "Gamma", "status": "in_progress"}],
+    )
+    app = make_app(tui_server.url, tmp_path, token=user.token)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_board(pilot, "Filters")
+        status = screen.query_one("#board-status", Static)
+        for query in ("status:doing", "status:Doing", "status:In progress", "s:in_progress"):
+            screen.query_one("#filter", Input).value = query
+            await until(pilot, lambda: titles(app, "in_progress") == ["Gamma"])
+            await until(pilot, lambda: not titles(app, "todo"))
+        screen.query_one("#filter", Input).value = ""
+        await pilot.press("slash", *"priority:foo")
+        await until(pilot, lambda: titles(app, "todo") == ["Alpha"])
+        assert "priority:foo is none of urgent, high" in str(status.content)
+        await pilot.press("enter")
+        await until(pilot, lambda: "priority:foo is none of urgent, high" in notices(app))
+        screen.query_one("#filter", Input).value = "status:doing priority:HIGH"
+        await until(pilot, lambda: not titles(app, "todo") and not titles(app, "in_progress"))
+        assert "none of" not in str(status.content)

@@ -248,7 +248,7 @@ class BoardScreen(Screen[None]):
             label.update(text, layout=False)
 
     def show_status(self) -> None:
-        parts = []
+        parts = [f"{problem}: left out" for problem in self.filter.unknown]
         if self.filter:
             parts.append("filter on (/ to change, esc in it to clear)")
         if self.list_mode:
@@ -597,9 +597,12 @@ class BoardScreen(Screen[None]):
     def _filter_changed(self, event: Input.Changed) -> None:
         self.filter = TaskFilter.parse(event.value)
         self.redraw(set(wire.TASK_STATUSES))
+        self.show_status()
 
     @on(Input.Submitted, "#filter")
     def _filter_done(self) -> None:
+        if self.filter.unknown:
+            self.notify("; ".join(self.filter.unknown), title="Filter", severity="warning")
         self._focus_board()
 
     def _set_filter(self, text: str) -> None:
@@ -608,6 +611,7 @@ class BoardScreen(Screen[None]):
         self.filter = TaskFilter.parse(text)
         filter_input.display = bool(text)
         self.redraw(set(wire.TASK_STATUSES))
+        self.show_status()
         self._focus_board()
 
     def _focus_board(self) -> None:
