@@ -9,8 +9,18 @@ import pytest
 from textual.widgets import Input, Static
 
 from tests.support import ApiUser, Server, register
-from tests.tui_support import make_app, new_project, notices, open_board, titles, until
+from tests.tui_support import (
+    make_app,
+    new_project,
+    notices,
+    open_board,
+    task_by_title,
+    titles,
+    until,
+)
+from tui.screens.confirm import ConfirmScreen
 from tui.screens.login import LoginScreen
+from tui.screens.task_editor import TaskEditor
 
 SIZE = (100, 30)
 
@@ -75,3 +85,30 @@ async def test_filter_takes_the_labels_and_names_a_value_that_matches_nothing(
         screen.query_one("#filter", Input).value = "status:doing priority:HIGH"
         await until(pilot, lambda: not titles(app, "todo") and not titles(app, "in_progress"))
         assert "none of" not in str(status.content)
+
+
+async def test_escape_in_the_editor_asks_only_when_something_changed(
+    tui_server: Server, user: ApiUser, tmp_path: Path
+) -> None:
+    pid = new_project(user, "Drafts", [{"title": "Alpha"}])
+    app = make_app(tui_server.url, tmp_path, token=user.token)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_board(pilot, "Drafts")
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, TaskEditor))
+        await pilot.press("escape")  # nothing changed: no question
+        await until(pilot, lambda: app.screen is screen)
+        await pilot.press("enter")
+        editor = await until(pilot, lambda: isinstance(app.screen, TaskEditor) and app.screen)
+        editor.query_one("#title", Input).value = "Alpha two"
+        await pilot.press("escape")
+        confirm = await until(pilot, lambda: isinstance(app.screen, ConfirmScreen) and app.screen)
+        assert confirm.question == "Discard changes?"
+        await pilot.press("n")  # keep editing: the edit is still there
+        await until(pilot, lambda: app.screen is editor)
+        assert editor.query_one("#title", Input).value == "Alpha two"
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await until(pilot, lambda: app.screen is screen)
+    assert task_by_title(user, pid, "Alpha") is not None
