@@ -20,6 +20,8 @@ from tests.tui_support import (
 )
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.login import LoginScreen
+from tui.screens.projects import ProjectsScreen
+from tui.screens.ssh_keys import SshKeysScreen
 from tui.screens.task_editor import TaskEditor
 
 SIZE = (100, 30)
@@ -112,3 +114,29 @@ async def test_escape_in_the_editor_asks_only_when_something_changed(
         await pilot.press("y")
         await until(pilot, lambda: app.screen is screen)
     assert task_by_title(user, pid, "Alpha") is not None
+
+
+@pytest.mark.parametrize("port", ["2022", None], ids=["port-given", "port-unknown"])
+async def test_ssh_keys_screen_shows_the_gateways_port(
+    tui_server: Server,
+    user: ApiUser,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    port: str | None,
+) -> None:
+    if port is None:
+        monkeypatch.delenv("TASKROOM_SSH_PORT", raising=False)
+    else:
+        monkeypatch.setenv("TASKROOM_SSH_PORT", port)
+    app = make_app(tui_server.url, tmp_path, token=user.token)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, ProjectsScreen))
+        await pilot.press("s")
+        screen = await until(pilot, lambda: isinstance(app.screen, SshKeysScreen) and app.screen)
+        hint = str(screen.query_one("#ssh-keys-hint", Static).content)
+    if port is None:
+        assert f"`ssh -p <port> {user.username}@127.0.0.1`" in hint
+        assert "set TASKROOM_SSH_PORT" in hint
+    else:
+        assert f"`ssh -p 2022 {user.username}@127.0.0.1`" in hint
+        assert "2222" not in hint
