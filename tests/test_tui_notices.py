@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from textual.widgets import Input, Static
 
-from tests.support import ApiUser, Server, register
+from tests.support import ApiUser, RedisServer, Server, register, server_env
 from tests.tui_support import (
     make_app,
     new_project,
@@ -18,7 +19,8 @@ from tests.tui_support import (
     titles,
     until,
 )
-from tui.screens.confirm import ConfirmScreen
+from tui.screens.confirm import ConfirmScreen, PickScreen
+from tui.screens.exports import WORKER_WAIT, ExportsScreen
 from tui.screens.login import LoginScreen
 from tui.screens.projects import ProjectsScreen
 from tui.screens.ssh_keys import SshKeysScreen
@@ -140,3 +142,31 @@ async def test_ssh_keys_screen_shows_the_gateways_port(
     else:
         assert f"`ssh -p 2022 {user.username}@127.0.0.1`" in hint
         assert "2222" not in hint
+
+
+async def test_export_pending_with_no_worker_says_so(
+    redis_server: RedisServer, tmp_path: Path
+) -> None:
+    """With Redis, exports go to the queue; no `taskroom worker` runs here to take them."""
+    srv = Server(server_env(tmp_path / "srv", None, redis_server.url)).start(timeout=90)
+    try:
+        u = register(srv.url)
+        new_project(u, "Queued", [{"title": "Alpha"}])
+        app = make_app(srv.url, tmp_path, token=u.token)
+        async with app.run_test(size=SIZE) as pilot:
+            await open_board(pilot, "Queued")
+            await pilot.press("x")
+            screen = await until(
+                pilot, lambda: isinstance(app.screen, ExportsScreen) and app.screen
+            )
+            await pilot.press("n")
+            await until(pilot, lambda: isinstance(app.screen, PickScreen))
+            await pilot.press("enter")
+            status = screen.query_one("#export-status", Static)
+            await until(pilot, lambda: str(status.content) == "csv export: pending")
+            started = time.monotonic()
+            await until(pilot, lambda: "waiting for a worker" in str(status.content))
+            assert time.monotonic() - started >= WORKER_WAIT - 0.5
+        u.close()
+    finally:
+        srv.stop()
