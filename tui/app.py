@@ -6,12 +6,14 @@ Screens talk to the server through `app.api` in workers and receive live frames 
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
 from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
 from textual.worker import Worker, WorkerState
 
 from api import wire
@@ -68,6 +70,7 @@ class TaskroomApp(App[None]):
         self.connection: tuple[ConnectionState, int] = ("connecting" if live else "offline", 0)
         self._keymap, self._keymap_problems = (keymap, []) if keymap is not None else load_keymap()
         self.worker_errors: list[BaseException] = []
+        self._shown: dict[tuple[str, str, str], float] = {}  # notice -> when its toast expires
 
     async def on_mount(self) -> None:
         self.set_keymap(self._keymap)
@@ -172,6 +175,25 @@ class TaskroomApp(App[None]):
             self.notify(message.reason, severity="warning", timeout=8)
 
     # --- shared helpers --------------------------------------------------------------------
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """A notice already on screen is not stacked again (a retry loop says it once)."""
+        now = time.monotonic()
+        key = (message, title, severity)
+        if self._shown.get(key, 0.0) > now:
+            return
+        timeout = self.NOTIFICATION_TIMEOUT if timeout is None else timeout
+        self._shown = {k: t for k, t in self._shown.items() if t > now}
+        self._shown[key] = now + timeout
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Screens run I/O in workers that do not exit the app on error: say so instead."""

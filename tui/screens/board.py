@@ -22,7 +22,14 @@ from textual.widgets.data_table import RowDoesNotExist
 
 from api import wire
 from tui.client.http import ApiError, Unreachable
-from tui.client.store import LIST_SORTS, STATUS_TITLES, ProjectStore, TaskFilter, to_task
+from tui.client.store import (
+    LIST_SORTS,
+    SORT_LABELS,
+    STATUS_TITLES,
+    ProjectStore,
+    TaskFilter,
+    to_task,
+)
 from tui.screens.confirm import ConfirmScreen, PickScreen
 from tui.widgets.column import TaskColumn
 from tui.widgets.status import PresenceBar, TopBar
@@ -241,11 +248,11 @@ class BoardScreen(Screen[None]):
             label.update(text, layout=False)
 
     def show_status(self) -> None:
-        parts = []
+        parts = [f"{problem}: left out" for problem in self.filter.unknown]
         if self.filter:
             parts.append("filter on (/ to change, esc in it to clear)")
         if self.list_mode:
-            parts.append(f"sorted by {self.sort} (s)")
+            parts.append(f"sorted by {SORT_LABELS[self.sort]} (s)")
         self._label("#board-status", "  ".join(parts))
 
     def fill_list(self) -> None:
@@ -590,9 +597,12 @@ class BoardScreen(Screen[None]):
     def _filter_changed(self, event: Input.Changed) -> None:
         self.filter = TaskFilter.parse(event.value)
         self.redraw(set(wire.TASK_STATUSES))
+        self.show_status()
 
     @on(Input.Submitted, "#filter")
     def _filter_done(self) -> None:
+        if self.filter.unknown:
+            self.notify("; ".join(self.filter.unknown), title="Filter", severity="warning")
         self._focus_board()
 
     def _set_filter(self, text: str) -> None:
@@ -601,6 +611,7 @@ class BoardScreen(Screen[None]):
         self.filter = TaskFilter.parse(text)
         filter_input.display = bool(text)
         self.redraw(set(wire.TASK_STATUSES))
+        self.show_status()
         self._focus_board()
 
     def _focus_board(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 
 FORMATS = [("csv", "CSV (spreadsheets)"), ("json", "JSON"), ("markdown", "Markdown")]
 EXTENSIONS = {"csv": "csv", "json": "json", "markdown": "md"}
+WORKER_WAIT = 5.0  # seconds an export may sit pending before the screen says no worker took it
 
 
 def size_label(size: int | None) -> str:
@@ -48,6 +50,7 @@ class ExportsScreen(Screen[None]):
         self.store = store
         self.jobs: dict[uuid.UUID, wire.ExportJob] = {}
         self.active: uuid.UUID | None = None
+        self.active_since = 0.0  # when this screen started the active export
 
     def compose(self) -> ComposeResult:
         yield TopBar(f"{self.store.project.name} · exports")
@@ -104,7 +107,9 @@ class ExportsScreen(Screen[None]):
             return
         bar.update(progress=job.progress if job.status != "COMPLETED" else 1.0)
         text = f"{job.format} export: {job.status.lower()}"
-        if job.status == "COMPLETED":
+        if job.status == "PENDING" and time.monotonic() - self.active_since >= WORKER_WAIT:
+            text += ": waiting for a worker (none has taken it yet)"
+        elif job.status == "COMPLETED":
             text += f", {size_label(job.size_bytes)}. Press s to save it."
         elif job.status == "FAILED":
             text += f": {job.error or 'unknown error'}"
@@ -137,6 +142,8 @@ class ExportsScreen(Screen[None]):
             return
         self.jobs.setdefault(job.id, job)
         self.active = job.id
+        self.active_since = time.monotonic()
+        self.set_timer(WORKER_WAIT, self.show_active)
         self.fill()
         self.query_one(DataTable).move_cursor(row=0)
 

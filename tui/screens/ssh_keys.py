@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, ClassVar
+from urllib.parse import urlsplit
 
 from textual import work
 from textual.app import ComposeResult
@@ -19,10 +22,22 @@ from tui.widgets.tables import Table, cursor_id
 if TYPE_CHECKING:
     from tui.app import TaskroomApp
 
-HINT = (
-    "Keys listed here log you in with `ssh -p 2222 <you>@<server>`. "
-    "Add one by pasting your public key, e.g. the line in ~/.ssh/id_ed25519.pub."
-)
+PASTE = "Add one by pasting your public key, e.g. the line in ~/.ssh/id_ed25519.pub."
+
+
+def login_hint(server: str, user: str, env: Mapping[str, str] = os.environ) -> str:
+    """The `ssh` line that logs `user` in. The API does not say where its SSH gateway listens:
+    TASKROOM_SSH_PORT (and TASKROOM_SSH_HOST) do; without them the port is not made up."""
+    host = env.get("TASKROOM_SSH_HOST") or urlsplit(server).hostname or "<server>"
+    port = env.get("TASKROOM_SSH_PORT", "")
+    if port.isdigit():
+        command = f"ssh {user}@{host}" if port == "22" else f"ssh -p {port} {user}@{host}"
+        return f"Keys listed here log you in with `{command}`. {PASTE}"
+    return (
+        f"Keys listed here log you in with `ssh -p <port> {user}@{host}`, <port> being the "
+        "SSH gateway's (`taskroom ssh-serve --port`, 2222 unless changed; this server does "
+        f"not say, set TASKROOM_SSH_PORT to show it). {PASTE}"
+    )
 
 
 class SshKeysScreen(Screen[None]):
@@ -42,7 +57,8 @@ class SshKeysScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         user = self.app.user.username if self.app.user else ""
         yield TopBar(f"Taskroom · SSH keys of @{user}")
-        yield Static(HINT, id="ssh-keys-hint", markup=False)
+        hint = login_hint(self.app.server, user or "<you>")
+        yield Static(hint, id="ssh-keys-hint", markup=False)
         table: Table[str] = Table(cursor_type="row", id="ssh-keys")
         table.add_column("Name", key="name")
         table.add_column("Type", key="algorithm")

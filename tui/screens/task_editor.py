@@ -17,6 +17,7 @@ from textual.widgets import Button, Footer, Input, Label, Select, Static, TextAr
 from api import wire
 from tui.client.http import ApiError, Unreachable
 from tui.client.store import STATUS_TITLES, ProjectStore, to_task
+from tui.screens.confirm import ConfirmScreen
 from tui.screens.conflict import ConflictScreen
 
 if TYPE_CHECKING:
@@ -73,6 +74,7 @@ class TaskEditor(ModalScreen[wire.Task | None]):
         self.store = store
         self.editing = task
         self.status = task.status if task else status
+        self.opened: dict[str, Any] = {}
 
     def compose(self) -> ComposeResult:
         task = self.editing
@@ -125,6 +127,7 @@ class TaskEditor(ModalScreen[wire.Task | None]):
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
+        self.opened = self.values()  # what Esc compares with before dropping anything
         if not self.store.can_edit:
             for widget in self.query("Input, TextArea, Select, #save"):
                 widget.disabled = True
@@ -184,7 +187,16 @@ class TaskEditor(ModalScreen[wire.Task | None]):
         self.action_cancel()
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        """Leave at once when nothing was changed; otherwise ask before dropping the edits."""
+        if self.values() == self.opened:
+            self.dismiss(None)
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        self.app.push_screen(ConfirmScreen("Discard changes?"), answered)
 
     @work(exclusive=True, group="editor-save", exit_on_error=False)
     async def action_save(self) -> None:
