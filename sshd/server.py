@@ -238,6 +238,8 @@ class Gateway:
         env = {
             "TASKROOM_TOKEN": identity.token,
             "TASKROOM_SERVER": self.config.server_url,
+            # The SSH keys screen prints the `ssh -p` line users paste: the port they came in on.
+            "TASKROOM_SSH_PORT": str(self.config.port),
         }
         session = AppSession(process, identity, self.launcher, env, self.config.idle_timeout)
         self.sessions.add(session)

@@ -74,6 +74,7 @@ async def test_password_login_runs_the_app_on_its_own_pty(
     env = info["env"]
     assert env["TERM"] == "xterm-256color" and env["TEXTUAL_COLOR_SYSTEM"] == "256"
     assert env["TASKROOM_SERVER"] == api.url
+    assert env["TASKROOM_SSH_PORT"] == str(gateway.port)
     assert "TASKROOM_SECRET_KEY" not in env and "TASKROOM_DATABASE_URL" not in env
     assert env["LANG"] == "de_DE.UTF-8"  # what the client sent, where it is harmless
     assert env.get("LC_ALL") is None and "LD_PRELOAD" not in env
