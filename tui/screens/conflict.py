@@ -2,29 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Static
 
 from api import wire
 from tui.client.store import ProjectStore
-from tui.widgets.tables import Table, cell, fit_columns
+from tui.screens.table_dialog import TableDialog
+from tui.widgets.tables import Table, cell
 
 FIELDS = ("title", "description", "status", "priority", "assignee_id", "due_date")
-
-
-COLUMNS = (
-    ("field", "Field", 11),
-    ("theirs", "Theirs", None),
-    ("mine", "Mine", None),
-    ("use", "Use", 6),
-)
-DIALOG_WIDTH = 90  # as in app.tcss; the two values share what Field and Use leave
 
 
 def shown(store: ProjectStore, field: str, value: Any) -> str:
@@ -35,8 +27,17 @@ def shown(store: ProjectStore, field: str, value: Any) -> str:
     return str(value)
 
 
-class ConflictScreen(ModalScreen[dict[str, Any] | None]):
+class ConflictScreen(TableDialog[dict[str, Any] | None]):
     """Dismisses with the fields to re-save on top of theirs, or None to keep theirs as is."""
+
+    # The two values share what Field and Use leave.
+    COLUMNS = (
+        ("field", "Field", 11),
+        ("theirs", "Theirs", None),
+        ("mine", "Mine", None),
+        ("use", "Use", 6),
+    )
+    DIALOG_WIDTH = 90
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("t", "theirs", "Keep theirs", id="conflict.theirs"),
@@ -76,26 +77,12 @@ class ConflictScreen(ModalScreen[dict[str, Any] | None]):
             )
         yield Footer(compact=True, show_command_palette=False)
 
-    def on_mount(self) -> None:
-        self.fill()
-
-    def on_resize(self) -> None:
-        self.fill()
-
-    def fill(self) -> None:
-        """The table fitted to the dialog: long values end in "…", shown whole below it."""
-        table = self.query_one(DataTable)
-        row = table.cursor_row
-        fit_columns(table, COLUMNS, min(DIALOG_WIDTH, self.size.width or self.app.size.width) - 4)
+    def rows(self) -> Iterable[tuple[str, Sequence[str]]]:
+        """One row per field that differs; long values are shown whole below the table."""
         for f in self.fields:
-            table.add_row(
-                cell(f.removesuffix("_id")),
-                cell(" ".join(shown(self.store, f, getattr(self.theirs, f)).split())),
-                cell(" ".join(shown(self.store, f, self.mine[f]).split())),
-                cell("mine" if self.use_mine[f] else "theirs"),
-                key=f,
-            )
-        table.move_cursor(row=row)
+            theirs = " ".join(shown(self.store, f, getattr(self.theirs, f)).split())
+            mine = " ".join(shown(self.store, f, self.mine[f]).split())
+            yield f, (f.removesuffix("_id"), theirs, mine, "mine" if self.use_mine[f] else "theirs")
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         field = event.row_key.value

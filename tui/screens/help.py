@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from tui.config import config_dir
 from tui.keys import active_keys
-from tui.widgets.tables import Table, cell, fit_columns
-
-COLUMNS = (("key", "Key", 10), ("does", "Does", None), ("id", "Remap id", 18))
-DIALOG_WIDTH = 80  # as in app.tcss
+from tui.screens.table_dialog import TableDialog
+from tui.widgets.tables import Table
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(TableDialog[None]):
+    COLUMNS = (("key", "Key", 10), ("does", "Does", None), ("id", "Remap id", 18))
+    DIALOG_WIDTH = 80
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,question_mark", "dismiss", "Close", id="help.close")
     ]
@@ -40,20 +41,9 @@ class HelpScreen(ModalScreen[None]):
             )
         yield Footer(compact=True, show_command_palette=False)
 
-    def on_mount(self) -> None:
-        self.fill()
-
-    def on_resize(self) -> None:
-        self.fill()
-
-    def fill(self) -> None:
-        """One row per binding id, fitted to the dialog (j/k and the arrows scroll it)."""
-        table = self.query_one(Table)
-        row = table.cursor_row
-        fit_columns(table, COLUMNS, min(DIALOG_WIDTH, self.size.width or self.app.size.width) - 4)
+    def rows(self) -> Iterable[tuple[str, Sequence[str]]]:
+        """One row per binding id (j/k and the arrows scroll them)."""
         for binding_id, actives in active_keys(self.below).items():
             keys = " ".join(dict.fromkeys(self.app.get_key_display(a.binding) for a in actives))
             binding = actives[0].binding
-            texts = (keys, binding.tooltip or binding.description, binding_id)
-            table.add_row(*map(cell, texts), key=binding_id)
-        table.move_cursor(row=row)
+            yield binding_id, (keys, binding.tooltip or binding.description, binding_id)
