@@ -20,6 +20,7 @@ from api import cache, docs, logs, metrics
 from api.db.session import UnitOfWork, provide_uow
 from api.domain.accounts.controller import AuthController, MeController
 from api.domain.accounts.known import require_account
+from api.domain.errors import DomainError, status_of
 from api.domain.exports import launcher as exports_launcher
 from api.domain.exports.controller import ExportController
 from api.domain.projects.controller import ProjectController
@@ -68,6 +69,15 @@ def _database_error(_request: Request[Any, Any, Any], exc: DBAPIError) -> Respon
         return _error(409, "A concurrent change got in the way; retry")
     logger.error("database error", exc_info=exc)
     return _error(500, "Internal Server Error")
+
+
+def _domain_error(_request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+    """Every domain refusal becomes its status here, in contract §3's error shape."""
+    status = status_of(exc)
+    body: dict[str, Any] = {"status_code": status, "detail": exc.detail}
+    if exc.extra:
+        body["extra"] = exc.extra
+    return Response(body, status_code=status, headers=exc.headers)
 
 
 def _too_deep(_request: Request[Any, Any, Any], exc: RecursionError) -> Response[Any]:
@@ -135,6 +145,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         logging_config=logs.logging_config(),
         lifespan=[lifespan],
         exception_handlers={
+            DomainError: _domain_error,
             IntegrityError: _integrity_error,
             DBAPIError: _database_error,
             RecursionError: _too_deep,
