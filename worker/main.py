@@ -13,10 +13,11 @@ from saq.types import PartialTimersDict
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.db.session import make_engine, make_sessionmaker
+from api.domain.exports import cleanup
+from api.domain.exports.engine import Exporter
+from api.domain.exports.queue import SCHEDULE_EVERY, SWEEP_EVERY, make_queue, retry_delay
 from api.settings import Settings
-from worker import cleanup, metrics, notify
-from worker.export import Exporter
-from worker.queue import SCHEDULE_EVERY, SWEEP_EVERY, make_queue, retry_delay
+from worker import metrics, notify
 
 logger = logging.getLogger(__name__)
 

@@ -10,9 +10,9 @@ import contextlib
 
 from redis.asyncio import Redis
 
+from api.domain.exports.engine import Notify
 from api.events import DomainEvent
 from api.rooms.publisher import RoomPublisher
-from worker.export import Notify
 
 
 def room_notifier(redis: Redis) -> Notify:

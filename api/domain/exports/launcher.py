@@ -11,10 +11,10 @@ from typing import Protocol
 
 from saq.queue.redis import RedisQueue
 
+from api.domain.exports.engine import Exporter, project_dir
+from api.domain.exports.queue import QUEUE_NAME, enqueue_export
 from api.events import DomainEvent
 from api.runtime import Runtime
-from worker.export import Exporter, project_dir
-from worker.queue import QUEUE_NAME, enqueue_export
 
 logger = logging.getLogger(__name__)
 

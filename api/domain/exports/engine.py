@@ -22,11 +22,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from api.db.models import ExportJob, Project, Task, utcnow
+from api.domain.exports import reader, webhooks
+from api.domain.exports.formats import EXTENSIONS, WRITERS, Row, RowWriter
 from api.domain.exports.schemas import job_event, job_out
 from api.events import DomainEvent
 from api.settings import Settings
-from worker import reader, webhooks
-from worker.formats import EXTENSIONS, WRITERS, Row, RowWriter
 
 logger = logging.getLogger(__name__)
 
