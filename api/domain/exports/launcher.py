@@ -72,16 +72,12 @@ async def install(runtime: Runtime) -> None:
     if runtime.redis is not None:
         launcher = QueueLauncher(RedisQueue(runtime.redis, name=QUEUE_NAME))
     else:
-
-        async def notify(event: DomainEvent) -> None:
-            await runtime.dispatcher.dispatch([event])
-
         launcher = InProcessLauncher(
             Exporter(
                 settings=settings,
                 engine=runtime.engine,
                 sessionmaker=runtime.sessionmaker,
-                notify=notify,
+                dispatcher=runtime.dispatcher,
             )
         )
     runtime.exports = launcher
