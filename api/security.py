@@ -19,6 +19,7 @@ from litestar.exceptions import NotAuthorizedException
 from litestar.middleware.authentication import AuthenticationResult
 from litestar.security.jwt import JWTAuth, JWTAuthenticationMiddleware, Token
 
+from api.signing import USER_AUDIENCE
 from api.wire import Actor
 
 _hasher = PasswordHasher()
@@ -59,10 +60,6 @@ async def _user_from_token(
 
 
 UNAUTHENTICATED_PATHS = ["^/api/auth/", "^/health", "^/schema", "^/ws"]
-# Every user token names this audience and user routes accept no other: a token minted for
-# another purpose with the same secret (the SSH gateway's, api/domain/ssh_keys/gateway.py)
-# opens no user route, whatever claims it carries.
-USER_AUDIENCE = "taskroom:user"
 _BEARER = b"bearer "
 
 
