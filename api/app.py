@@ -20,6 +20,7 @@ from api import cache, docs, logs, metrics
 from api.db.session import UnitOfWork, provide_uow
 from api.domain.accounts.controller import AuthController, MeController
 from api.domain.accounts.known import require_account
+from api.domain.comments.controller import CommentController
 from api.domain.errors import DomainError, status_of
 from api.domain.exports import launcher as exports_launcher
 from api.domain.exports.controller import ExportController
@@ -127,6 +128,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             MeController,
             ProjectController,
             TaskController,
+            CommentController,
             SshKeyController,
             SshGatewayController,
             ExportController,
@@ -163,6 +165,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 Tag(name="accounts", description="Register, log in, who am I"),
                 Tag(name="projects", description="Projects and their members"),
                 Tag(name="tasks", description="Tasks inside a project"),
+                Tag(name="comments", description="Comments on a task"),
                 Tag(name="ssh-keys", description="Public keys for logging in over SSH"),
                 Tag(name="exports", description="Project exports to CSV, JSON, Markdown"),
                 Tag(name="health", description="Service status"),

@@ -1,7 +1,7 @@
 """Rate limits: at most `limit` events per key within a sliding window of `window` seconds.
 
 Used for failed logins (10 a minute per username or address, contract §3), registrations per
-address and exports per user and project. With Redis the counters live there (shared by every
+address, exports per user and project, and comments per user. With Redis the counters live there (shared by every
 replica); without it, in-process. Both keep the times of the window's events, so a burst that
 straddles a window boundary is still counted whole, and `Retry-After` is exact.
 """
@@ -29,6 +29,7 @@ class Rule:
 
 LOGIN_FAILURES = Rule("login", 10, 60)  # per username and per address (contract §3)
 EXPORTS = Rule("export", 10, 60)  # exports queued per user and project
+COMMENTS = Rule("comment", 30, 60)  # comments posted per user, any task
 
 
 class TooManyRequestsException(HTTPException):

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from api.db.session import make_engine, make_sessionmaker
 from api.domain.accounts.known import KnownUsers
 from api.events import Dispatcher
-from api.ratelimit import EXPORTS, LOGIN_FAILURES, Limiter, Rule, make_limiter
+from api.ratelimit import COMMENTS, EXPORTS, LOGIN_FAILURES, Limiter, Rule, make_limiter
 from api.security import AuthUser
 from api.settings import Settings
 
@@ -65,6 +65,7 @@ class Runtime:
         registrations = Rule("register", settings.register_limit, 3600)
         self.register_limiter: Limiter = make_limiter(redis, registrations)
         self.export_limiter = make_limiter(redis, EXPORTS)
+        self.comment_limiter = make_limiter(redis, COMMENTS)
         self.accounts = KnownUsers(sessionmaker)
         self.closers: list[Callable[[], Awaitable[None]]] = []
         self.cache: CacheStore | None = None  # set by api.cache.install when Redis is configured

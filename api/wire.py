@@ -122,6 +122,7 @@ class Task(Struct, kw_only=True):
     updated_at: dt.datetime
     created_by: uuid.UUID | None
     updated_by: uuid.UUID | None
+    comment_count: int = 0
 
 
 class ProjectDetail(Project, kw_only=True):
@@ -178,6 +179,36 @@ class TaskUpdate(Struct, kw_only=True, forbid_unknown_fields=True):
 class TaskPage(Struct, kw_only=True):
     items: list[Task]
     total: int
+
+
+# --- comments (contract §8) ---------------------------------------------------------
+
+CommentText = Annotated[str, msgspec.Meta(min_length=1, max_length=10_000, pattern=MULTILINE)]
+
+
+class CommentAuthor(Struct, kw_only=True):
+    id: uuid.UUID
+    username: str
+    display_name: str
+
+
+class Comment(Struct, kw_only=True):
+    id: uuid.UUID
+    task_id: uuid.UUID
+    # null once the author's account is gone
+    author: CommentAuthor | None
+    body: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    edited: bool
+
+
+class CommentCreate(Struct, kw_only=True, forbid_unknown_fields=True):
+    body: CommentText
+
+
+class CommentUpdate(Struct, kw_only=True, forbid_unknown_fields=True):
+    body: CommentText
 
 
 # --- exports --------------------------------------------------------------------------
@@ -258,6 +289,9 @@ EventName = Literal[
     "member:added",
     "member:removed",
     "export:updated",
+    "comment:created",
+    "comment:updated",
+    "comment:deleted",
 ]
 
 

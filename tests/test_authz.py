@@ -79,6 +79,15 @@ MATRIX: dict[str, Row] = {
     "update task": Row("PATCH", "/api/tasks/{task_id}", {"title": "Edited"},
                        (200, 200, 403, 404, 401)),
     "delete task": Row("DELETE", "/api/tasks/{task_id}", None, (204, 204, 403, 404, 401)),
+    # comments: the comment in the path is the owner's, on the cell's task
+    "list comments": Row("GET", "/api/tasks/{task_id}/comments", None,
+                         (200, 200, 200, 404, 401)),
+    "create comment": Row("POST", "/api/tasks/{task_id}/comments", {"body": "Hello"},
+                          (201, 201, 403, 404, 401)),
+    "edit comment": Row("PATCH", "/api/comments/{comment_id}", {"body": "Edited"},
+                        (200, 403, 403, 404, 401)),
+    "delete comment": Row("DELETE", "/api/comments/{comment_id}", None,
+                          (204, 403, 403, 404, 401)),
     # exports: any member; the export is the owner's, of the cell's project
     "create export": Row("POST", "/api/projects/{project_id}/exports", {"format": "csv"},
                          (202, 202, 202, 404, 401)),
@@ -106,6 +115,7 @@ PATH_VALUES = {
     "user_id": "spare",
     "export_id": "export",
     "key_id": "owner_key_id",
+    "comment_id": "comment",
 }
 
 
@@ -186,6 +196,10 @@ def build_world(cast: Cast, needs: frozenset[str] = frozenset()) -> World:
         r = owner.post("/api/me/ssh-keys", json={"public_key": values["owner_key"]})
         assert r.status_code == 201, r.text
         values["owner_key_id"] = r.json()["id"]
+    if "comment" in needs:
+        r = owner.post(f"/api/tasks/{task}/comments", json={"body": "First"})
+        assert r.status_code == 201, r.text
+        values["comment"] = r.json()["id"]
     if "export" in needs:
         r = owner.post(f"/api/projects/{project}/exports", json={"format": "csv"})
         assert r.status_code == 202, r.text

@@ -54,6 +54,10 @@ DROPS: dict[EventName, tuple[KeysOf, ...]] = {
     "task:created": (_project, _member_lists),
     "task:updated": (_project, _member_lists),
     "task:deleted": (_project, _member_lists),
+    # A task's comment_count is in the project body; the lists hold no task data.
+    "comment:created": (_project,),
+    "comment:updated": (_project,),
+    "comment:deleted": (_project,),
 }
 
 

@@ -1,4 +1,4 @@
-"""SQLAlchemy models: users, projects, memberships, tasks, export jobs."""
+"""SQLAlchemy models: users, projects, memberships, tasks, comments, export jobs."""
 
 from __future__ import annotations
 
@@ -128,6 +128,9 @@ class Task(Base):
     due_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     position: Mapped[float] = mapped_column(Float, default=0.0)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # Kept by the comments service with one atomic UPDATE (no version bump: a comment is
+    # not an edit of the task), so every task read, cached project bodies too, has it for free.
+    comment_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[uuid.UUID | None] = mapped_column(
@@ -144,6 +147,30 @@ class Task(Base):
         Index("ix_tasks_project_status_position", "project_id", "status", "position"),
         Index("ix_tasks_project_updated_at", "project_id", "updated_at"),
     )
+
+
+class Comment(Base):
+    """A member's remark on a task (contract §8); goes with its task."""
+
+    __tablename__ = "comments"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    task_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
+    project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    author_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    author: Mapped[User | None] = relationship(lazy="joined")
+
+    @property
+    def edited(self) -> bool:
+        return self.updated_at != self.created_at
+
+    __table_args__ = (Index("ix_comments_task_created", "task_id", "created_at"),)
 
 
 class ExportJob(Base):
@@ -209,6 +236,7 @@ class SshKey(Base):
 
 __all__ = [
     "Base",
+    "Comment",
     "ExportJob",
     "Membership",
     "Project",

@@ -1,0 +1,1 @@
+"""The comments domain: members talk about a task (contract §8)."""
