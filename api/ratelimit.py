@@ -1,9 +1,10 @@
 """Rate limits: at most `limit` events per key within a sliding window of `window` seconds.
 
 Used for failed logins (10 a minute per username or address, contract §3), registrations per
-address, exports per user and project, and comments per user. With Redis the counters live there (shared by every
-replica); without it, in-process. Both keep the times of the window's events, so a burst that
-straddles a window boundary is still counted whole, and `Retry-After` is exact.
+address, exports per user and project, and comments per user. With Redis the counters live
+there (shared by every replica); without it, in-process. Both keep the times of the window's
+events, so a burst that straddles a window boundary is still counted whole, and `Retry-After`
+is exact.
 """
 
 from __future__ import annotations

@@ -25,12 +25,16 @@ def project_with_task(owner: ApiUser, **members: ApiUser) -> tuple[str, str]:
 
 def test_comment_lifecycle(make_user: MakeUser) -> None:
     owner, editor = make_user(), make_user()
-    pid, task = project_with_task(owner, editor=editor)
+    _pid, task = project_with_task(owner, editor=editor)
     r = editor.client.post(f"/api/tasks/{task}/comments", json={"body": "Looks **good**\n- yes"})
     assert r.status_code == 201, r.text
     c = r.json()
     assert c["task_id"] == task and c["body"] == "Looks **good**\n- yes"
-    assert c["author"] == {"id": editor.id, "username": editor.username, "display_name": editor.username}
+    assert c["author"] == {
+        "id": editor.id,
+        "username": editor.username,
+        "display_name": editor.username,
+    }
     assert c["edited"] is False and c["created_at"] == c["updated_at"]
     second = owner.client.post(f"/api/tasks/{task}/comments", json={"body": "Two"}).json()
 
@@ -55,7 +59,7 @@ def test_comment_lifecycle(make_user: MakeUser) -> None:
 
 def test_comment_permissions(make_user: MakeUser) -> None:
     owner, editor, other, viewer, outsider = (make_user() for _ in range(5))
-    pid, task = project_with_task(owner, editor=editor, editor2=other, viewer=viewer)
+    _pid, task = project_with_task(owner, editor=editor, editor2=other, viewer=viewer)
     c = editor.client.post(f"/api/tasks/{task}/comments", json={"body": "mine"}).json()
 
     assert viewer.client.get(f"/api/tasks/{task}/comments").status_code == 200
@@ -66,7 +70,9 @@ def test_comment_permissions(make_user: MakeUser) -> None:
     assert other.client.delete(f"/api/comments/{c['id']}").status_code == 403
     # non-members learn nothing
     assert outsider.client.get(f"/api/tasks/{task}/comments").status_code == 404
-    assert outsider.client.post(f"/api/tasks/{task}/comments", json={"body": "x"}).status_code == 404
+    assert (
+        outsider.client.post(f"/api/tasks/{task}/comments", json={"body": "x"}).status_code == 404
+    )
     assert outsider.client.patch(f"/api/comments/{c['id']}", json={"body": "x"}).status_code == 404
     assert outsider.client.delete(f"/api/comments/{c['id']}").status_code == 404
     assert owner.client.get(f"/api/tasks/{task}/comments").json()[0]["body"] == "mine"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import msgspec
 from litestar.exceptions import NotFoundException
@@ -10,8 +11,8 @@ from sqlalchemy import select, update
 
 from api.db.models import Comment, Task, utcnow
 from api.db.session import UnitOfWork
-from api.domain.errors import Forbidden, NotFound
 from api.domain.comments.schemas import comment_out
+from api.domain.errors import Forbidden, NotFound
 from api.domain.projects.authz import member_ids, require_role
 from api.events import DomainEvent
 from api.ratelimit import Limiter, enforce
@@ -49,7 +50,7 @@ class CommentService:
         return comment, await self._role(comment.project_id, user_id, COMMENT_NOT_FOUND)
 
     async def _record(
-        self, name: EventName, comment: Comment, data: dict[str, object], actor: AuthUser
+        self, name: EventName, comment: Comment, data: dict[str, Any], actor: AuthUser
     ) -> None:
         self.uow.record(
             DomainEvent(
