@@ -20,6 +20,8 @@ from api import cache, docs, logs, metrics
 from api.db.session import UnitOfWork, provide_uow
 from api.domain.accounts.controller import AuthController, MeController
 from api.domain.accounts.known import require_account
+from api.domain.activity import recorder as activity_recorder
+from api.domain.activity.controller import ActivityController
 from api.domain.comments.controller import CommentController
 from api.domain.errors import DomainError, status_of
 from api.domain.exports import launcher as exports_launcher
@@ -99,6 +101,7 @@ INSTALLERS: list[Installer] = [
     cache.install,
     install_rooms,
     exports_launcher.install,
+    activity_recorder.install,
     metrics.install,
 ]
 
@@ -129,6 +132,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ProjectController,
             TaskController,
             CommentController,
+            ActivityController,
             SshKeyController,
             SshGatewayController,
             ExportController,
@@ -166,6 +170,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 Tag(name="projects", description="Projects and their members"),
                 Tag(name="tasks", description="Tasks inside a project"),
                 Tag(name="comments", description="Comments on a task"),
+                Tag(name="activity", description="The history of a project and its tasks"),
                 Tag(name="ssh-keys", description="Public keys for logging in over SSH"),
                 Tag(name="exports", description="Project exports to CSV, JSON, Markdown"),
                 Tag(name="health", description="Service status"),

@@ -211,6 +211,24 @@ class CommentUpdate(Struct, kw_only=True, forbid_unknown_fields=True):
     body: CommentText
 
 
+# --- activity (contract §8) ---------------------------------------------------------
+
+
+class ActivityItem(Struct, kw_only=True):
+    id: uuid.UUID
+    at: dt.datetime
+    actor: Actor | None
+    event: str
+    task_id: uuid.UUID | None
+    summary: str
+    changes: dict[str, list[Any]]
+
+
+class ActivityPage(Struct, kw_only=True):
+    items: list[ActivityItem]
+    next: uuid.UUID | None
+
+
 # --- exports --------------------------------------------------------------------------
 
 

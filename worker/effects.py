@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from redis.asyncio import Redis
 
+from api.domain.activity.recorder import activity_hook
 from api.events import Dispatcher, DomainEvent
 from api.rooms.publisher import RoomPublisher
 from api.rooms.sequence import assign_sequence
@@ -28,5 +29,6 @@ def room_dispatcher(redis: Redis) -> Dispatcher:
 
     dispatcher = Dispatcher()
     dispatcher.register_pre_commit(assign_sequence)
+    dispatcher.register_pre_commit(activity_hook())
     dispatcher.register(publish)
     return dispatcher

@@ -173,6 +173,33 @@ class Comment(Base):
     __table_args__ = (Index("ix_comments_task_created", "task_id", "created_at"),)
 
 
+class ActivityEntry(Base):
+    """One committed domain event of a project, written in the same transaction (contract §8).
+
+    `task_id` is no foreign key and the actor's name is copied: the history outlives a
+    deleted task or account.
+    """
+
+    __tablename__ = "activity_entries"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    task_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    actor_username: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    event: Mapped[str] = mapped_column(String(32))
+    summary: Mapped[str] = mapped_column(Text)
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    __table_args__ = (
+        Index("ix_activity_project_at", "project_id", "at", "id"),
+        Index("ix_activity_task_at", "task_id", "at", "id"),
+    )
+
+
 class ExportJob(Base):
     __tablename__ = "export_jobs"
 
@@ -235,6 +262,7 @@ class SshKey(Base):
 
 
 __all__ = [
+    "ActivityEntry",
     "Base",
     "Comment",
     "ExportJob",

@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 
 from api.db.models import Comment, Task, utcnow
 from api.db.session import UnitOfWork
+from api.domain.activity.recorder import CHANGES
 from api.domain.comments.schemas import comment_out
 from api.domain.errors import Forbidden, NotFound
 from api.domain.projects.authz import member_ids, require_role
@@ -50,7 +51,12 @@ class CommentService:
         return comment, await self._role(comment.project_id, user_id, COMMENT_NOT_FOUND)
 
     async def _record(
-        self, name: EventName, comment: Comment, data: dict[str, Any], actor: AuthUser
+        self,
+        name: EventName,
+        comment: Comment,
+        data: dict[str, Any],
+        actor: AuthUser,
+        changes: dict[str, list[Any]] | None = None,
     ) -> None:
         self.uow.record(
             DomainEvent(
@@ -59,7 +65,7 @@ class CommentService:
                 data=data,
                 actor=actor.actor(),
                 member_ids=await member_ids(self.session, comment.project_id),
-                extra={"task_id": comment.task_id},
+                extra={CHANGES: changes} if changes else {},
             )
         )
 
@@ -115,11 +121,12 @@ class CommentService:
             raise Forbidden("Only its author may edit a comment")
         if data.body == comment.body:  # nothing changed: not "edited", no event
             return comment_out(comment)
+        changes = {"body": [comment.body, data.body]}
         comment.body = data.body
         comment.updated_at = utcnow()
         await self.session.flush()
         out = comment_out(comment)
-        await self._record("comment:updated", comment, msgspec.to_builtins(out), actor)
+        await self._record("comment:updated", comment, msgspec.to_builtins(out), actor, changes)
         await self.uow.commit()
         return out
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from api.db.models import Membership, Task, utcnow
 from api.db.session import UnitOfWork
 from api.db.unversioned import apply_to_current
+from api.domain.activity.recorder import CHANGES, TITLE
 from api.domain.projects.authz import member_ids, require_role
 from api.domain.projects.service import stale
 from api.domain.tasks.schemas import task_out
@@ -42,7 +43,12 @@ class TaskService:
         self.session = uow.session
 
     async def _record(
-        self, name: EventName, task: Task, data: dict[str, Any], actor: AuthUser
+        self,
+        name: EventName,
+        task: Task,
+        data: dict[str, Any],
+        actor: AuthUser,
+        extra: dict[str, Any] | None = None,
     ) -> None:
         self.uow.record(
             DomainEvent(
@@ -51,6 +57,7 @@ class TaskService:
                 data=data,
                 actor=actor.actor(),
                 member_ids=await member_ids(self.session, task.project_id),
+                extra=extra or {},
             )
         )
 
@@ -163,6 +170,9 @@ class TaskService:
         }
         if "assignee_id" in changes:
             await self._check_assignee(task.project_id, changes["assignee_id"])
+        # The old values, for the activity history (as read before the write: an unversioned
+        # save racing another may show the older of the two as "old").
+        old = {f: msgspec.to_builtins(getattr(task, f)) for f in changes}
         changes |= {"updated_at": utcnow(), "updated_by": actor.id}
         if data.version is msgspec.UNSET:
             current = await apply_to_current(self.session, Task, task_id, changes)
@@ -183,14 +193,20 @@ class TaskService:
         if "assignee_id" in changes:
             await self._check_assignee(task.project_id, changes["assignee_id"])
         out = task_out(task)
-        await self._record("task:updated", task, msgspec.to_builtins(out), actor)
+        data = msgspec.to_builtins(out)
+        diff = {f: [v, data[f]] for f, v in old.items() if v != data[f]}
+        await self._record("task:updated", task, data, actor, {CHANGES: diff})
         await self.uow.commit()
         return out
 
     async def delete(self, task_id: uuid.UUID, actor: AuthUser) -> None:
         task = await self._task_for(task_id, actor.id, "editor")
         await self._record(
-            "task:deleted", task, {"id": str(task.id), "project_id": str(task.project_id)}, actor
+            "task:deleted",
+            task,
+            {"id": str(task.id), "project_id": str(task.project_id)},
+            actor,
+            {TITLE: task.title},
         )
         await self.session.delete(task)
         await self.uow.commit()

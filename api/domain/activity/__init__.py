@@ -1,0 +1,1 @@
+"""The activity domain: every committed change of a project, as history (contract §8)."""
