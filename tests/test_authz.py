@@ -88,6 +88,11 @@ MATRIX: dict[str, Row] = {
                         (200, 403, 403, 404, 401)),
     "delete comment": Row("DELETE", "/api/comments/{comment_id}", None,
                           (204, 403, 403, 404, 401)),
+    # activity: any member
+    "project activity": Row("GET", "/api/projects/{project_id}/activity", None,
+                            (200, 200, 200, 404, 401)),
+    "task activity": Row("GET", "/api/tasks/{task_id}/activity", None,
+                         (200, 200, 200, 404, 401)),
     # exports: any member; the export is the owner's, of the cell's project
     "create export": Row("POST", "/api/projects/{project_id}/exports", {"format": "csv"},
                          (202, 202, 202, 404, 401)),

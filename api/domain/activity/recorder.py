@@ -33,10 +33,8 @@ class InjectedFailure(RuntimeError):
 
 
 def _task_id(event: DomainEvent) -> uuid.UUID | None:
-    if event.name.startswith("task:"):
-        raw = event.data.get("id")
-    else:
-        raw = event.data.get("task_id")
+    key = "id" if event.name.startswith("task:") else "task_id"
+    raw = event.data.get(key)
     return uuid.UUID(str(raw)) if raw else None
 
 

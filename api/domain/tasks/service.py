@@ -193,9 +193,9 @@ class TaskService:
         if "assignee_id" in changes:
             await self._check_assignee(task.project_id, changes["assignee_id"])
         out = task_out(task)
-        data = msgspec.to_builtins(out)
-        diff = {f: [v, data[f]] for f, v in old.items() if v != data[f]}
-        await self._record("task:updated", task, data, actor, {CHANGES: diff})
+        body = msgspec.to_builtins(out)
+        diff = {f: [v, body[f]] for f, v in old.items() if v != body[f]}
+        await self._record("task:updated", task, body, actor, {CHANGES: diff})
         await self.uow.commit()
         return out
 
