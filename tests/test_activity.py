@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.support import ApiUser, MakeUser, Server, register, server_env
+from tests.support import ApiUser, MakeUser, Server, register, server_env, wait_until
 
 
 def history(user: ApiUser, path: str, **params: Any) -> dict[str, Any]:
@@ -136,3 +136,26 @@ def test_a_failed_commit_leaves_neither_change_nor_entry(failing_server: Server)
         assert events == ["task:created", "project:created"]
     finally:
         owner.close()
+
+
+def test_exports_and_member_removal_have_entries(make_user: MakeUser) -> None:
+    owner, viewer = make_user(), make_user()
+    pid = owner.client.post("/api/projects", json={"name": "Ops"}).json()["id"]
+    owner.client.post(
+        f"/api/projects/{pid}/members", json={"username": viewer.username, "role": "viewer"}
+    ).raise_for_status()
+    for i in range(3):
+        owner.client.post(f"/api/projects/{pid}/tasks", json={"title": f"t{i}"}).raise_for_status()
+    job = owner.client.post(f"/api/projects/{pid}/exports", json={"format": "csv"}).json()
+    wait_until(
+        lambda: owner.client.get(f"/api/exports/{job['id']}").json()["status"] == "COMPLETED",
+        what="the export",
+    )
+    owner.client.delete(f"/api/projects/{pid}/members/{viewer.id}").raise_for_status()
+    items = history(owner, f"/api/projects/{pid}/activity")["items"]
+    assert items[0]["event"] == "member:removed" and viewer.username in items[0]["summary"]
+    exports = [e["summary"] for e in items if e["event"] == "export:updated"]
+    assert exports[0] == "export csv completed" and exports[-1] == "export csv pending"
+    assert len(exports) <= 3  # pending, processing, completed: no progress ticks
+    # the removed member no longer sees the history
+    assert viewer.client.get(f"/api/projects/{pid}/activity").status_code == 404
