@@ -159,3 +159,21 @@ def test_exports_and_member_removal_have_entries(make_user: MakeUser) -> None:
     assert len(exports) <= 3  # pending, processing, completed: no progress ticks
     # the removed member no longer sees the history
     assert viewer.client.get(f"/api/projects/{pid}/activity").status_code == 404
+
+
+def test_project_update_records_old_and_new(make_user: MakeUser) -> None:
+    owner = make_user()
+    pid = owner.client.post("/api/projects", json={"name": "Before"}).json()["id"]
+    owner.client.patch(
+        f"/api/projects/{pid}", json={"name": "After", "description": ""}
+    ).raise_for_status()
+    version = owner.client.get(f"/api/projects/{pid}").json()["version"]
+    owner.client.patch(
+        f"/api/projects/{pid}", json={"description": "d", "version": version}
+    ).raise_for_status()
+    items = history(owner, f"/api/projects/{pid}/activity")["items"]
+    assert [e["changes"] for e in items[:2]] == [
+        {"description": ["", "d"]},
+        {"name": ["Before", "After"]},
+    ]
+    assert "name" in items[1]["summary"]

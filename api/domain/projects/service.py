@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections import defaultdict
 from typing import Any, cast
@@ -14,6 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from api.db.models import Membership, Project, Task, User, utcnow
 from api.db.session import UnitOfWork
 from api.db.unversioned import apply_to_current
+from api.domain.activity.recorder import CHANGES
 from api.domain.projects.authz import PROJECT_NOT_FOUND, member_ids, require_role
 from api.domain.tasks.schemas import task_out
 from api.events import DomainEvent
@@ -164,6 +166,14 @@ class ProjectService:
             for f in ("name", "description")
             if getattr(data, f) is not msgspec.UNSET
         }
+        # The old values, for the activity history (read before the write, like tasks do).
+        old: dict[str, Any] = {}
+        if changes:
+            columns = [getattr(Project, f) for f in changes]
+            row = (
+                await self.session.execute(select(*columns).where(Project.id == project_id))
+            ).one_or_none()
+            old = dict(zip(changes, row or (), strict=False))
         changes["updated_at"] = utcnow()
         if data.version is msgspec.UNSET:
             project = await apply_to_current(self.session, Project, project_id, changes)
@@ -183,9 +193,9 @@ class ProjectService:
                 current = await self._reload(project_id)
                 raise stale(await self._project_out(current, role)) from None
         out = await self._project_out(project, role)
-        self.uow.record(
-            await self._event("project:updated", project, msgspec.to_builtins(out), actor)
-        )
+        event = await self._event("project:updated", project, msgspec.to_builtins(out), actor)
+        diff = {f: [v, getattr(out, f)] for f, v in old.items() if v != getattr(out, f)}
+        self.uow.record(dataclasses.replace(event, extra={CHANGES: diff}))
         await self.uow.commit()
         return out
 
