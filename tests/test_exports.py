@@ -59,7 +59,10 @@ def download(user: ApiUser, job: dict[str, Any]) -> bytes:
 
 
 def tasks_of(user: ApiUser, project_id: str) -> list[dict[str, Any]]:
+    """The tasks as an export holds them: the task's own fields, not `comment_count` (§8)."""
     tasks: list[dict[str, Any]] = user.client.get(f"/api/projects/{project_id}").json()["tasks"]
+    for t in tasks:
+        assert t.pop("comment_count") == 0
     return tasks
 
 
