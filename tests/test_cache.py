@@ -6,7 +6,7 @@ import datetime as dt
 import threading
 import uuid
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, get_args
 
 import httpx
 import msgspec
@@ -69,7 +69,15 @@ RULES: dict[EventName, set[str]] = {
     "task:updated": {"project", "lists"},
     "task:deleted": {"project", "lists"},
     "export:updated": set(),
+    # a task's comment_count is in the project body, not in the lists (contract §8)
+    "comment:created": {"project"},
+    "comment:updated": {"project"},
+    "comment:deleted": {"project"},
 }
+
+
+def test_every_event_has_a_rule() -> None:
+    assert set(RULES) == set(get_args(EventName))
 
 
 @pytest.mark.parametrize("name", list(RULES))
