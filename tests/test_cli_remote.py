@@ -119,8 +119,7 @@ def test_names_prefixes_and_exit_codes(server: Server, make_user: MakeUser, tmp_
     url, tok = server.url, owner.token
     err = failed(cli("tasks", "Twin", home=tmp_path, token=tok, server=url))
     assert a in err and b in err
-    # Enough tasks that two share a first hex digit... six characters need a real clash, so
-    # check the refusal of a short prefix (usage, 2) and a prefix nothing matches (1).
+    # a prefix under six characters is bad usage (2), like a status argparse rejects
     failed(cli("task", "rm", "abc", home=tmp_path, token=tok, server=url), code=2)
     failed(cli("task", "move", "x", home=tmp_path, token=tok, server=url), code=2)  # bad status
     assert "not logged in" in failed(cli("projects", home=tmp_path, server=url))
@@ -132,10 +131,8 @@ def test_names_prefixes_and_exit_codes(server: Server, make_user: MakeUser, tmp_
 def test_ambiguous_task_prefix_lists_the_candidates(
     server: Server, make_user: MakeUser, tmp_path: Path
 ) -> None:
-    """Two tasks whose ids share six characters are rare; forge the clash with direct ids is
-    not possible over HTTP, so create tasks until two share a 6-char prefix is too slow —
-    instead resolve against a prefix of a project's tasks that is unique, and check that the
-    ambiguity message names every candidate by calling the resolver in-process."""
+    """Six shared hex characters need ~millions of tasks, so the resolver runs in-process
+    with the minimum lowered to one: the rule and the message are the same code."""
     import asyncio
 
     from taskroom_cli import remote
@@ -160,7 +157,6 @@ def test_ambiguous_task_prefix_lists_the_candidates(
     for i in ids:
         by_prefix.setdefault(i[:1], []).append(i)
     assert asyncio.run(resolve(ids[0][:8]))["id"] == ids[0]
-    # monkeypatching MIN_PREFIX shows the rule the 6-character one follows
     remote.MIN_PREFIX = 1
     try:
         first, clash = next((k, v) for k, v in by_prefix.items() if len(v) > 1)
