@@ -72,12 +72,9 @@ async def require_scope(
 ) -> None:
     """App-wide guard: a read-only access token may not write anything."""
     user = connection.scope.get("user")
-    if (
-        isinstance(user, AuthUser)
-        and user.scope == "read"
-        and connection.scope["type"] == "http"
-        and connection.scope["method"] not in _READ_METHODS
-    ):
+    # A websocket scope has no method: its frames are checked where they are read.
+    method = cast(dict[str, Any], connection.scope).get("method", "GET")
+    if isinstance(user, AuthUser) and user.scope == "read" and method not in _READ_METHODS:
         raise PermissionDeniedException("This access token is read-only")
 
 
