@@ -39,7 +39,7 @@ class TokenController(Controller):
         summary="Create a personal access token (the secret is in this answer only)",
         description="A login is needed: a personal access token cannot create tokens (403).",
         status_code=201,
-        responses=responses(400, 401, 403, 409),
+        responses=responses(400, 401, 403, 409, 413),
     )
     async def create_token(
         self,
