@@ -216,6 +216,12 @@ class TaskroomApp(App[None]):
         if self.user is not None and not isinstance(self.screen, SshKeysScreen):
             self.push_screen(SshKeysScreen())
 
+    def action_tokens(self) -> None:
+        from tui.screens.tokens import TokensScreen
+
+        if self.user is not None and not isinstance(self.screen, TokensScreen):
+            self.push_screen(TokensScreen())
+
     def action_help(self) -> None:
         from tui.screens.help import HelpScreen
 
