@@ -91,7 +91,7 @@ class TokensScreen(Screen[None]):
         if scope not in ("read", "write"):
             return
         days = await self.app.push_screen_wait(
-            PromptScreen("Expires in days (1–365, empty: never)", placeholder="90")
+            PromptScreen("Expires in days (1-365, empty: never)", placeholder="90")
         )
         if days is None:
             return
