@@ -590,13 +590,12 @@ async def test_tokens_create_shown_once_and_revoke(
         secret = screen.shown
         assert secret is not None and secret.startswith("trp_")
         assert screen.tokens[0].scope == "read" and screen.tokens[0].expires_at is not None
-        r = httpx.get(
-            f"{tui_server.url}/api/me", headers={"Authorization": f"Bearer {secret}"}, timeout=10
-        )
-        assert r.status_code == 200 and r.json()["id"] == user.id
-        await pilot.press("d")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
-        await pilot.press("y")
-        await until(pilot, lambda: screen.tokens == [])
-    r = httpx.get(f"{tui_server.url}/api/me", headers={"Authorization": f"Bearer {secret}"})
-    assert r.status_code == 401
+        bearer = {"Authorization": f"Bearer {secret}"}
+        async with httpx.AsyncClient(base_url=tui_server.url, headers=bearer) as pat:
+            r = await pat.get("/api/me")
+            assert r.status_code == 200 and r.json()["id"] == user.id
+            await pilot.press("d")
+            await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+            await pilot.press("y")
+            await until(pilot, lambda: screen.tokens == [])
+            assert (await pat.get("/api/me")).status_code == 401
