@@ -96,6 +96,10 @@ def test_write_token_works_and_cannot_create_tokens(server: Server, make_user: M
         assert r.status_code == 403 and r.json()["detail"] == "Tokens cannot create tokens"
     listed = alice.client.get("/api/me/tokens").json()
     assert len(listed) == 1 and listed[0]["last_used_at"] is not None
+    # Written at most once a minute: more requests now leave it as it was.
+    with pat_client(server, made["token"]) as pat:
+        assert pat.get("/api/me").status_code == 200
+    assert alice.client.get("/api/me/tokens").json()[0]["last_used_at"] == listed[0]["last_used_at"]
 
 
 def fill_path(path: str) -> str:
