@@ -187,6 +187,7 @@ class BoardScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#filter").display = False
+        self.app.frames.subscribe(self, self.live_frames, immediate=True)
         self.app.subscribe(self.room)
         self.load()
 
@@ -224,7 +225,7 @@ class BoardScreen(Screen[None]):
 
     def redraw(self, touched: set[str]) -> None:
         store = self.store
-        if store is None or self not in self.app.screen_stack or self.app._exit:
+        if store is None or self not in self.app.screen_stack or self.app.closing:
             return  # a late reply or live frame after the board was closed
         if "project" in touched:
             role = store.role or "?"
