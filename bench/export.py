@@ -28,9 +28,9 @@ import asyncpg
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from api.db import migrate
+from api.domain.exports.formats.rows import TASK_FIELDS
+from api.domain.exports.queue import enqueue_export, make_queue
 from tests.support import TASKROOM, RedisServer, postgres_database, rmtree
-from worker.formats.rows import TASK_FIELDS
-from worker.queue import enqueue_export, make_queue
 
 COLUMNS = ", ".join(f for f in TASK_FIELDS if f != "project_id")
 

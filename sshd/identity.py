@@ -19,8 +19,7 @@ import asyncssh
 import httpx
 import msgspec
 
-from api.domain.ssh_keys.gateway import gateway_token
-from api.security import issue_token, make_jwt_auth
+from api.signing import gateway_token, user_token
 from api.wire import AuthResponse, User
 
 logger = logging.getLogger("taskroom.ssh")
@@ -46,7 +45,7 @@ class ApiUnavailable(Exception):
 
 class Authenticator:
     def __init__(self, server_url: str, secret_key: str, token_ttl: float) -> None:
-        self._jwt = make_jwt_auth(secret_key, int(token_ttl))
+        self._secret = secret_key
         self._ttl = token_ttl
         self._http = httpx.AsyncClient(base_url=server_url.rstrip("/"), timeout=API_TIMEOUT)
 
@@ -61,7 +60,7 @@ class Authenticator:
             logger.warning("the API at %s does not answer yet: %s", self._http.base_url, exc)
 
     def _session_identity(self, user: User) -> Identity:
-        token = issue_token(self._jwt, user.id, user.username, dt.timedelta(seconds=self._ttl))
+        token = user_token(self._secret, user.id, user.username, dt.timedelta(seconds=self._ttl))
         return Identity(user.id, user.username, token, time.time() + self._ttl)
 
     async def _post(
@@ -95,7 +94,7 @@ class Authenticator:
         r = await self._post(
             "/api/auth/ssh-key",
             {"username": username, "public_key": key.export_public_key().decode()},
-            {"Authorization": f"Bearer {gateway_token(self._jwt)}"},
+            {"Authorization": f"Bearer {gateway_token(self._secret)}"},
         )
         if r.status_code != 200:
             return None

@@ -38,7 +38,7 @@ async def _failed(database_url: str) -> list[tuple[str, ...]]:
 async def _retry(database_url: str, redis_url: str, export_id: uuid.UUID) -> None:
     from api.db.models import ExportJob
     from api.db.session import make_engine, make_sessionmaker
-    from worker.queue import enqueue_export, make_queue
+    from api.domain.exports.queue import enqueue_export, make_queue
 
     engine = make_engine(database_url)
     try:

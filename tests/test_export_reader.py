@@ -1,6 +1,6 @@
 """Export rows: PostgreSQL's own text rendering against SQLite's path, and the writers' bytes.
 
-The same tricky tasks go into SQLite and PostgreSQL; `worker.reader` must hand the writers
+The same tricky tasks go into SQLite and PostgreSQL; the export reader must hand the writers
 the same cells from both (PostgreSQL renders ids, dates and times itself, SQLite's path has
 msgspec do it), and the writers must give the bytes the csv module and a dict encoding gave.
 """
@@ -24,11 +24,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from api.db import migrate
 from api.db.models import Project, Task, User
 from api.db.session import make_engine
+from api.domain.exports import reader
+from api.domain.exports.formats import WRITERS
+from api.domain.exports.formats.csv import COLUMNS, neutralise
+from api.domain.exports.formats.rows import TASK_FIELDS
 from tests.support import postgres_database
-from worker import reader
-from worker.formats import WRITERS
-from worker.formats.csv import COLUMNS, neutralise
-from worker.formats.rows import TASK_FIELDS
 
 PROJECT, OWNER = uuid.uuid4(), uuid.uuid4()
 T0 = dt.datetime(2026, 11, 28, 20, 41, 26, tzinfo=dt.UTC)

@@ -23,6 +23,7 @@ import pytest
 import redis
 from saq.job import Job, Status
 
+from api.domain.exports.queue import QUEUE_NAME, SCHEDULE_EVERY, make_queue
 from api.rooms.publisher import room_key
 from api.wire import room_of
 from taskroom_cli.main import main
@@ -41,7 +42,6 @@ from tests.support import (
     wait_until,
 )
 from tests.test_exports import TRICKY, check_csv, download, finished, make_project, tasks_of
-from worker.queue import QUEUE_NAME, SCHEDULE_EVERY, make_queue
 
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
 EVENT_SLACK = 0.25  # s: recording a failure, then starting the next attempt and publishing

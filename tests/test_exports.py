@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
+from api.domain.exports.cleanup import delete_expired_files
 from tests.support import ApiUser, Server, wait_until
-from worker.cleanup import delete_expired_files
 
 TRICKY = [
     {"title": '=HYPERLINK("http://evil")', "description": "plain"},
@@ -205,7 +205,7 @@ def test_expired_files_and_stale_temp_files_are_deleted(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("value", ["=1", "+1", "-1", "@x", "\t=1", "\r=1", "\t", "\r\n+1"])
 def test_csv_cells_are_neutralised(value: str) -> None:
-    from worker.formats.csv import neutralise
+    from api.domain.exports.formats.csv import neutralise
 
     assert neutralise(value) == "'" + value
     assert neutralise("a" + value) == "a" + value
@@ -232,7 +232,7 @@ def test_csv_cells_are_neutralised(value: str) -> None:
     ],
 )
 async def test_webhooks_refuse_private_addresses(url: str) -> None:
-    from worker.webhooks import WebhookRefused, resolve
+    from api.domain.exports.webhooks import WebhookRefused, resolve
 
     with pytest.raises(WebhookRefused):
         await resolve(url, allow_private=False)
@@ -244,7 +244,7 @@ async def test_webhooks_refuse_private_addresses(url: str) -> None:
     "address", ["8.8.8.8", "2606:4700::1111", "64:ff9b::808:808", "2002:808:808::1"]
 )
 def test_webhooks_allow_public_addresses_in_any_form(address: str) -> None:
-    from worker.webhooks import is_allowed
+    from api.domain.exports.webhooks import is_allowed
 
     assert is_allowed(address)
 
@@ -253,7 +253,7 @@ def test_webhooks_allow_public_addresses_in_any_form(address: str) -> None:
     "url", ["ftp://example.com/x", "file:///etc/passwd", "http:///nohost", "http://h:99999/"]
 )
 def test_webhooks_are_http_only(url: str) -> None:
-    from worker.webhooks import WebhookRefused, check_url
+    from api.domain.exports.webhooks import WebhookRefused, check_url
 
     with pytest.raises(WebhookRefused):
         check_url(url)
@@ -280,6 +280,6 @@ def test_a_webhook_url_that_can_never_be_delivered_is_refused_at_once(
 
 
 async def test_webhook_to_a_refused_address_is_not_sent() -> None:
-    from worker.webhooks import deliver
+    from api.domain.exports.webhooks import deliver
 
     assert not await deliver("http://127.0.0.1:9/", b"{}", secret="s", allow_private=False)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import os
 import stat
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -503,3 +505,14 @@ def _alive(pid: int) -> bool:
         return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return False
+
+
+def test_gateway_process_loads_neither_litestar_nor_argon2() -> None:
+    """The gateway mints its tokens with `api.signing` (PyJWT alone): importing the API's
+    security module cost its idle process ~70 MiB (Litestar, argon2)."""
+    code = (
+        "import sys, sshd.server, sshd.session, sshd.identity\n"
+        "print(sorted(m for m in ('litestar', 'argon2', 'sqlalchemy') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

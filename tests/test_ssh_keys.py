@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncssh
 import httpx
 
-from api.domain.ssh_keys.gateway import gateway_token
-from api.security import make_jwt_auth
+from api.signing import gateway_token
 from tests.support import MakeUser, Server
 
 
@@ -16,8 +15,7 @@ def public_key(comment: str = "me@laptop", alg: str = "ssh-ed25519", **kw: int) 
 
 
 def gateway_headers(server: Server) -> dict[str, str]:
-    auth = make_jwt_auth(server.env["TASKROOM_SECRET_KEY"], 3600)
-    return {"Authorization": f"Bearer {gateway_token(auth)}"}
+    return {"Authorization": f"Bearer {gateway_token(server.env['TASKROOM_SECRET_KEY'])}"}
 
 
 def test_add_list_delete(make_user: MakeUser) -> None:
@@ -116,7 +114,7 @@ def test_key_owner_lookup_is_for_the_gateway_only(server: Server, make_user: Mak
     for headers in (
         {"Authorization": f"Bearer {alice.token}"},
         {},
-        {"Authorization": f"Bearer {gateway_token(make_jwt_auth('another-secret-' * 4, 60))}"},
+        {"Authorization": f"Bearer {gateway_token('another-secret-' * 4)}"},
     ):
         assert httpx.post(url, json=body, headers=headers).status_code == 401
     # And the gateway's token opens no user route.

@@ -14,8 +14,8 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from api.db.models import User
-from api.domain.ssh_keys.gateway import GATEWAY_AUDIENCE
 from api.security import make_jwt_auth
+from api.signing import GATEWAY_AUDIENCE
 from tests.support import ApiUser, MakeUser, Server
 
 

@@ -13,10 +13,11 @@ from saq.types import PartialTimersDict
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.db.session import make_engine, make_sessionmaker
+from api.domain.exports import cleanup
+from api.domain.exports.engine import Exporter
+from api.domain.exports.queue import SCHEDULE_EVERY, SWEEP_EVERY, make_queue, retry_delay
 from api.settings import Settings
-from worker import cleanup, metrics, notify
-from worker.export import Exporter
-from worker.queue import SCHEDULE_EVERY, SWEEP_EVERY, make_queue, retry_delay
+from worker import effects, metrics
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ def make_worker(settings: Settings, concurrency: int) -> Worker[Context]:
             settings=settings,
             engine=engine,
             sessionmaker=make_sessionmaker(engine),
-            notify=notify.room_notifier(redis),
+            dispatcher=effects.room_dispatcher(redis),
         )
         cleanup.delete_expired_files(settings.export_dir, settings.export_ttl_hours)
         # Sweep before taking any job. SAQ starts its first sweep together with its first

@@ -188,6 +188,15 @@ class ApiClient:
     async def delete_ssh_key(self, key_id: uuid.UUID) -> None:
         await self._send("DELETE", f"/api/me/ssh-keys/{key_id}")
 
+    async def tokens(self) -> list[wire.ApiToken]:
+        return await self._call(list[wire.ApiToken], "GET", "/api/me/tokens")
+
+    async def create_token(self, body: wire.ApiTokenCreate) -> wire.ApiTokenCreated:
+        return await self._call(wire.ApiTokenCreated, "POST", "/api/me/tokens", body)
+
+    async def delete_token(self, token_id: uuid.UUID) -> None:
+        await self._send("DELETE", f"/api/me/tokens/{token_id}")
+
 
 def _write_whole(target: Path, content: bytes) -> None:
     target = target.expanduser()

@@ -11,12 +11,12 @@ from litestar.params import FromPath, HeaderParameter, JSONBody
 from litestar.response import File
 
 from api.db.session import UnitOfWork
+from api.domain.exports.formats import MEDIA_TYPES
 from api.domain.exports.service import ExportService
 from api.openapi import responses
 from api.runtime import Runtime
 from api.security import AuthUser
 from api.wire import ExportCreate, ExportJob
-from worker.formats import MEDIA_TYPES
 
 AuthRequest = Request[AuthUser, Any, Any]
 IdempotencyKey = Annotated[

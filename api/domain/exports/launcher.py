@@ -11,10 +11,10 @@ from typing import Protocol
 
 from saq.queue.redis import RedisQueue
 
+from api.domain.exports.engine import Exporter, project_dir
+from api.domain.exports.queue import QUEUE_NAME, enqueue_export
 from api.events import DomainEvent
 from api.runtime import Runtime
-from worker.export import Exporter, project_dir
-from worker.queue import QUEUE_NAME, enqueue_export
 
 logger = logging.getLogger(__name__)
 
@@ -72,16 +72,12 @@ async def install(runtime: Runtime) -> None:
     if runtime.redis is not None:
         launcher = QueueLauncher(RedisQueue(runtime.redis, name=QUEUE_NAME))
     else:
-
-        async def notify(event: DomainEvent) -> None:
-            await runtime.dispatcher.dispatch([event])
-
         launcher = InProcessLauncher(
             Exporter(
                 settings=settings,
                 engine=runtime.engine,
                 sessionmaker=runtime.sessionmaker,
-                notify=notify,
+                dispatcher=runtime.dispatcher,
             )
         )
     runtime.exports = launcher

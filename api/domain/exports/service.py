@@ -12,16 +12,16 @@ from sqlalchemy.exc import IntegrityError
 
 from api.db.models import ExportJob
 from api.db.session import UnitOfWork
+from api.domain.exports.formats import EXTENSIONS
 from api.domain.exports.launcher import ExportLauncher
 from api.domain.exports.schemas import job_event, job_out
+from api.domain.exports.webhooks import WebhookRefused, check_url
 from api.domain.projects.authz import require_role
 from api.domain.projects.service import ConflictException
 from api.ratelimit import Limiter, enforce
 from api.security import AuthUser
 from api.wire import ExportCreate
 from api.wire import ExportJob as ExportJobOut
-from worker.formats import EXTENSIONS
-from worker.webhooks import WebhookRefused, check_url
 
 EXPORT_NOT_FOUND = "Export not found"
 

@@ -1,13 +1,13 @@
 """Tokens that prove a request comes from `taskroom ssh-serve`, not from a user.
 
 The gateway holds `TASKROOM_SECRET_KEY` (contract §2: shared by all replicas), so it signs a
-one-minute JWT with its own audience. User routes never accept it (no username claim, and an
-audience the user middleware does not expect); the key-owner route accepts nothing else.
+one-minute JWT with its own audience (`api.signing.gateway_token`). User routes never accept
+it (no username claim, and an audience the user middleware does not expect); the key-owner
+route accepts nothing else.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from litestar.connection import ASGIConnection
@@ -15,16 +15,7 @@ from litestar.exceptions import NotAuthorizedException
 from litestar.handlers import BaseRouteHandler
 from litestar.security.jwt import JWTAuth, Token
 
-GATEWAY_AUDIENCE = "taskroom:ssh-gateway"
-GATEWAY_TOKEN_TTL = dt.timedelta(seconds=60)
-
-
-def gateway_token(auth: JWTAuth[Any, Token]) -> str:
-    return auth.create_token(
-        identifier="ssh-gateway",
-        token_audience=GATEWAY_AUDIENCE,
-        token_expiration=GATEWAY_TOKEN_TTL,
-    )
+from api.signing import GATEWAY_AUDIENCE
 
 
 def is_gateway_token(auth: JWTAuth[Any, Token], encoded: str) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from worker.formats.rows import DESCRIPTION, DUE_DATE, PRIORITY, STATUS, TITLE
+from api.domain.exports.formats.rows import DESCRIPTION, DUE_DATE, PRIORITY, STATUS, TITLE
 
 HEADINGS = {"todo": "To do", "in_progress": "In progress", "done": "Done"}
 

@@ -22,15 +22,15 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from api.db.models import ExportJob, Project, Task, utcnow
+from api.db.session import UnitOfWork
+from api.domain.exports import reader, webhooks
+from api.domain.exports.formats import EXTENSIONS, WRITERS, Row, RowWriter
 from api.domain.exports.schemas import job_event, job_out
-from api.events import DomainEvent
+from api.events import Dispatcher
 from api.settings import Settings
-from worker import reader, webhooks
-from worker.formats import EXTENSIONS, WRITERS, Row, RowWriter
 
 logger = logging.getLogger(__name__)
 
-Notify = Callable[[DomainEvent], Awaitable[None]]
 Heartbeat = Callable[[float], Awaitable[None]]
 
 PROGRESS_EVERY = 0.5  # seconds: progress at least every second, at most 4 events a second
@@ -81,26 +81,29 @@ class Exporter:
         settings: Settings,
         engine: AsyncEngine,
         sessionmaker: async_sessionmaker[AsyncSession],
-        notify: Notify,
+        dispatcher: Dispatcher,
     ) -> None:
         self.settings = settings
         self.engine = engine
         self.sessionmaker = sessionmaker
-        self.notify = notify
+        self.dispatcher = dispatcher
         # Failpoints are read once, at start (contract §2).
         self.row_delay = settings.failpoints.get("export.row_delay_ms") / 1000
         self.fail_attempts = settings.failpoints.get("export.fail_attempts")
 
     async def _change(self, job_id: uuid.UUID, **values: Any) -> ExportJob | None:
-        """Update the job row, commit, publish `export:updated`; None if the job is gone."""
+        """Update the job row and record `export:updated` in one unit of work, like every
+        other write: its pre-commit hooks run and its effects follow the commit. None if the
+        job is gone."""
         async with self.sessionmaker() as session:
+            uow = UnitOfWork(session, self.dispatcher)
             job = await session.get(ExportJob, job_id)
             if job is None:
                 return None
             for name, value in values.items():
                 setattr(job, name, value)
-            await session.commit()
-        await self.notify(job_event(job))
+            uow.record(job_event(job))
+            await uow.commit()
         return job
 
     async def run(

@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from worker.formats.rows import (
+from api.domain.exports.formats.rows import (
     ASSIGNEE_ID,
     CREATED_AT,
     CREATED_BY,

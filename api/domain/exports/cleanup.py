@@ -13,8 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.db.models import ExportJob, utcnow
-from worker.export import TMP_SUFFIX
-from worker.queue import enqueue_export
+from api.domain.exports.engine import TMP_SUFFIX
+from api.domain.exports.queue import enqueue_export
 
 logger = logging.getLogger(__name__)
 

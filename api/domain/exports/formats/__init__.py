@@ -2,7 +2,7 @@
 
 A writer is given the project once, then batches of task rows, then asked for the closing
 text; it answers with UTF-8 bytes. A task row is a sequence of the wire `Task` fields in
-`TASK_FIELDS` order, ordered by status then position, as cells (`worker/reader.py`): ids,
+`TASK_FIELDS` order, ordered by status then position, as cells (`reader.py`): ids,
 dates and times already their ISO 8601 text, numbers as numbers, NULL as None. The export
 task owns files, hashing and progress, so a format can never leave a partial file behind.
 """
@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
+from api.domain.exports.formats import csv, json, markdown
+from api.domain.exports.formats.rows import TASK_FIELDS
 from api.wire import Task
-from worker.formats import csv, json, markdown
-from worker.formats.rows import TASK_FIELDS
 
 Row = Sequence[Any]
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import msgspec
 
-from worker.formats.rows import TASK_FIELDS
+from api.domain.exports.formats.rows import TASK_FIELDS
 
 _encode = msgspec.json.Encoder().encode
 # A struct encodes as an object with its fields in order, cheaper to build than a dict.

@@ -1,6 +1,6 @@
 """An export's task rows: one query per status, read in batches of cells for the writers.
 
-Cells are what `worker.formats` writes: ids, dates and times as the ISO 8601 text msgspec
+Cells are what `formats` writes: ids, dates and times as the ISO 8601 text msgspec
 gives them, numbers as numbers, NULL as None. On PostgreSQL (asyncpg) the database renders
 that text and the rows are read straight off the driver's cursor, the next batch on its way
 while the writer formats this one: per-row Python and SQLAlchemy work was most of an
@@ -21,9 +21,9 @@ from sqlalchemy import ColumnElement, Date, Select, Text, Uuid, cast, func, sele
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.db.models import Task, UTCDateTime
+from api.domain.exports.formats import Row
+from api.domain.exports.formats.rows import TASK_FIELDS
 from api.wire import TASK_STATUSES
-from worker.formats import Row
-from worker.formats.rows import TASK_FIELDS
 
 Cell = Callable[[ColumnElement[Any]], ColumnElement[Any]]
 

@@ -1,0 +1,32 @@
+"""The worker's dispatcher: what its units of work do before and after they commit.
+
+The worker has no Litestar app, yet its writes (an export's state and progress) are domain
+events like the API's: numbered inside the transaction by the rooms' pre-commit hook, then
+published into the project's room stream with the rooms' framework-free publisher, so every
+subscriber on every replica gets them in commit order.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+
+from redis.asyncio import Redis
+
+from api.events import Dispatcher, DomainEvent
+from api.rooms.publisher import RoomPublisher
+from api.rooms.sequence import assign_sequence
+
+
+def room_dispatcher(redis: Redis) -> Dispatcher:
+    rooms = RoomPublisher(redis)
+
+    async def publish(events: Sequence[DomainEvent]) -> None:
+        for event in events:
+            with contextlib.suppress(Exception):  # progress news must never fail an export
+                await rooms.publish(event)
+
+    dispatcher = Dispatcher()
+    dispatcher.register_pre_commit(assign_sequence)
+    dispatcher.register(publish)
+    return dispatcher
