@@ -29,13 +29,14 @@ from api.domain.exports.controller import ExportController
 from api.domain.projects.controller import ProjectController
 from api.domain.ssh_keys.controller import SshGatewayController, SshKeyController
 from api.domain.tasks.controller import TaskController
+from api.domain.tokens.controller import TokenController
 from api.health import VERSION, health
 from api.request_id import RequestIdMiddleware, add_header
 from api.request_line import RequestTargetLimit
 from api.rooms.endpoint import install as install_rooms
 from api.rooms.endpoint import room_socket
 from api.runtime import Runtime
-from api.security import make_jwt_auth
+from api.security import make_jwt_auth, require_scope
 from api.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -135,6 +136,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ActivityController,
             SshKeyController,
             SshGatewayController,
+            TokenController,
             ExportController,
             health,
             room_socket,
@@ -143,7 +145,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "runtime": Provide(_runtime, sync_to_thread=False),
             "uow": Provide(_uow),
         },
-        guards=[require_account],
+        guards=[require_account, require_scope],
         on_app_init=[jwt_auth.on_app_init],
         plugins=[metrics.MetricsPlugin()] if settings.metrics else [],
         middleware=[RequestIdMiddleware(), RequestTargetLimit()],
@@ -172,6 +174,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 Tag(name="comments", description="Comments on a task"),
                 Tag(name="activity", description="The history of a project and its tasks"),
                 Tag(name="ssh-keys", description="Public keys for logging in over SSH"),
+                Tag(name="tokens", description="Personal access tokens for scripts and the CLI"),
                 Tag(name="exports", description="Project exports to CSV, JSON, Markdown"),
                 Tag(name="health", description="Service status"),
             ],

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from api.db.session import make_engine, make_sessionmaker
 from api.domain.accounts.known import KnownUsers
+from api.domain.tokens.lookup import TokenLookup
 from api.events import Dispatcher
 from api.ratelimit import COMMENTS, EXPORTS, LOGIN_FAILURES, Limiter, Rule, make_limiter
 from api.security import AuthUser
@@ -67,6 +68,7 @@ class Runtime:
         self.export_limiter = make_limiter(redis, EXPORTS)
         self.comment_limiter = make_limiter(redis, COMMENTS)
         self.accounts = KnownUsers(sessionmaker)
+        self.tokens = TokenLookup(sessionmaker)
         self.closers: list[Callable[[], Awaitable[None]]] = []
         self.cache: CacheStore | None = None  # set by api.cache.install when Redis is configured
         self.rooms: Hub | None = None  # set by api.rooms.endpoint.install

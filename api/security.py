@@ -15,7 +15,8 @@ from typing import Any, cast
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from litestar.connection import ASGIConnection
-from litestar.exceptions import NotAuthorizedException
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers import BaseRouteHandler
 from litestar.middleware.authentication import AuthenticationResult
 from litestar.security.jwt import JWTAuth, JWTAuthenticationMiddleware, Token
 
@@ -31,6 +32,9 @@ _DUMMY_HASH = _hasher.hash("taskroom-dummy-password")
 class AuthUser:
     id: uuid.UUID
     username: str
+    # A personal access token's scope and id; None for a login JWT.
+    scope: str | None = None
+    token_id: uuid.UUID | None = None
 
     def actor(self) -> Actor:
         return Actor(id=self.id, username=self.username)
@@ -57,6 +61,21 @@ async def _user_from_token(
         return AuthUser(id=uuid.UUID(token.sub), username=username)
     except ValueError:
         return None  # type: ignore[return-value]
+
+
+PAT_PREFIX = "trp_"  # api.domain.tokens.secrets.PREFIX
+_READ_METHODS = frozenset({"GET", "HEAD"})
+
+
+async def require_scope(
+    connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler
+) -> None:
+    """App-wide guard: a read-only access token may not write anything."""
+    user = connection.scope.get("user")
+    # A websocket scope has no method: its frames are checked where they are read.
+    method = cast(dict[str, Any], connection.scope).get("method", "GET")
+    if isinstance(user, AuthUser) and user.scope == "read" and method not in _READ_METHODS:
+        raise PermissionDeniedException("This access token is read-only")
 
 
 UNAUTHENTICATED_PATHS = ["^/api/auth/", "^/health", "^/schema", "^/ws"]
@@ -93,6 +112,13 @@ class RememberingJWTMiddleware(JWTAuthenticationMiddleware):
         if raw[: len(_BEARER)].lower() != _BEARER:
             raise NotAuthorizedException("Only Bearer tokens are accepted")
         encoded = raw[len(_BEARER) :].decode("latin-1").strip()
+        if encoded.startswith(PAT_PREFIX):
+            # A personal access token can be revoked: asked of the database every time,
+            # never remembered here.
+            user = await connection.app.state.runtime.tokens.authenticate(encoded)
+            if user is None:
+                raise NotAuthorizedException("Invalid, revoked or expired access token")
+            return AuthenticationResult(user=user, auth=None)
         result = await self.authenticate_token(encoded_token=encoded, connection=connection)
         if len(self._accepted) >= self.MEMO_SIZE:
             self._accepted.pop(next(iter(self._accepted)))
@@ -109,7 +135,8 @@ def make_jwt_auth(secret: str, token_ttl_seconds: int) -> JWTAuth[AuthUser, Toke
         accepted_audiences=[USER_AUDIENCE],
         strict_audience=True,
         default_token_expiration=dt.timedelta(seconds=token_ttl_seconds),
-        description="A bearer token from POST /api/auth/login or /api/auth/register.",
+        description="A bearer token from POST /api/auth/login or /api/auth/register, or a "
+        "personal access token (`trp_…`, POST /api/me/tokens).",
     )
 
 

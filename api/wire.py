@@ -279,6 +279,27 @@ class SshKeyOwnerRequest(Struct, kw_only=True, forbid_unknown_fields=True):
     public_key: Annotated[str, msgspec.Meta(min_length=1, max_length=16_384)]
 
 
+class ApiToken(Struct, kw_only=True):
+    id: uuid.UUID
+    name: str
+    scope: Literal["read", "write"]
+    created_at: dt.datetime
+    expires_at: dt.datetime | None
+    last_used_at: dt.datetime | None
+
+
+class ApiTokenCreated(ApiToken, kw_only=True):
+    """The one answer that carries the secret: it is never shown again."""
+
+    token: str
+
+
+class ApiTokenCreate(Struct, kw_only=True, forbid_unknown_fields=True):
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=LINE)]
+    scope: Literal["read", "write"]
+    expires_in_days: Annotated[int, msgspec.Meta(ge=1, le=365)] | None = None
+
+
 # --- misc -----------------------------------------------------------------------------
 
 

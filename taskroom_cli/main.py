@@ -7,10 +7,10 @@ import os
 import sys
 from collections.abc import Sequence
 
-from taskroom_cli import demo, exports, serve, ssh_serve, tui, worker
+from taskroom_cli import demo, exports, remote, serve, ssh_serve, tui, worker
 from taskroom_cli.errors import CliError, UsageError
 
-COMMAND_MODULES = [serve, worker, exports, tui, demo, ssh_serve]
+COMMAND_MODULES = [serve, worker, exports, tui, demo, ssh_serve, remote]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -106,6 +106,10 @@ MATRIX: dict[str, Row] = {
     "add ssh key": Row("POST", "/api/me/ssh-keys", {"public_key": "{fresh_key}"},
                        (201, 201, 201, 201, 401)),
     "delete ssh key": Row("DELETE", "/api/me/ssh-keys/{key_id}", None, (204, 404, 404, 404, 401)),
+    "list tokens": Row("GET", "/api/me/tokens", None, (200, 200, 200, 200, 401)),
+    "create token": Row("POST", "/api/me/tokens", {"name": "ci", "scope": "read"},
+                        (201, 201, 201, 201, 401)),
+    "delete token": Row("DELETE", "/api/me/tokens/{token_id}", None, (204, 404, 404, 404, 401)),
     # the SSH gateway's lookup takes only the gateway's token (test_ssh_keys.py has that side)
     "ssh key owner": Row("POST", "/api/auth/ssh-key",
                          {"username": "{owner_name}", "public_key": "{owner_key}"},
@@ -121,6 +125,7 @@ PATH_VALUES = {
     "export_id": "export",
     "key_id": "owner_key_id",
     "comment_id": "comment",
+    "token_id": "owner_token_id",
 }
 
 
@@ -167,6 +172,7 @@ class World:
         return [
             owner.get(f"/api/projects/{self.project}").json(),
             owner.get("/api/me/ssh-keys").json(),
+            owner.get("/api/me/tokens").json(),
             owner.get(f"/api/projects/{self.project}/exports").json(),
         ]
 
@@ -205,6 +211,10 @@ def build_world(cast: Cast, needs: frozenset[str] = frozenset()) -> World:
         r = owner.post(f"/api/tasks/{task}/comments", json={"body": "First"})
         assert r.status_code == 201, r.text
         values["comment"] = r.json()["id"]
+    if "owner_token_id" in needs:
+        r = owner.post("/api/me/tokens", json={"name": "owner's", "scope": "write"})
+        assert r.status_code == 201, r.text
+        values["owner_token_id"] = r.json()["id"]
     if "export" in needs:
         r = owner.post(f"/api/projects/{project}/exports", json={"format": "csv"})
         assert r.status_code == 202, r.text

@@ -185,7 +185,7 @@ async def test_ssh_keys_screen_lists_adds_and_deletes(api: Server, tmp_path: Pat
             await pilot.press("enter")
             await until(pilot, lambda: app.screen is screen)
         await until(pilot, lambda: [k.name for k in screen.keys] == ["pilot@test"])
-        assert any("Not an SSH public key" in n.message for n in app._notifications)
+        assert any("Not an SSH public key" in n for n in app.notices)
         assert [k["name"] for k in await asyncio.to_thread(_keys, user)] == ["pilot@test"]
 
         await pilot.press("d")

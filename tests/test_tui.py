@@ -562,3 +562,40 @@ async def test_logout_with_a_handed_in_token_ends_the_app(
         await pilot.press("o")
         await until(pilot, lambda: not app.is_running)
     assert not (tmp_path / "credentials.json").exists()
+
+
+# --- access tokens -------------------------------------------------------------------------
+
+
+async def test_tokens_create_shown_once_and_revoke(
+    tui_server: Server, user: ApiUser, tmp_path: Path
+) -> None:
+    from tui.screens.tokens import TokensScreen
+
+    app = make_app(tui_server.url, tmp_path, token=user.token)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, ProjectsScreen))
+        await pilot.press("t")
+        screen = await until(pilot, lambda: isinstance(app.screen, TokensScreen) and app.screen)
+        await pilot.press("n")
+        await until(pilot, lambda: isinstance(app.screen, PromptScreen))
+        await type_text(pilot, "ci")
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, PickScreen))
+        await pilot.press("enter")  # read
+        await until(pilot, lambda: isinstance(app.screen, PromptScreen))
+        await type_text(pilot, "7")
+        await pilot.press("enter")
+        await until(pilot, lambda: len(screen.tokens) == 1 and screen.shown is not None)
+        secret = screen.shown
+        assert secret is not None and secret.startswith("trp_")
+        assert screen.tokens[0].scope == "read" and screen.tokens[0].expires_at is not None
+        bearer = {"Authorization": f"Bearer {secret}"}
+        async with httpx.AsyncClient(base_url=tui_server.url, headers=bearer) as pat:
+            r = await pat.get("/api/me")
+            assert r.status_code == 200 and r.json()["id"] == user.id
+            await pilot.press("d")
+            await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+            await pilot.press("y")
+            await until(pilot, lambda: screen.tokens == [])
+            assert (await pat.get("/api/me")).status_code == 401

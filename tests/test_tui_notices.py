@@ -5,9 +5,10 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from textual.widgets import Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from tests.support import ApiUser, RedisServer, Server, register, server_env
 from tests.tui_support import (
@@ -22,6 +23,7 @@ from tests.tui_support import (
 from tui.screens.confirm import ConfirmScreen, PickScreen
 from tui.screens.exports import WORKER_WAIT, ExportsScreen
 from tui.screens.login import LoginScreen
+from tui.screens.notices import NoticesScreen
 from tui.screens.projects import ProjectsScreen
 from tui.screens.ssh_keys import SshKeysScreen
 from tui.screens.task_editor import TaskEditor
@@ -46,6 +48,23 @@ async def test_identical_notice_is_not_stacked(tui_server: Server, tmp_path: Pat
         await pilot.pause()
         assert notices(app).split(" | ").count("Could not save: the server is away") == 1
         assert "Something else" in notices(app)
+
+
+async def test_recent_notices_stay_readable(tui_server: Server, tmp_path: Path) -> None:
+    """A toast is gone in seconds; ctrl+n lists what the last ones said, newest first."""
+    app = make_app(tui_server.url, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, LoginScreen))
+        app.notify("Could not save: the server is away", severity="error", timeout=0.1)
+        app.notify("Export ready", timeout=0.1)
+        await pilot.pause(0.3)
+        await pilot.press("ctrl+n")
+        await until(pilot, lambda: isinstance(app.screen, NoticesScreen))
+        table: DataTable[Any] = app.screen.query_one(DataTable)
+        rows = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+        assert rows == ["Export ready", "Could not save: the server is away"]
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, LoginScreen))
 
 
 async def test_sort_order_has_a_human_label(

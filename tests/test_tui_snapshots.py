@@ -187,7 +187,7 @@ async def on_login(pilot: Pilot[Any]) -> None:
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize(
     "screen",
-    ["login", "projects", "board", "list", "editor", "help", "typing", "delete"],
+    ["login", "projects", "board", "list", "editor", "help", "typing", "delete", "detail"],
 )
 def test_snapshot(
     screen: str,
@@ -210,6 +210,7 @@ def test_snapshot(
             "help": then("question_mark"),
             "typing": typing_on_long_card,
             "delete": then("j", "d"),  # the long card: its question leaves the buttons in view
+            "detail": then("j", "P"),  # the long card beside its pane
         }[screen]
     assert snap_compare(app, terminal_size=size, run_before=run_before)
 

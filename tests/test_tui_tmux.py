@@ -347,3 +347,38 @@ def test_login_typed_in_one_burst(
     tmux.keys(user.username, "Tab", "password-123", "Enter")
     tmux.wait_for(lambda s: "Project" in s and "Role" in s, "the projects screen")
     user.close()
+
+
+FAKE_EDITOR = """#!/bin/sh
+# An editor that needs no person: it appends a line to the file it is given.
+printf '\\n- added in the editor\\n' >> "$1"
+"""
+
+
+def test_detail_pane_and_external_editor(tmux: Tmux, tui_server: Server, tmp_path: Path) -> None:
+    """`P` shows the selected task's description as markdown beside the board; `E` hands
+    the terminal to $EDITOR (TASKROOM_EDITOR here) and saves what it wrote."""
+    user = register(tui_server.url)
+    description = "## Plan\n\nShip **the pane** first."
+    pid = new_project(user, "Detail", [{"title": "Write docs", "description": description}])
+    editor = tmp_path / "fake-editor"
+    editor.write_text(FAKE_EDITOR)
+    editor.chmod(0o755)
+    tmux.size = (120, 40)
+    env = terminal_env(tmp_path, TASKROOM_TOKEN=user.token, TASKROOM_EDITOR=str(editor))
+    tmux.start(f"{taskroom()} tui --server {tui_server.url}", env)
+    tmux.wait_for(lambda s: "Detail" in s and "owner" in s, "the projects screen")
+    tmux.keys("Enter")
+    tmux.wait_for(lambda s: "Write docs" in s and "● live" in s, "the board")
+    tmux.keys("P")
+    screen = tmux.wait_for(lambda s: "Ship the pane first." in s, "the rendered description")
+    assert "**" not in screen and "## Plan" not in screen and "Plan" in screen
+    tmux.keys("E")
+
+    def saved() -> bool:
+        task = user.client.get(f"/api/projects/{pid}/tasks").json()["items"][0]
+        return bool(task["description"] == description + "\n- added in the editor")
+
+    wait_until(saved, timeout=20, what="the description saved from the editor")
+    tmux.wait_for(lambda s: "added in the editor" in s, "the edited description in the pane")
+    user.close()

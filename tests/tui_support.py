@@ -53,7 +53,7 @@ async def eventually(check: Callable[[], Any], wait: float = 20.0) -> Any:
 
 
 def notices(app: TaskroomApp) -> str:
-    return " | ".join(n.message for n in app._notifications)
+    return " | ".join(app.notices)
 
 
 def board(app: App[Any]) -> BoardScreen:

@@ -1,19 +1,22 @@
 """TaskroomApp: owns the HTTP client, the one live websocket and the screen flow.
 
-Screens talk to the server through `app.api` in workers and receive live frames through
-`live_frames()`; the app only routes, it holds no project state of its own.
+Screens talk to the server through `app.api` in workers and receive live frames by
+subscribing to the `app.frames` signal; the app only routes, it holds no project state.
 """
 
 from __future__ import annotations
 
 import time
+from collections import deque
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar
 
+from rich.console import RenderableType
 from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
+from textual.signal import Signal
 from textual.worker import Worker, WorkerState
 
 from api import wire
@@ -25,10 +28,7 @@ from tui.keys import known_ids
 from tui.widgets.status import ConnectionIndicator
 
 STYLES = Path(__file__).parent / "styles"
-
-
-class LiveAware(Protocol):
-    def live_frames(self, frames: list[wire.ServerFrame]) -> None: ...
+NOTICES_KEPT = 20
 
 
 class TaskroomApp(App[None]):
@@ -45,6 +45,14 @@ class TaskroomApp(App[None]):
             priority=True,
             tooltip="Every action of this screen; jump to a task or project",
             id="app.palette",
+        ),
+        Binding(
+            "ctrl+n",
+            "notices",
+            "Notices",
+            show=False,
+            tooltip="The last notices, newest first",
+            id="app.notices",
         ),
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True, id="app.quit"),
     ]
@@ -71,6 +79,11 @@ class TaskroomApp(App[None]):
         self._keymap, self._keymap_problems = (keymap, []) if keymap is not None else load_keymap()
         self.worker_errors: list[BaseException] = []
         self._shown: dict[tuple[str, str, str], float] = {}  # notice -> when its toast expires
+        # Toasts go in seconds: the last ones stay readable (palette: "Recent notices").
+        self.notices: deque[str] = deque(maxlen=NOTICES_KEPT)
+        self.closing = False  # exit() was asked for: late replies and frames are dropped
+        # Every live frame batch, to the screens that subscribed (called at once, in order).
+        self.frames: Signal[list[wire.ServerFrame]] = Signal(self, "frames")
 
     async def on_mount(self) -> None:
         self.set_keymap(self._keymap)
@@ -159,12 +172,9 @@ class TaskroomApp(App[None]):
             self.live.unsubscribe(room)
 
     def on_live_frames(self, message: LiveFrames) -> None:
-        if not self.is_running or self._exit:
+        if not self.is_running or self.closing:
             return  # frames that arrive while the app shuts down
-        for screen in self.screen_stack:
-            handler = getattr(screen, "live_frames", None)
-            if handler is not None and screen.is_running:
-                handler(message.frames)
+        self.frames.publish(message.frames)
 
     def on_connection_changed(self, message: ConnectionChanged) -> None:
         self.connection = (message.state, message.attempt)
@@ -193,6 +203,7 @@ class TaskroomApp(App[None]):
         timeout = self.NOTIFICATION_TIMEOUT if timeout is None else timeout
         self._shown = {k: t for k, t in self._shown.items() if t > now}
         self._shown[key] = now + timeout
+        self.notices.append(message)
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -215,6 +226,24 @@ class TaskroomApp(App[None]):
 
         if self.user is not None and not isinstance(self.screen, SshKeysScreen):
             self.push_screen(SshKeysScreen())
+
+    def action_tokens(self) -> None:
+        from tui.screens.tokens import TokensScreen
+
+        if self.user is not None and not isinstance(self.screen, TokensScreen):
+            self.push_screen(TokensScreen())
+
+    def action_notices(self) -> None:
+        from tui.screens.notices import NoticesScreen
+
+        if not isinstance(self.screen, NoticesScreen):
+            self.push_screen(NoticesScreen())
+
+    def exit(
+        self, result: None = None, return_code: int = 0, message: RenderableType | None = None
+    ) -> None:
+        self.closing = True
+        super().exit(result, return_code, message)
 
     def action_help(self) -> None:
         from tui.screens.help import HelpScreen

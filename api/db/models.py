@@ -261,8 +261,29 @@ class SshKey(Base):
     __table_args__ = (Index("uq_ssh_keys_user_fingerprint", "user_id", "fingerprint", unique=True),)
 
 
+class ApiToken(Base):
+    """A personal access token: only its sha256 is kept, the secret is shown once."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    scope: Mapped[str] = mapped_column(String(8))
+    token_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+
+    __table_args__ = (
+        Index("uq_api_tokens_token_hash", "token_hash", unique=True),
+        Index("ix_api_tokens_user_id", "user_id"),
+    )
+
+
 __all__ = [
     "ActivityEntry",
+    "ApiToken",
     "Base",
     "Comment",
     "ExportJob",

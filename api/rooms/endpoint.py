@@ -26,7 +26,7 @@ from api.rooms.hub import SEND_BUFFER, SLOW_CONSUMER, Client, Hub
 from api.rooms.redis_broker import RedisBroker
 from api.rooms.sequence import assign_sequence
 from api.runtime import Runtime
-from api.security import AuthUser, decode_token
+from api.security import PAT_PREFIX, AuthUser, decode_token
 from api.wire import ClientFrame, Ping, Pong, SetTyping, Subscribe, Unsubscribe
 
 UNAUTHORIZED = 4401
@@ -37,10 +37,12 @@ CLOSE_TIMEOUT = 20.0
 _decoder = msgspec.json.Decoder(ClientFrame)
 
 
-def _authenticate(socket: WebSocket[Any, Any, Any], runtime: Runtime) -> AuthUser | None:
+async def _authenticate(socket: WebSocket[Any, Any, Any], runtime: Runtime) -> AuthUser | None:
     scheme, _, token = socket.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         return None
+    if token.strip().startswith(PAT_PREFIX):
+        return await runtime.tokens.authenticate(token.strip())
     return decode_token(runtime.jwt_auth, token.strip())
 
 
@@ -62,7 +64,10 @@ async def _read(socket: WebSocket[Any, Any, Any], hub: Hub, client: Client) -> N
         elif isinstance(frame, Unsubscribe):
             hub.unsubscribe(client, frame.room)
         elif isinstance(frame, SetTyping):
-            await hub.typing(client, frame)
+            if client.user.scope == "read":
+                client.error("forbidden", "This access token is read-only", frame.room)
+            else:
+                await hub.typing(client, frame)
         elif isinstance(frame, Ping):
             client.send(Pong())
 
@@ -72,7 +77,7 @@ async def room_socket(socket: WebSocket[Any, Any, Any], runtime: NamedDependency
     """One socket, many `project:<id>` rooms."""
     hub = runtime.rooms
     assert hub is not None
-    user = _authenticate(socket, runtime)
+    user = await _authenticate(socket, runtime)
     await socket.accept()
     if user is None or not await runtime.accounts.exists(user.id):
         await socket.close(UNAUTHORIZED, "A valid bearer token is required")
@@ -96,7 +101,7 @@ async def room_socket(socket: WebSocket[Any, Any, Any], runtime: NamedDependency
             with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, Exception):
                 await task
     if client.account_gone.is_set():
-        code, reason = UNAUTHORIZED, "This account no longer exists"
+        code, reason = UNAUTHORIZED, "This account or access token is no longer valid"
     elif client.too_slow.is_set():
         code, reason = SLOW_CONSUMER, "Too slow: reconnect and resubscribe with since"
     else:
@@ -113,7 +118,9 @@ async def install(runtime: Runtime) -> None:
         else MemoryBroker()
     )
     buffer = runtime.settings.failpoints.get("rooms.send_buffer", SEND_BUFFER)
-    hub = Hub(broker, runtime.sessionmaker, runtime.accounts, send_buffer=buffer)
+    hub = Hub(
+        broker, runtime.sessionmaker, runtime.accounts, send_buffer=buffer, tokens=runtime.tokens
+    )
     await hub.start()
     runtime.rooms = hub
     runtime.dispatcher.register_pre_commit(assign_sequence)

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from api import metrics
 from api.db.models import Membership
 from api.domain.accounts.known import RECHECK, KnownUsers
+from api.domain.tokens.lookup import TokenLookup
 from api.rooms.broker import Broker, CursorKey, Entry, cursor_key
 from api.security import AuthUser
 from api.wire import ErrorFrame, Presence, Resync, SetTyping, Subscribed, Typing
@@ -153,7 +154,9 @@ class Hub:
         sessionmaker: async_sessionmaker[AsyncSession],
         accounts: KnownUsers,
         send_buffer: int = SEND_BUFFER,
+        tokens: TokenLookup | None = None,
     ) -> None:
+        self._tokens = tokens
         self.broker = broker
         self.send_buffer = send_buffer
         self._sessionmaker = sessionmaker
@@ -204,6 +207,21 @@ class Hub:
             for client in self._clients:
                 if client.user.id in missing:
                     client.account_gone.set()
+            await self._sweep_tokens()
+
+    async def _sweep_tokens(self) -> None:
+        """One query for every socket opened with an access token: revoked or expired ends it."""
+        token_ids = {c.user.token_id for c in self._clients if c.user.token_id is not None}
+        if self._tokens is None or not token_ids:
+            return
+        try:
+            invalid = await self._tokens.invalid(token_ids)
+        except Exception as exc:
+            logger.warning("checking the access tokens of open sockets: %s", exc)
+            return
+        for client in self._clients:
+            if client.user.token_id in invalid:
+                client.account_gone.set()
 
     def _spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
         """Run a broker call in the background (from a sync path), logging its failure."""

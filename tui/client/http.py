@@ -147,6 +147,18 @@ class ApiClient:
     async def delete_task(self, task_id: uuid.UUID) -> None:
         await self._send("DELETE", f"/api/tasks/{task_id}")
 
+    async def task(self, task_id: uuid.UUID) -> wire.Task:
+        return await self._call(wire.Task, "GET", f"/api/tasks/{task_id}")
+
+    async def raw(self, method: str, path: str, body: Any = None, **kw: Any) -> Any:
+        """Any route, decoded as plain JSON: for the CLI, which prints what the server sent
+        (fields other branches add included) without a wire type for each."""
+        response = await self._send(method, path, body, **kw)
+        return msgspec.json.decode(response.content) if response.content else None
+
+    async def add_comment(self, task_id: uuid.UUID, body: str) -> Any:
+        return await self.raw("POST", f"/api/tasks/{task_id}/comments", {"body": body})
+
     # exports
     async def start_export(self, project_id: uuid.UUID, fmt: str) -> wire.ExportJob:
         path = f"/api/projects/{project_id}/exports"
@@ -155,6 +167,9 @@ class ApiClient:
     async def exports(self, project_id: uuid.UUID) -> list[wire.ExportJob]:
         path = f"/api/projects/{project_id}/exports"
         return await self._call(list[wire.ExportJob], "GET", path)
+
+    async def export_job(self, export_id: uuid.UUID) -> wire.ExportJob:
+        return await self._call(wire.ExportJob, "GET", f"/api/exports/{export_id}")
 
     async def download_export(self, export_id: uuid.UUID, target: Path) -> int:
         """Write the finished file to `target` (via a temporary name); returns its size."""
@@ -172,6 +187,15 @@ class ApiClient:
 
     async def delete_ssh_key(self, key_id: uuid.UUID) -> None:
         await self._send("DELETE", f"/api/me/ssh-keys/{key_id}")
+
+    async def tokens(self) -> list[wire.ApiToken]:
+        return await self._call(list[wire.ApiToken], "GET", "/api/me/tokens")
+
+    async def create_token(self, body: wire.ApiTokenCreate) -> wire.ApiTokenCreated:
+        return await self._call(wire.ApiTokenCreated, "POST", "/api/me/tokens", body)
+
+    async def delete_token(self, token_id: uuid.UUID) -> None:
+        await self._send("DELETE", f"/api/me/tokens/{token_id}")
 
 
 def _write_whole(target: Path, content: bytes) -> None:

@@ -30,11 +30,13 @@ from tui.client.store import (
     TaskFilter,
     to_task,
 )
+from tui.editor import EditorFailed, edit_text
 from tui.screens.confirm import ConfirmScreen, PickScreen
 from tui.widgets.column import TaskColumn
 from tui.widgets.status import PresenceBar, TopBar
 from tui.widgets.tables import Table, cell, cursor_id, fit_columns
 from tui.widgets.task_card import PRIORITY_LABEL
+from tui.widgets.task_detail import TaskDetail
 
 if TYPE_CHECKING:
     from tui.app import TaskroomApp
@@ -108,6 +110,21 @@ class BoardScreen(Screen[None]):
         ),
         Binding("p", "priority", "Prio", tooltip="Cycle the priority", id="board.priority"),
         Binding(
+            "P",
+            "toggle_detail",
+            "Detail",
+            tooltip="Show or hide the task's detail pane (description as markdown)",
+            id="board.detail",
+        ),
+        Binding(
+            "E",
+            "edit_description",
+            "$EDITOR",
+            show=False,
+            tooltip="Edit the description in your $EDITOR (TASKROOM_EDITOR, VISUAL, EDITOR)",
+            id="board.external_editor",
+        ),
+        Binding(
             "a", "assign", "Assign", show=False, tooltip="Assign to a member", id="board.assign"
         ),
         Binding(
@@ -171,22 +188,28 @@ class BoardScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield TopBar(self.name_hint or "Board", presence=True)
-        with Horizontal(id="columns"):
-            for status in wire.TASK_STATUSES:
-                with Vertical(classes="column"):
-                    yield Static(
-                        STATUS_TITLES[status], classes="column-title", id=f"title-{status}"
-                    )
-                    yield TaskColumn(status, id=f"col-{status}")
-        table: Table[Text] = Table(cursor_type="row", id="task-list")
-        table.display = False
-        yield table
+        with Horizontal(id="board-main"):
+            with Vertical(id="board-views"):
+                with Horizontal(id="columns"):
+                    for status in wire.TASK_STATUSES:
+                        with Vertical(classes="column"):
+                            yield Static(
+                                STATUS_TITLES[status],
+                                classes="column-title",
+                                id=f"title-{status}",
+                            )
+                            yield TaskColumn(status, id=f"col-{status}")
+                table: Table[Text] = Table(cursor_type="row", id="task-list")
+                table.display = False
+                yield table
+            yield TaskDetail(id="detail")
         yield Input(placeholder="filter: text  status:todo  priority:high  @user", id="filter")
         yield Static("", id="board-status")
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#filter").display = False
+        self.app.frames.subscribe(self, self.live_frames, immediate=True)
         self.app.subscribe(self.room)
         self.load()
 
@@ -224,7 +247,7 @@ class BoardScreen(Screen[None]):
 
     def redraw(self, touched: set[str]) -> None:
         store = self.store
-        if store is None or self not in self.app.screen_stack or self.app._exit:
+        if store is None or self not in self.app.screen_stack or self.app.closing:
             return  # a late reply or live frame after the board was closed
         if "project" in touched:
             role = store.role or "?"
@@ -240,6 +263,15 @@ class BoardScreen(Screen[None]):
         self.query_one(PresenceBar).users = tuple(sorted(u.username for u in store.presence))
         if "project" in touched:
             self.show_status()
+        self.show_detail()
+
+    def show_detail(self) -> None:
+        """The detail pane follows the selection and every change to the selected task."""
+        detail = self.query_one(TaskDetail)
+        if not detail.display or self.store is None:
+            return
+        task = self.selected()
+        detail.show(task, self.store.username(task.assignee_id) if task else "")
 
     def _label(self, selector: str, text: str) -> None:
         """Fixed-size labels: redraw only on change and never re-layout (floods stay cheap)."""
@@ -366,6 +398,13 @@ class BoardScreen(Screen[None]):
     def on_task_column_highlighted(self, message: TaskColumn.Highlighted) -> None:
         if message.task is not None and message.column.has_focus:
             self._label("#board-status", message.task.title)
+        self.show_detail()
+
+    def on_data_table_row_highlighted(self) -> None:
+        self.show_detail()
+
+    def on_descendant_focus(self) -> None:
+        self.show_detail()
 
     def can_change(self) -> bool:
         if self.store is not None and self.store.can_edit:
@@ -625,6 +664,26 @@ class BoardScreen(Screen[None]):
         filter_input = self.query_one("#filter", Input)
         if filter_input.display and not filter_input.has_focus and not filter_input.value:
             filter_input.display = False
+
+    def action_toggle_detail(self) -> None:
+        detail = self.query_one(TaskDetail)
+        detail.display = not detail.display
+        self.show_detail()
+
+    @work(exit_on_error=False)
+    async def action_edit_description(self) -> None:
+        """The description in the user's editor; saved like any other change (undo, 409)."""
+        task = self.selected()
+        if task is None or not self.can_change():
+            return
+        try:
+            text = edit_text(self.app, task.description)
+        except EditorFailed as exc:
+            self.notify(f"Description not changed: {exc}", severity="warning")
+            return
+        current = self.store.tasks.get(task.id) if self.store else None
+        if current is not None and text != current.description:
+            self.change(current, {"description": text}, "Description")
 
     def action_toggle_view(self) -> None:
         keep = self.selected()

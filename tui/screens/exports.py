@@ -71,6 +71,7 @@ class ExportsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.load()
+        self.app.frames.subscribe(self, self.live_frames, immediate=True)
 
     @work(exclusive=True, group="exports-load", exit_on_error=False)
     async def load(self) -> None:

@@ -49,6 +49,7 @@ class MembersScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.fill()
+        self.app.frames.subscribe(self, self.live_frames, immediate=True)
 
     def fill(self) -> None:
         table = self.query_one(DataTable)

@@ -43,6 +43,7 @@ class ProjectsScreen(Screen[None]):
         Binding("r", "refresh", "Refresh", id="projects.refresh"),
         Binding("o", "logout", "Log out", id="projects.logout"),
         Binding("s", "app.ssh_keys", "SSH keys", id="projects.ssh_keys"),
+        Binding("t", "app.tokens", "Tokens", id="projects.tokens"),
         Binding("q", "app.quit", "Quit", id="projects.quit"),
     ]
 

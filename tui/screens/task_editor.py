@@ -127,6 +127,7 @@ class TaskEditor(ModalScreen[wire.Task | None]):
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
+        self.app.frames.subscribe(self, self.live_frames, immediate=True)
         self.opened = self.values()  # what Esc compares with before dropping anything
         if not self.store.can_edit:
             for widget in self.query("Input, TextArea, Select, #save"):

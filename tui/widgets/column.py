@@ -99,6 +99,9 @@ class TaskColumn(ScrollView, can_focus=True, inherit_bindings=False):
         if (height > viewport) != (self.virtual_size.height > viewport) or not viewport:
             self.virtual_size = size
         else:
+            # The one private Textual API left (textual is pinned to 8.x for it): setting
+            # `virtual_size` asks for a layout of the whole screen on every live event; this
+            # refits only this column's scrollbar, as ScrollView's own `_size_updated` does.
             self.set_reactive(Widget.virtual_size, size)
             self._scroll_update(size)
 

@@ -1,7 +1,7 @@
 """conversation: comments on tasks, each task's comment count, the activity history
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-03 07:05:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from api.db.models import UTCDateTime
 
 revision = "0006"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,52 @@
+"""The detail pane beside the board (`P`): the selected task whole, its description as markdown.
+
+Text reaches it already made safe by `tui.text` (the store holds only cleaned tasks), and
+the header is Rich `Text`, never markup, so a title cannot style or drive anything.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Markdown, Static
+
+from api import wire
+from tui.client.store import STATUS_TITLES
+from tui.widgets.task_card import due_label
+
+NO_DESCRIPTION = "*No description.* Press `E` to write one in your editor."
+
+
+class TaskDetail(VerticalScroll, can_focus=False):
+    """Shows one task, or says that none is selected."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.shown: tuple[object, ...] | None = None  # what is drawn, so a redraw is free
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="detail-head")
+        yield Markdown("", id="detail-body")
+
+    def show(self, task: wire.Task | None, assignee: str = "") -> None:
+        key = None if task is None else (task.id, task.version, assignee)
+        if key == self.shown:
+            return
+        self.shown = key
+        head = self.query_one("#detail-head", Static)
+        body = self.query_one("#detail-body", Markdown)
+        if task is None:
+            head.update(Text("No task selected.", style="italic"))
+            body.update("")
+            return
+        text = Text(task.title, style="bold")
+        meta = [STATUS_TITLES[task.status], task.priority]
+        if assignee:
+            meta.append(f"@{assignee}")
+        if task.due_date:
+            meta.append(due_label(task.due_date))
+        text.append("\n" + " · ".join(meta), style="dim")
+        head.update(text)
+        body.update(task.description or NO_DESCRIPTION)
+        self.scroll_home(animate=False)
