@@ -1,0 +1,76 @@
+"""The import lines of the README's "Where things live": which top-level package may import which.
+
+Read from the source with `ast` (every import, also those inside functions; those under
+`if TYPE_CHECKING:` are types only and left out), so a new import across a line fails here.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("api", "worker", "tui", "sshd", "taskroom_cli")
+# What each package may import of the others' (a prefix of the module name).
+ALLOWED: dict[str, tuple[str, ...]] = {
+    "api": (),
+    "worker": ("api",),
+    "tui": ("api.wire",),
+    "sshd": ("api.signing", "api.wire"),
+    "taskroom_cli": ("api", "worker", "tui", "sshd"),
+}
+
+
+def _runtime_imports(tree: ast.AST) -> Iterator[str]:
+    def walk(node: ast.AST) -> Iterator[str]:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test):
+                yield from walk(ast.Module(body=child.orelse, type_ignores=[]))
+                continue
+            if isinstance(child, ast.Import):
+                yield from (alias.name for alias in child.names)
+            elif isinstance(child, ast.ImportFrom) and child.module and not child.level:
+                if child.module == "api":  # `from api import wire` is `api.wire`
+                    yield from (f"api.{alias.name}" for alias in child.names)
+                else:
+                    yield child.module
+            yield from walk(child)
+
+    yield from walk(tree)
+
+
+def imports_of(package: str) -> dict[str, set[str]]:
+    """{file: modules of the other packages it imports at run time}."""
+    found: dict[str, set[str]] = {}
+    for path in sorted((ROOT / package).rglob("*.py")):
+        if "migrations" in path.parts:
+            continue
+        names = {
+            name
+            for name in _runtime_imports(ast.parse(path.read_text(), str(path)))
+            if name.split(".")[0] in PACKAGES and name.split(".")[0] != package
+        }
+        if names:
+            found[str(path.relative_to(ROOT))] = names
+    return found
+
+
+def test_packages_import_only_downwards() -> None:
+    wrong = {
+        file: sorted(n for n in names if not n.startswith(ALLOWED[file.split("/")[0]]))
+        for package in PACKAGES
+        for file, names in imports_of(package).items()
+    }
+    assert {f: n for f, n in wrong.items() if n} == {}
+
+
+def test_tui_screens_and_widgets_do_not_import_the_app() -> None:
+    """They reach the app through `self.app` (typed under TYPE_CHECKING) and its signal."""
+    offenders = []
+    for folder in ("screens", "widgets", "client"):
+        for path in sorted((ROOT / "tui" / folder).rglob("*.py")):
+            names = set(_runtime_imports(ast.parse(path.read_text(), str(path))))
+            if "tui.app" in names:
+                offenders.append(str(path.relative_to(ROOT)))
+    assert offenders == []
