@@ -338,7 +338,7 @@ def run_comment(args: argparse.Namespace) -> int:
 
     async def go(client: ApiClient) -> int:
         task = await _task(client, args.task)
-        comment = await client.add_comment(uuid.UUID(task["id"]), args.text)
+        comment = msgspec.to_builtins(await client.add_comment(uuid.UUID(task["id"]), args.text))
         _emit(args, comment, ["id", "task_id", "created_at", "body"])
         return 0
 

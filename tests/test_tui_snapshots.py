@@ -109,6 +109,15 @@ async def on_board(pilot: Pilot[Any]) -> None:
     await pilot.pause()
 
 
+async def detail_with_comments(pilot: Pilot[Any]) -> None:
+    """The long card beside its pane, once the pane's comments have loaded."""
+    await then("j", "P")(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, BoardScreen)
+    await until(pilot, lambda: screen.comments)
+    await pilot.pause(0.3)
+
+
 def then(*keys: str) -> Callable[[Pilot[Any]], Any]:
     async def run(pilot: Pilot[Any]) -> None:
         await on_board(pilot)
@@ -210,7 +219,7 @@ def test_snapshot(
             "help": then("question_mark"),
             "typing": typing_on_long_card,
             "delete": then("j", "d"),  # the long card: its question leaves the buttons in view
-            "detail": then("j", "P"),  # the long card beside its pane
+            "detail": detail_with_comments,
         }[screen]
     assert snap_compare(app, terminal_size=size, run_before=run_before)
 

@@ -357,7 +357,8 @@ printf '\\n- added in the editor\\n' >> "$1"
 
 def test_detail_pane_and_external_editor(tmux: Tmux, tui_server: Server, tmp_path: Path) -> None:
     """`P` shows the selected task's description as markdown beside the board; `E` hands
-    the terminal to $EDITOR (TASKROOM_EDITOR here) and saves what it wrote."""
+    the terminal to $EDITOR (TASKROOM_EDITOR here) and saves what it wrote; `c` comments,
+    and the pane lists the comment."""
     user = register(tui_server.url)
     description = "## Plan\n\nShip **the pane** first."
     pid = new_project(user, "Detail", [{"title": "Write docs", "description": description}])
@@ -381,4 +382,13 @@ def test_detail_pane_and_external_editor(tmux: Tmux, tui_server: Server, tmp_pat
 
     wait_until(saved, timeout=20, what="the description saved from the editor")
     tmux.wait_for(lambda s: "added in the editor" in s, "the edited description in the pane")
+    tmux.wait_for(lambda s: "Comments (0)" in s, "the pane's comments")
+    tmux.keys("c")
+    tmux.wait_for(lambda s: "Comment on: Write docs" in s, "the comment dialog")
+    tmux.keys("-l", "Looks good to me")
+    tmux.keys("C-s")
+    tmux.wait_for(lambda s: "Comments (1)" in s and "Looks good to me" in s, "the comment")
+    task_id = user.client.get(f"/api/projects/{pid}/tasks").json()["items"][0]["id"]
+    bodies = [c["body"] for c in user.client.get(f"/api/tasks/{task_id}/comments").json()]
+    assert bodies == ["Looks good to me"]
     user.close()

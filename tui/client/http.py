@@ -156,8 +156,13 @@ class ApiClient:
         response = await self._send(method, path, body, **kw)
         return msgspec.json.decode(response.content) if response.content else None
 
-    async def add_comment(self, task_id: uuid.UUID, body: str) -> Any:
-        return await self.raw("POST", f"/api/tasks/{task_id}/comments", {"body": body})
+    # comments
+    async def comments(self, task_id: uuid.UUID) -> list[wire.Comment]:
+        return await self._call(list[wire.Comment], "GET", f"/api/tasks/{task_id}/comments")
+
+    async def add_comment(self, task_id: uuid.UUID, body: str) -> wire.Comment:
+        path = f"/api/tasks/{task_id}/comments"
+        return await self._call(wire.Comment, "POST", path, {"body": body})
 
     # exports
     async def start_export(self, project_id: uuid.UUID, fmt: str) -> wire.ExportJob:

@@ -117,6 +117,14 @@ class BoardScreen(Screen[None]):
             id="board.detail",
         ),
         Binding(
+            "c",
+            "comment",
+            "Comment",
+            show=False,
+            tooltip="Comment on the task (markdown; ctrl+s sends)",
+            id="board.comment",
+        ),
+        Binding(
             "E",
             "edit_description",
             "$EDITOR",
@@ -182,6 +190,7 @@ class BoardScreen(Screen[None]):
         self.list_mode = False
         self.sort = LIST_SORTS[0]
         self.undo_stack: list[Undo] = []
+        self.comments: dict[uuid.UUID, list[wire.Comment]] = {}  # loaded for the detail pane
         self._locks: dict[uuid.UUID, asyncio.Lock] = {}
 
     # --- layout ------------------------------------------------------------------------------
@@ -272,6 +281,40 @@ class BoardScreen(Screen[None]):
             return
         task = self.selected()
         detail.show(task, self.store.username(task.assignee_id) if task else "")
+        if task is not None:
+            if task.id in self.comments:
+                detail.show_comments(self.comments[task.id])
+            else:
+                self.load_comments(task.id)
+
+    @work(exclusive=True, group="comments", exit_on_error=False)
+    async def load_comments(self, task_id: uuid.UUID) -> None:
+        try:
+            self.comments[task_id] = await self.app.api.comments(task_id)
+        except (ApiError, Unreachable) as exc:
+            self.app.report(exc, "load the comments")
+            return
+        selected = self.selected()
+        if selected is not None and selected.id == task_id:
+            self.query_one(TaskDetail).show_comments(self.comments[task_id])
+
+    @work(exit_on_error=False)
+    async def action_comment(self) -> None:
+        from tui.screens.comment import CommentScreen
+
+        task = self.selected()
+        if task is None or not self.can_change():
+            return
+        body = await self.app.push_screen_wait(CommentScreen(task.title))
+        if body is None:
+            return
+        try:
+            await self.app.api.add_comment(task.id, body)
+        except (ApiError, Unreachable) as exc:
+            self.app.report(exc, "comment")
+            return
+        self.comments.pop(task.id, None)  # the room's comment:created reloads it too
+        self.show_detail()
 
     def _label(self, selector: str, text: str) -> None:
         """Fixed-size labels: redraw only on change and never re-layout (floods stay cheap)."""
@@ -324,6 +367,11 @@ class BoardScreen(Screen[None]):
             if getattr(frame, "room", None) != self.room:
                 continue
             if isinstance(frame, wire.RoomEvent):
+                if frame.event.startswith("comment:"):
+                    with contextlib.suppress(ValueError):
+                        self.comments.pop(uuid.UUID(str(frame.data.get("task_id"))), None)
+                    touched.add("comments")
+                    continue
                 if frame.event == "project:deleted":
                     self.notify("This project was deleted.", severity="warning")
                     self.dismiss()

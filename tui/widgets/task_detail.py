@@ -1,4 +1,5 @@
-"""The detail pane beside the board (`P`): the selected task whole, its description as markdown.
+"""The detail pane beside the board (`P`): the selected task whole, its description as
+markdown, and its comments.
 
 Text reaches it already made safe by `tui.text` (the store holds only cleaned tasks), and
 the header is Rich `Text`, never markup, so a title cannot style or drive anything.
@@ -28,17 +29,36 @@ class TaskDetail(VerticalScroll, can_focus=False):
     def compose(self) -> ComposeResult:
         yield Static("", id="detail-head")
         yield Markdown("", id="detail-body")
+        yield Static("", id="detail-comments")
+
+    def show_comments(self, comments: list[wire.Comment] | None) -> None:
+        """The task's comments, oldest first (None: not loaded yet)."""
+        text = Text()
+        if comments is None:
+            text.append("Comments: loading…", style="dim")
+        else:
+            text.append(f"Comments ({len(comments)})", style="bold")
+            text.append("  c to add one\n", style="dim")
+            for comment in comments:
+                who = f"@{comment.author.username}" if comment.author else "(gone)"
+                edited = " · edited" if comment.edited else ""
+                text.append(f"\n{who} · {comment.created_at:%Y-%m-%d %H:%M}{edited}\n", "dim")
+                text.append(comment.body + "\n")
+        self.query_one("#detail-comments", Static).update(text)
 
     def show(self, task: wire.Task | None, assignee: str = "") -> None:
         key = None if task is None else (task.id, task.version, assignee)
         if key == self.shown:
             return
+        if task is None or self.shown is None or self.shown[0] != task.id:
+            self.show_comments(None)
         self.shown = key
         head = self.query_one("#detail-head", Static)
         body = self.query_one("#detail-body", Markdown)
         if task is None:
             head.update(Text("No task selected.", style="italic"))
             body.update("")
+            self.query_one("#detail-comments", Static).update("")
             return
         text = Text(task.title, style="bold")
         meta = [STATUS_TITLES[task.status], task.priority]
