@@ -22,7 +22,15 @@ from tests.support import ROOT, Server, server_env
 from tests.test_login import LIMIT
 
 # Contract §1 (and §6's `taskroom exports failed|retry`): the parser has exactly these.
-CONTRACT_COMMANDS = {"demo", "serve", "worker", "tui", "ssh-serve", "db", "exports"}
+CONTRACT_COMMANDS = {"demo", "serve", "worker", "tui", "ssh-serve", "db", "exports"} | {
+    # contract §10's scriptable commands
+    "login",
+    "projects",
+    "tasks",
+    "task",
+    "comment",
+    "export",
+}
 API_COMMAND = ["taskroom", "serve", "--host", "0.0.0.0", "--port", "8000", "--no-migrate"]
 # Each Taskroom service's exact command: a dropped subcommand or option fails here.
 SERVICE_COMMANDS = {

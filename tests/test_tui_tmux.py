@@ -386,6 +386,7 @@ def test_detail_pane_and_external_editor(tmux: Tmux, tui_server: Server, tmp_pat
     tmux.keys("c")
     tmux.wait_for(lambda s: "Comment on: Write docs" in s, "the comment dialog")
     tmux.keys("-l", "Looks good to me")
+    tmux.wait_for(lambda s: "Looks good to me" in s, "the typed comment")
     tmux.keys("C-s")
     tmux.wait_for(lambda s: "Comments (1)" in s and "Looks good to me" in s, "the comment")
     task_id = user.client.get(f"/api/projects/{pid}/tasks").json()["items"][0]["id"]
