@@ -24,6 +24,7 @@ import msgspec
 from taskroom_cli.errors import CliError, UsageError
 from taskroom_cli.tui import DEFAULT_SERVER, server_url
 from tui.client.http import ApiClient, ApiError, Unreachable
+from tui.text import safe_line
 
 STATUSES = ["todo", "in_progress", "done"]
 PRIORITIES = ["low", "medium", "high", "urgent"]
@@ -93,6 +94,11 @@ def _emit(args: argparse.Namespace, data: Json, columns: list[str]) -> None:
 
 
 def _cell(value: Any) -> str:
+    """One table cell on one line, and nothing in it a terminal could act on (contract §7)."""
+    return safe_line(_text(value))
+
+
+def _text(value: Any) -> str:
     if value is None:
         return "-"
     if isinstance(value, dict):

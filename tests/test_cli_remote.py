@@ -182,3 +182,13 @@ def test_comment_and_export(server: Server, make_user: MakeUser, tmp_path: Path)
         assert json.loads(proc.stdout)["body"] == "Looks good"
     else:
         assert "404" in failed(proc) or "405" in proc.stderr
+
+
+def test_table_cells_cannot_drive_the_terminal() -> None:
+    """Older rows or imports may hold escapes the API now refuses (contract §7): a table shows
+    them as visible stand-ins, never as bytes a terminal acts on."""
+    from taskroom_cli.remote import _cell
+
+    shown = _cell("title\x1b]0;owned\x07 \x9b2J")
+    assert not any(ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F for ch in shown), repr(shown)
+    assert shown.startswith("title")
