@@ -20,6 +20,7 @@ from litestar.handlers import BaseRouteHandler
 from litestar.middleware.authentication import AuthenticationResult
 from litestar.security.jwt import JWTAuth, JWTAuthenticationMiddleware, Token
 
+from api.domain.tokens.secrets import looks_like_token
 from api.signing import USER_AUDIENCE
 from api.wire import Actor
 
@@ -63,7 +64,6 @@ async def _user_from_token(
         return None  # type: ignore[return-value]
 
 
-PAT_PREFIX = "trp_"  # api.domain.tokens.secrets.PREFIX
 _READ_METHODS = frozenset({"GET", "HEAD"})
 
 
@@ -112,7 +112,7 @@ class RememberingJWTMiddleware(JWTAuthenticationMiddleware):
         if raw[: len(_BEARER)].lower() != _BEARER:
             raise NotAuthorizedException("Only Bearer tokens are accepted")
         encoded = raw[len(_BEARER) :].decode("latin-1").strip()
-        if encoded.startswith(PAT_PREFIX):
+        if looks_like_token(encoded):
             # A personal access token can be revoked: asked of the database every time,
             # never remembered here.
             user = await connection.app.state.runtime.tokens.authenticate(encoded)

@@ -21,12 +21,13 @@ from litestar.di import NamedDependency
 from litestar.exceptions import WebSocketDisconnect
 
 from api import metrics
+from api.domain.tokens.secrets import looks_like_token
 from api.rooms.broker import Broker, MemoryBroker
 from api.rooms.hub import SEND_BUFFER, SLOW_CONSUMER, Client, Hub
 from api.rooms.redis_broker import RedisBroker
 from api.rooms.sequence import assign_sequence
 from api.runtime import Runtime
-from api.security import PAT_PREFIX, AuthUser, decode_token
+from api.security import AuthUser, decode_token
 from api.wire import ClientFrame, Ping, Pong, SetTyping, Subscribe, Unsubscribe
 
 UNAUTHORIZED = 4401
@@ -41,7 +42,7 @@ async def _authenticate(socket: WebSocket[Any, Any, Any], runtime: Runtime) -> A
     scheme, _, token = socket.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         return None
-    if token.strip().startswith(PAT_PREFIX):
+    if looks_like_token(token.strip()):
         return await runtime.tokens.authenticate(token.strip())
     return decode_token(runtime.jwt_auth, token.strip())
 

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
-from litestar import Controller, Request, get
+from litestar import Controller, get
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, Parameter
 
 from api.db.session import UnitOfWork
 from api.domain.activity.service import ActivityService
+from api.domain.deps import AuthRequest
 from api.openapi import responses
-from api.security import AuthUser
 from api.wire import ActivityPage
 
-AuthRequest = Request[AuthUser, Any, Any]
 Limit = Annotated[int, Parameter(ge=1, le=200)]
 
 

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
-from litestar import Controller, Request, delete, get, patch, post
+from litestar import Controller, delete, get, patch, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
 
 from api.db.session import UnitOfWork
 from api.domain.comments.service import CommentService
+from api.domain.deps import AuthRequest
 from api.openapi import responses
 from api.runtime import Runtime
-from api.security import AuthUser
 from api.wire import Comment, CommentCreate, CommentUpdate
-
-AuthRequest = Request[AuthUser, Any, Any]
 
 
 async def provide_comment_service(

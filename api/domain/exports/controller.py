@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, HeaderParameter, JSONBody
 from litestar.response import File
 
 from api.db.session import UnitOfWork
+from api.domain.deps import AuthRequest
 from api.domain.exports.formats import MEDIA_TYPES
 from api.domain.exports.service import ExportService
 from api.openapi import responses
 from api.runtime import Runtime
-from api.security import AuthUser
 from api.wire import ExportCreate, ExportJob
 
-AuthRequest = Request[AuthUser, Any, Any]
 IdempotencyKey = Annotated[
     str | None,
     HeaderParameter(

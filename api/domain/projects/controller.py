@@ -5,16 +5,16 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from litestar import Controller, MediaType, Request, Response, delete, get, patch, post
+from litestar import Controller, MediaType, Response, delete, get, patch, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
 
 from api.db.session import UnitOfWork
+from api.domain.deps import AuthRequest
 from api.domain.projects.reads import project_detail_for, project_list_body
 from api.domain.projects.service import ProjectService
 from api.openapi import responses
 from api.runtime import runtime_of
-from api.security import AuthUser
 from api.wire import (
     Member,
     MemberAdd,
@@ -24,8 +24,6 @@ from api.wire import (
     ProjectDetail,
     ProjectUpdate,
 )
-
-AuthRequest = Request[AuthUser, Any, Any]
 
 
 def json_body(body: bytes) -> Response[Any]:

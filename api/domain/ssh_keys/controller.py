@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
-from litestar import Controller, Request, delete, get, post
+from litestar import Controller, delete, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotAuthorizedException
 from litestar.params import FromPath, JSONBody
 
 from api.db.session import UnitOfWork
+from api.domain.deps import AuthRequest
 from api.domain.ssh_keys.gateway import require_gateway
 from api.domain.ssh_keys.service import SshKeyService
 from api.openapi import responses
-from api.security import AuthUser
 from api.wire import SshKey, SshKeyCreate, SshKeyOwnerRequest, User
-
-AuthRequest = Request[AuthUser, Any, Any]
 
 
 async def provide_ssh_key_service(uow: NamedDependency[UnitOfWork]) -> SshKeyService:

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
-from litestar import Controller, Request, delete, get, patch, post
+from litestar import Controller, delete, get, patch, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 
 from api.db.session import UnitOfWork
+from api.domain.deps import AuthRequest
 from api.domain.tasks.service import TaskFilters, TaskService
 from api.openapi import responses
-from api.security import AuthUser
 from api.wire import LINE, TaskCreate, TaskPage, TaskPriority, TaskStatus, TaskUpdate
 from api.wire import Task as TaskOut
 
-AuthRequest = Request[AuthUser, Any, Any]
 TaskSort = Annotated[str, Parameter(pattern=r"\A(position|-updated_at|due_date|priority)\Z")]
 
 

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
-from litestar import Controller, Request, delete, get, post
+from litestar import Controller, delete, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
 
 from api.db.session import UnitOfWork
+from api.domain.deps import AuthRequest
 from api.domain.errors import Forbidden
 from api.domain.tokens.service import TokenService
 from api.openapi import responses
-from api.security import AuthUser
 from api.wire import ApiToken, ApiTokenCreate, ApiTokenCreated
-
-AuthRequest = Request[AuthUser, Any, Any]
 
 
 async def provide_token_service(uow: NamedDependency[UnitOfWork]) -> TokenService:
