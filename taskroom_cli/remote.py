@@ -285,7 +285,7 @@ def run_task_add(args: argparse.Namespace) -> int:
             if args.assignee:
                 body["assignee_id"] = _member_id(detail, args.assignee)
             if args.label:
-                body["label_ids"] = _label_ids(detail, args.label)
+                body["labels"] = _label_ids(detail, args.label)  # contract §9
         task = await client.raw("POST", f"/api/projects/{project['id']}/tasks", body)
         _emit(args, task, TASK_COLUMNS)
         return 0
