@@ -2,181 +2,41 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import textwrap
 import time
 import uuid
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import msgspec
-from rich.text import Text
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
-from textual.widgets.data_table import RowDoesNotExist
+from textual.widgets import Footer, Static
 
 from api import wire
+from tui.client.edits import Edits, Severity
 from tui.client.http import ApiError, Unreachable
-from tui.client.store import (
-    LIST_SORTS,
-    SORT_LABELS,
-    STATUS_TITLES,
-    ProjectStore,
-    TaskFilter,
-    to_task,
-)
+from tui.client.store import LIST_SORTS, SORT_LABELS, STATUS_TITLES, ProjectStore, TaskFilter
 from tui.editor import EditorFailed, edit_text
+from tui.screens import board_keys
 from tui.screens.confirm import ConfirmScreen, PickScreen
 from tui.widgets.column import TaskColumn
+from tui.widgets.filter_bar import FilterBar
 from tui.widgets.status import PresenceBar, TopBar
-from tui.widgets.tables import Table, cell, cursor_id, fit_columns
-from tui.widgets.task_card import PRIORITY_LABEL
 from tui.widgets.task_detail import TaskDetail
+from tui.widgets.task_list import TaskList
 
 if TYPE_CHECKING:
     from tui.app import TaskroomApp
 
 NOBODY = "-"
-# the list view: the title takes what the fixed columns leave (an "In progress", "urgent",
-# a date; usernames end in "…" past 12 cells)
-LIST_COLUMNS = (
-    ("title", "Title", None),
-    ("status", "Status", 11),
-    ("priority", "Priority", 8),
-    ("assignee", "Assignee", 12),
-    ("due", "Due", 10),
-)
 READ_ONLY = "Read-only: you are a viewer of this project (the owner can make you an editor)."
 
 
-@dataclass
-class Undo:
-    """How to take back one of the user's own changes."""
-
-    label: str
-    task_id: uuid.UUID
-    fields: dict[str, Any] | None = None  # the values before an update
-    recreate: wire.Task | None = None  # a deleted task
-    created: bool = False
-
-
-def editable_fields(task: wire.Task) -> dict[str, Any]:
-    return {
-        "title": task.title,
-        "description": task.description,
-        "status": task.status,
-        "priority": task.priority,
-        "assignee_id": task.assignee_id,
-        "due_date": task.due_date,
-        "position": task.position,
-    }
-
-
 class BoardScreen(Screen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("n", "new", "New", tooltip="New task in the focused column", id="board.new"),
-        Binding("e", "edit", "Edit", tooltip="Edit the task (enter works too)", id="board.edit"),
-        Binding("d", "delete", "Del", tooltip="Delete the task (asks first)", id="board.delete"),
-        Binding(
-            "H",
-            "move(-1)",
-            "◀",
-            tooltip="Move the task to the previous column",
-            id="board.move_left",
-        ),
-        Binding(
-            "L", "move(1)", "▶", tooltip="Move the task to the next column", id="board.move_right"
-        ),
-        Binding(
-            "K",
-            "reorder(-1)",
-            "Up",
-            tooltip="Move the task up in its column",
-            show=False,
-            id="board.reorder_up",
-        ),
-        Binding(
-            "J",
-            "reorder(1)",
-            "Down",
-            tooltip="Move the task down in its column",
-            show=False,
-            id="board.reorder_down",
-        ),
-        Binding("p", "priority", "Prio", tooltip="Cycle the priority", id="board.priority"),
-        Binding(
-            "P",
-            "toggle_detail",
-            "Detail",
-            tooltip="Show or hide the task's detail pane (description as markdown)",
-            id="board.detail",
-        ),
-        Binding(
-            "c",
-            "comment",
-            "Comment",
-            show=False,
-            tooltip="Comment on the task (markdown; ctrl+s sends)",
-            id="board.comment",
-        ),
-        Binding(
-            "E",
-            "edit_description",
-            "$EDITOR",
-            show=False,
-            tooltip="Edit the description in your $EDITOR (TASKROOM_EDITOR, VISUAL, EDITOR)",
-            id="board.external_editor",
-        ),
-        Binding(
-            "a", "assign", "Assign", show=False, tooltip="Assign to a member", id="board.assign"
-        ),
-        Binding(
-            "u", "undo", "Undo", show=False, tooltip="Undo your own last change", id="board.undo"
-        ),
-        Binding(
-            "slash",
-            "filter",
-            "Filter",
-            tooltip="Filter: text status:x priority:x @user",
-            id="board.filter",
-        ),
-        Binding("v", "toggle_view", "List", tooltip="Board / sortable list", id="board.view"),
-        Binding(
-            "s", "sort", "Sort", tooltip="Next sort order of the list", show=False, id="board.sort"
-        ),
-        Binding("m", "members", "Team", tooltip="Members of the project", id="board.members"),
-        Binding("x", "exports", "Export", tooltip="Exports of the project", id="board.export"),
-        Binding(
-            "r",
-            "refresh",
-            "Refresh",
-            tooltip="Reload the project from the server",
-            show=False,
-            id="board.refresh",
-        ),
-        Binding(
-            "left,h",
-            "column(-1)",
-            "Left",
-            tooltip="Focus the column on the left",
-            show=False,
-            id="board.left",
-        ),
-        Binding(
-            "right,l",
-            "column(1)",
-            "Right",
-            tooltip="Focus the column on the right",
-            show=False,
-            id="board.right",
-        ),
-        Binding("q,escape", "back", "Back", tooltip="Back to the projects", id="board.back"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = board_keys.BINDINGS
 
     app: TaskroomApp
 
@@ -189,9 +49,8 @@ class BoardScreen(Screen[None]):
         self.filter = TaskFilter()
         self.list_mode = False
         self.sort = LIST_SORTS[0]
-        self.undo_stack: list[Undo] = []
+        self.edits: Edits | None = None
         self.comments: dict[uuid.UUID, list[wire.Comment]] = {}  # loaded for the detail pane
-        self._locks: dict[uuid.UUID, asyncio.Lock] = {}
 
     # --- layout ------------------------------------------------------------------------------
 
@@ -208,16 +67,15 @@ class BoardScreen(Screen[None]):
                                 id=f"title-{status}",
                             )
                             yield TaskColumn(status, id=f"col-{status}")
-                table: Table[Text] = Table(cursor_type="row", id="task-list")
-                table.display = False
-                yield table
+                task_list = TaskList(id="task-list")
+                task_list.display = False
+                yield task_list
             yield TaskDetail(id="detail")
-        yield Input(placeholder="filter: text  status:todo  priority:high  @user", id="filter")
+        yield FilterBar(id="filter")
         yield Static("", id="board-status")
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
-        self.query_one("#filter").display = False
         self.app.frames.subscribe(self, self.live_frames, immediate=True)
         self.app.subscribe(self.room)
         self.load()
@@ -246,6 +104,7 @@ class BoardScreen(Screen[None]):
             self.store = ProjectStore.from_detail(
                 detail, self.app.user.id if self.app.user else None
             )
+            self.edits = Edits(self.store, self.app.api, self)
         else:
             self.store.reset(detail)
         if self.app.live is not None:
@@ -331,24 +190,9 @@ class BoardScreen(Screen[None]):
         self._label("#board-status", "  ".join(parts))
 
     def fill_list(self) -> None:
-        store = self.store
-        if store is None:
-            return
-        table = self.query_one("#task-list", DataTable)
-        keep = self.selected()
-        fit_columns(table, LIST_COLUMNS, self.size.width or self.app.size.width)
-        for t in store.listing(self.sort, self.filter):
-            table.add_row(
-                cell(t.title),
-                cell(STATUS_TITLES[t.status]),
-                cell(PRIORITY_LABEL[t.priority]),
-                cell(store.username(t.assignee_id)),
-                cell(t.due_date.isoformat() if t.due_date else ""),
-                key=str(t.id),
-            )
-        if keep is not None and keep.id in store.tasks:
-            with contextlib.suppress(RowDoesNotExist):  # filtered out
-                table.move_cursor(row=table.get_row_index(str(keep.id)))
+        if self.store is not None:
+            width = self.size.width or self.app.size.width
+            self.query_one(TaskList).fill(self.store, self.sort, self.filter, width)
 
     def on_resize(self) -> None:
         if self.list_mode:
@@ -414,7 +258,7 @@ class BoardScreen(Screen[None]):
         if store is None:
             return None
         if self.list_mode:
-            task_id = cursor_id(self.query_one("#task-list", DataTable))
+            task_id = self.query_one(TaskList).current_id
             return store.tasks.get(task_id) if task_id else None
         column = self.focused_column()
         return column.current if column else None
@@ -437,9 +281,9 @@ class BoardScreen(Screen[None]):
         if self.filter and not self.filter.matches(task, store.username(task.assignee_id)):
             self._set_filter("")
         if self.list_mode:
-            table = self.query_one("#task-list", DataTable)
-            table.move_cursor(row=table.get_row_index(str(task_id)))
-            table.focus()
+            task_list = self.query_one(TaskList)
+            task_list.show_task(task_id)
+            task_list.focus()
         else:
             self.select(task_id)
 
@@ -462,56 +306,25 @@ class BoardScreen(Screen[None]):
 
     # --- optimistic writes ---------------------------------------------------------------
 
-    def _lock(self, task_id: uuid.UUID) -> asyncio.Lock:
-        return self._locks.setdefault(task_id, asyncio.Lock())
+    def tell(self, message: str, severity: Severity = "information") -> None:
+        self.notify(message, severity=severity, timeout=6 if severity == "error" else None)
+
+    def report(self, exc: Exception, doing: str) -> None:
+        self.app.report(exc, doing)
 
     def change(
         self, task: wire.Task, fields: dict[str, Any], label: str, undo: bool = True
     ) -> None:
         """Show the change now, send it, roll it back with a notice if the server refuses."""
-        store = self.store
-        assert store is not None
-        before = store.tasks.get(task.id, task)
-        shown = msgspec.structs.replace(before, **fields)
-        self.redraw(store.show(shown))
+        assert self.edits is not None
+        before = self.edits.show(task, fields, label, undo)
         self.select(task.id)
-        if undo:
-            old = editable_fields(before)
-            self.undo_stack.append(Undo(label, task.id, {k: old[k] for k in fields}))
         self.send_change(before, fields, label)
 
     @work(group="writes", exit_on_error=False)
     async def send_change(self, before: wire.Task, fields: dict[str, Any], label: str) -> None:
-        store = self.store
-        assert store is not None
-        async with self._lock(before.id):
-            version = store.tasks.get(before.id, before).version
-            body = {**msgspec.to_builtins(fields), "version": version}
-            try:
-                saved = await self.app.api.update_task(before.id, body)
-            except ApiError as exc:
-                if exc.status == 409 and isinstance(exc.extra, dict):
-                    current = to_task(exc.extra["current"])
-                    store.tasks[current.id] = current
-                    self.redraw({before.status, current.status})
-                    self.notify(f"{label}: someone else changed this task first; reloaded it.")
-                    return
-                self._rollback(before, exc, label)
-                return
-            except Unreachable as exc:
-                self._rollback(before, exc, label)
-                return
-            self.redraw(store.put(saved))
-
-    def _rollback(self, before: wire.Task, exc: Exception, label: str) -> None:
-        store = self.store
-        assert store is not None
-        current = store.tasks.get(before.id)
-        touched: set[str] = {before.status} | ({current.status} if current else set())
-        store.tasks[before.id] = before
-        self.redraw(touched)
-        reason = exc.detail if isinstance(exc, ApiError) else str(exc)
-        self.notify(f"{label} undone: {reason}", severity="error", timeout=6)
+        assert self.edits is not None
+        await self.edits.send(before, fields, label)
 
     # --- actions -------------------------------------------------------------------------
 
@@ -578,10 +391,9 @@ class BoardScreen(Screen[None]):
         column = self.focused_column()
         status = column.status if column else "todo"
         saved = await self.app.push_screen_wait(TaskEditor(store, None, status))
-        if saved is not None:
-            self.redraw(store.put(saved))
+        if saved is not None and self.edits is not None:
+            self.edits.created(saved)
             self.select(saved.id)
-            self.undo_stack.append(Undo("Create", saved.id, created=True))
 
     def on_data_table_row_selected(self) -> None:
         self.action_edit()
@@ -595,16 +407,10 @@ class BoardScreen(Screen[None]):
             return
         if not store.can_edit:
             self.notify(READ_ONLY, severity="warning")
-        before = editable_fields(task)
         saved = await self.app.push_screen_wait(TaskEditor(store, task, task.status))
-        if saved is not None:
-            changed = {k: v for k, v in before.items() if editable_fields(saved)[k] != v}
-            self.redraw(store.put(saved))
+        if saved is not None and self.edits is not None:
+            self.edits.edited(task, saved)
             self.select(saved.id)
-            if saved.id != task.id:  # deleted meanwhile and saved again as a new task
-                self.undo_stack.append(Undo("Create", saved.id, created=True))
-            elif changed:
-                self.undo_stack.append(Undo("Edit", saved.id, changed))
 
     @work(exit_on_error=False)
     async def action_delete(self) -> None:
@@ -614,49 +420,19 @@ class BoardScreen(Screen[None]):
         title = textwrap.shorten(task.title, 80, placeholder=" …")  # the buttons stay in view
         if not await self.app.push_screen_wait(ConfirmScreen(f"Delete {title!r}?")):
             return
-        self.redraw(store.drop(task.id))
-        try:
-            await self.app.api.delete_task(task.id)
-        except (ApiError, Unreachable) as exc:
-            if not (isinstance(exc, ApiError) and exc.status == 404):
-                self._rollback(task, exc, "Delete")
-            return
-        self.undo_stack.append(Undo("Delete", task.id, recreate=task))
+        if self.edits is not None:
+            await self.edits.delete(task)
 
     @work(exit_on_error=False)
     async def action_undo(self) -> None:
-        store = self.store
-        if store is None or not self.can_change():
-            return
-        if not self.undo_stack:
-            self.notify("Nothing of yours to undo.")
-            return
-        undo = self.undo_stack.pop()
-        task = store.tasks.get(undo.task_id)
-        try:
-            if undo.created and task is not None:
-                self.redraw(store.drop(task.id))
-                await self.app.api.delete_task(task.id)
-            elif undo.recreate is not None:
-                body = msgspec.to_builtins(editable_fields(undo.recreate))
-                saved = await self.app.api.create_task(self.project_id, body)
-                self.redraw(store.put(saved))
-            elif undo.fields is not None and task is not None:
-                self.change(task, undo.fields, f"Undo {undo.label.lower()}", undo=False)
-            else:
-                self.notify("That task is gone; nothing to undo.")
-                return
-        except (ApiError, Unreachable) as exc:
-            self.app.report(exc, f"undo {undo.label.lower()}")
-            return
-        self.notify(f"Undid: {undo.label}")
+        if self.edits is not None and self.can_change():
+            await self.edits.undo()
 
     def action_refresh(self) -> None:
         self.load()
 
     def action_back(self) -> None:
-        filter_input = self.query_one("#filter", Input)
-        if filter_input.display and self.filter:
+        if self.query_one(FilterBar).display and self.filter:
             self._set_filter("")
             return
         self.dismiss()
@@ -676,27 +452,21 @@ class BoardScreen(Screen[None]):
     # --- filter, list view, sorting ------------------------------------------------------
 
     def action_filter(self) -> None:
-        filter_input = self.query_one("#filter", Input)
-        filter_input.display = True
-        filter_input.focus()
+        self.query_one(FilterBar).open()
 
-    @on(Input.Changed, "#filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        self.filter = TaskFilter.parse(event.value)
+    def on_filter_bar_typed(self, message: FilterBar.Typed) -> None:
+        self.filter = message.filter
         self.redraw(set(wire.TASK_STATUSES))
         self.show_status()
 
-    @on(Input.Submitted, "#filter")
-    def _filter_done(self) -> None:
-        if self.filter.unknown:
-            self.notify("; ".join(self.filter.unknown), title="Filter", severity="warning")
+    def on_filter_bar_applied(self, message: FilterBar.Applied) -> None:
+        if message.filter.unknown:
+            self.notify("; ".join(message.filter.unknown), title="Filter", severity="warning")
         self._focus_board()
 
     def _set_filter(self, text: str) -> None:
-        filter_input = self.query_one("#filter", Input)
-        filter_input.value = text
+        self.query_one(FilterBar).set_query(text)
         self.filter = TaskFilter.parse(text)
-        filter_input.display = bool(text)
         self.redraw(set(wire.TASK_STATUSES))
         self.show_status()
         self._focus_board()
@@ -707,11 +477,6 @@ class BoardScreen(Screen[None]):
         else:
             column = next((c for c in self.columns() if c.tasks), self.column("todo"))
             column.focus()
-
-    def on_descendant_blur(self) -> None:
-        filter_input = self.query_one("#filter", Input)
-        if filter_input.display and not filter_input.has_focus and not filter_input.value:
-            filter_input.display = False
 
     def action_toggle_detail(self) -> None:
         detail = self.query_one(TaskDetail)
@@ -737,11 +502,11 @@ class BoardScreen(Screen[None]):
         keep = self.selected()
         self.list_mode = not self.list_mode
         self.query_one("#columns").display = not self.list_mode
-        table = self.query_one("#task-list", DataTable)
-        table.display = self.list_mode
+        task_list = self.query_one(TaskList)
+        task_list.display = self.list_mode
         if self.list_mode:
             self.fill_list()
-            table.focus()
+            task_list.focus()
         else:
             self._focus_board()
             if keep:

@@ -1,0 +1,53 @@
+"""The board's list view: every task in one sortable table."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+
+from rich.text import Text
+from textual.widgets.data_table import RowDoesNotExist
+
+from tui.client.store import STATUS_TITLES, ProjectStore, TaskFilter
+from tui.widgets.tables import Table, cell, cursor_id, fit_columns
+from tui.widgets.task_card import PRIORITY_LABEL
+
+# the title takes what the fixed columns leave (an "In progress", "urgent", a date;
+# usernames end in "…" past 12 cells)
+LIST_COLUMNS = (
+    ("title", "Title", None),
+    ("status", "Status", 11),
+    ("priority", "Priority", 8),
+    ("assignee", "Assignee", 12),
+    ("due", "Due", 10),
+)
+
+
+class TaskList(Table[Text]):
+    """The list view's rows, keyed by task id; refilled whole, keeping the cursor's task."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(cursor_type="row", id=id)
+
+    @property
+    def current_id(self) -> uuid.UUID | None:
+        return cursor_id(self)
+
+    def fill(self, store: ProjectStore, sort: str, flt: TaskFilter, width: int) -> None:
+        keep = self.current_id
+        fit_columns(self, LIST_COLUMNS, width)
+        for t in store.listing(sort, flt):
+            self.add_row(
+                cell(t.title),
+                cell(STATUS_TITLES[t.status]),
+                cell(PRIORITY_LABEL[t.priority]),
+                cell(store.username(t.assignee_id)),
+                cell(t.due_date.isoformat() if t.due_date else ""),
+                key=str(t.id),
+            )
+        if keep is not None:
+            self.show_task(keep)
+
+    def show_task(self, task_id: uuid.UUID) -> None:
+        with contextlib.suppress(RowDoesNotExist):  # filtered out, or gone
+            self.move_cursor(row=self.get_row_index(str(task_id)))
