@@ -26,6 +26,8 @@ from api.domain.comments.controller import CommentController
 from api.domain.errors import DomainError, status_of
 from api.domain.exports import launcher as exports_launcher
 from api.domain.exports.controller import ExportController
+from api.domain.notifications import launcher as notifications_launcher
+from api.domain.notifications.controller import NotificationController
 from api.domain.projects.controller import ProjectController
 from api.domain.ssh_keys.controller import SshGatewayController, SshKeyController
 from api.domain.tasks.controller import TaskController
@@ -103,6 +105,7 @@ INSTALLERS: list[Installer] = [
     install_rooms,
     exports_launcher.install,
     activity_recorder.install,
+    notifications_launcher.install,
     metrics.install,
 ]
 
@@ -134,6 +137,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             TaskController,
             CommentController,
             ActivityController,
+            NotificationController,
             SshKeyController,
             SshGatewayController,
             TokenController,
@@ -173,6 +177,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 Tag(name="tasks", description="Tasks inside a project"),
                 Tag(name="comments", description="Comments on a task"),
                 Tag(name="activity", description="The history of a project and its tasks"),
+                Tag(name="notifications", description="Your inbox: mentions, assignments, …"),
                 Tag(name="ssh-keys", description="Public keys for logging in over SSH"),
                 Tag(name="tokens", description="Personal access tokens for scripts and the CLI"),
                 Tag(name="exports", description="Project exports to CSV, JSON, Markdown"),

@@ -26,6 +26,7 @@ from api.settings import Settings
 if TYPE_CHECKING:
     from api.cache import CacheStore
     from api.domain.exports.launcher import ExportLauncher
+    from api.domain.notifications.delivery import Delivery
     from api.rooms.hub import Hub
 
 REDIS_SOCKET_TIMEOUT = 0.1  # contract §4: no request waits more than ~100 ms on Redis
@@ -73,6 +74,7 @@ class Runtime:
         self.cache: CacheStore | None = None  # set by api.cache.install when Redis is configured
         self.rooms: Hub | None = None  # set by api.rooms.endpoint.install
         self.exports: ExportLauncher | None = None  # set by the exports installer
+        self.notifications: Delivery | None = None  # set by the notifications installer
 
     @classmethod
     def build(cls, settings: Settings, jwt_auth: JWTAuth[AuthUser, Token]) -> Runtime:

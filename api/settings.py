@@ -68,6 +68,8 @@ class Settings:
     max_body_bytes: int = 1024 * 1024
     register_limit: int = 20  # registrations per address an hour; 0 = no limit
     metrics: bool = False  # Prometheus metrics at /metrics (contract §11)
+    smtp_url: str | None = None  # smtp://host:port or smtps://user:pass@host:port (contract §8)
+    mail_from: str | None = None  # the From of notification email; both set = email on
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, *, dotenv: bool = True) -> Settings:
@@ -93,4 +95,10 @@ class Settings:
             token_ttl_seconds=int(env.get("TASKROOM_TOKEN_TTL_SECONDS") or 12 * 3600),
             register_limit=int(env.get("TASKROOM_REGISTER_LIMIT") or 20),
             metrics=env.get("TASKROOM_METRICS") == "1",
+            smtp_url=env.get("TASKROOM_SMTP_URL") or None,
+            mail_from=env.get("TASKROOM_MAIL_FROM") or None,
         )
+
+    @property
+    def email_on(self) -> bool:
+        return bool(self.smtp_url and self.mail_from)

@@ -57,6 +57,34 @@ class User(Struct, kw_only=True):
     created_at: dt.datetime
 
 
+EmailNotifications = Literal["off", "instant", "daily"]
+# An ASCII address (local part as RFC 5322's dot-atom characters, a dotted domain of LDH labels):
+# nothing that could break a mail header or reach a terminal.
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+Email = Annotated[
+    str,
+    msgspec.Meta(
+        max_length=254,
+        pattern=rf"\A[A-Za-z0-9.!#$%&'*+/=?^_`{{|}}~-]{{1,64}}@{_LABEL}(?:\.{_LABEL})+\Z",
+    ),
+]
+
+
+class Me(User, kw_only=True):
+    """`GET /api/me`: the caller, with what only they see (contract §8)."""
+
+    email: str | None = None
+    email_notifications: EmailNotifications = "off"
+
+
+class MeUpdate(Struct, kw_only=True, forbid_unknown_fields=True):
+    display_name: Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=LINE)] | (
+        msgspec.UnsetType
+    ) = msgspec.UNSET
+    email: Email | msgspec.UnsetType | None = msgspec.UNSET
+    email_notifications: EmailNotifications | msgspec.UnsetType = msgspec.UNSET
+
+
 class RegisterRequest(Struct, kw_only=True, forbid_unknown_fields=True):
     username: Username
     password: Password
@@ -229,6 +257,46 @@ class ActivityPage(Struct, kw_only=True):
     next: uuid.UUID | None
 
 
+# --- notifications (contract §8) -----------------------------------------------------
+
+NotificationKind = Literal["assigned", "mentioned", "commented", "due_soon"]
+
+
+class ProjectRef(Struct, kw_only=True):
+    id: uuid.UUID
+    name: str
+
+
+class TaskRef(Struct, kw_only=True):
+    id: uuid.UUID
+    title: str
+
+
+class Notification(Struct, kw_only=True):
+    id: uuid.UUID
+    kind: NotificationKind
+    project: ProjectRef
+    task: TaskRef | None  # null once the task is deleted
+    actor: Actor | None  # null for due_soon, or once the actor's account is gone
+    at: dt.datetime
+    read: bool
+
+
+class NotificationPage(Struct, kw_only=True):
+    items: list[Notification]
+    next: uuid.UUID | None
+    unread: int
+
+
+class MarkRead(Struct, kw_only=True, forbid_unknown_fields=True):
+    """`{ids: [...]}` or `{all: true}`; ids that are not the caller's are ignored."""
+
+    ids: Annotated[list[uuid.UUID], msgspec.Meta(max_length=500)] = msgspec.field(
+        default_factory=list
+    )
+    all: bool = False
+
+
 # --- exports --------------------------------------------------------------------------
 
 
@@ -375,7 +443,30 @@ class ErrorFrame(Struct, kw_only=True, tag="error", tag_field="type"):
     room: str | None = None
 
 
-ServerFrame = RoomEvent | Subscribed | Presence | Typing | Resync | Pong | ErrorFrame
+class NotificationFrame(Struct, kw_only=True, tag="notification", tag_field="type"):
+    """Sent to every socket of the notified user, subscribed to a room or not (contract §8)."""
+
+    data: Notification
+    unread: int
+
+
+class UnreadFrame(Struct, kw_only=True, tag="unread", tag_field="type"):
+    """The user's unread count changed elsewhere (read on another device, a project left)."""
+
+    count: int
+
+
+ServerFrame = (
+    RoomEvent
+    | Subscribed
+    | Presence
+    | Typing
+    | Resync
+    | Pong
+    | ErrorFrame
+    | NotificationFrame
+    | UnreadFrame
+)
 
 
 def room_of(project_id: uuid.UUID | str) -> str:

@@ -52,6 +52,7 @@ MATRIX: dict[str, Row] = {
     "login": Row("POST", "/api/auth/login", {"username": "{spare_name}", "password": PASSWORD},
                  (200, 200, 200, 200, 200)),
     "me": Row("GET", "/api/me", None, (200, 200, 200, 200, 401)),
+    "update me": Row("PATCH", "/api/me", {"email": "me@example.com"}, (200, 200, 200, 200, 401)),
     "health": Row("GET", "/health", None, (200, 200, 200, 200, 200)),
     "metrics": Row("GET", "/metrics", None, (200, 200, 200, 200, 200)),  # for the scraper
     # projects
@@ -93,6 +94,10 @@ MATRIX: dict[str, Row] = {
                             (200, 200, 200, 404, 401)),
     "task activity": Row("GET", "/api/tasks/{task_id}/activity", None,
                          (200, 200, 200, 404, 401)),
+    # notifications: a user's own
+    "list notifications": Row("GET", "/api/me/notifications", None, (200, 200, 200, 200, 401)),
+    "mark notifications read": Row("POST", "/api/me/notifications/read", {"all": True},
+                                   (204, 204, 204, 204, 401)),
     # exports: any member; the export is the owner's, of the cell's project
     "create export": Row("POST", "/api/projects/{project_id}/exports", {"format": "csv"},
                          (202, 202, 202, 404, 401)),

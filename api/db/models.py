@@ -21,6 +21,7 @@ from sqlalchemy import (
     TypeDecorator,
     Uuid,
     func,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -70,6 +71,9 @@ class User(Base):
     display_name: Mapped[str] = mapped_column(String(100))
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    email: Mapped[str | None] = mapped_column(String(254), nullable=True)
+    # "off" | "instant" | "daily" (contract §8)
+    email_notifications: Mapped[str] = mapped_column(String(8), default="off", server_default="off")
 
 
 class Project(Base):
@@ -200,6 +204,63 @@ class ActivityEntry(Base):
     )
 
 
+class Notification(Base):
+    """Something that needs one user (contract §8), written in the transaction that caused it.
+
+    `dedupe` makes "once" a unique constraint rather than a lock: a mention per comment, a
+    due-soon per task and due date, whichever writer or worker gets there first.
+    `email` is the state of its email: null (none wanted), pending, sending, sent, failed.
+    """
+
+    __tablename__ = "notifications"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    task_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("tasks.id", ondelete="SET NULL"), nullable=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    actor_username: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    dedupe: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    email: Mapped[str | None] = mapped_column(String(8), nullable=True)
+
+    __table_args__ = (
+        CheckConstraint("kind in ('assigned', 'mentioned', 'commented', 'due_soon')", name="kind"),
+        # The inbox, newest first, paged by (at, id).
+        Index("ix_notifications_user_at", "user_id", "at", "id"),
+        # The unread count reads only unread rows.
+        Index(
+            "ix_notifications_unread",
+            "user_id",
+            "project_id",
+            postgresql_where=text("read_at IS NULL"),
+            sqlite_where=text("read_at IS NULL"),
+        ),
+        # A deleted task or project finds its notifications without a scan.
+        Index("ix_notifications_task_id", "task_id"),
+        Index("ix_notifications_project_user", "project_id", "user_id"),
+        Index("uq_notifications_dedupe", "dedupe", unique=True),
+    )
+
+
+class EmailDigest(Base):
+    """One row per user and day whose digest is taken: the daily email goes out at most once."""
+
+    __tablename__ = "email_digests"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    sent_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class ExportJob(Base):
     __tablename__ = "export_jobs"
 
@@ -286,8 +347,10 @@ __all__ = [
     "ApiToken",
     "Base",
     "Comment",
+    "EmailDigest",
     "ExportJob",
     "Membership",
+    "Notification",
     "Project",
     "SshKey",
     "Task",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+import uuid
 from collections import Counter, deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -72,6 +73,9 @@ class Sink(Protocol):
     def on_gap(self, rooms: Iterable[str]) -> None:
         """Events of these rooms may have been missed (Redis lost them, or a publish failed)."""
 
+    def on_user(self, user_id: str, frame: bytes) -> None:
+        """A frame for every socket of one user (contract §8's notification frames)."""
+
 
 class Broker(Protocol):
     async def start(self, sink: Sink) -> None: ...
@@ -99,6 +103,9 @@ class Broker(Protocol):
     async def presence(self, room: str) -> list[Actor]: ...
 
     async def typing(self, room: str, frame: bytes, user_id: str) -> None: ...
+
+    async def publish_to_user(self, user_id: uuid.UUID, frame: bytes) -> None:
+        """Send a frame to the user's channel: their sockets on every replica get it."""
 
 
 def sorted_users(users: dict[str, Actor]) -> list[Actor]:
@@ -222,3 +229,7 @@ class MemoryBroker:
     async def typing(self, room: str, frame: bytes, user_id: str) -> None:
         if self._sink is not None:
             self._sink.on_typing(room, frame, user_id)
+
+    async def publish_to_user(self, user_id: uuid.UUID, frame: bytes) -> None:
+        if self._sink is not None:
+            self._sink.on_user(str(user_id), frame)

@@ -162,6 +162,7 @@ class Hub:
         self._sessionmaker = sessionmaker
         self._accounts = accounts
         self._clients: set[Client] = set()
+        self._by_user: dict[str, set[Client]] = {}
         self._rooms: dict[str, set[Client]] = {}
         self._watching: dict[str, asyncio.Task[None]] = {}
         self._local: Counter[tuple[str, str]] = Counter()  # (room, user id) -> sockets here
@@ -193,6 +194,7 @@ class Hub:
     def connect(self, user: AuthUser) -> Client:
         client = Client(user, self.send_buffer)
         self._clients.add(client)
+        self._by_user.setdefault(client.uid, set()).add(client)
         return client
 
     async def _sweep_accounts(self) -> None:
@@ -334,6 +336,10 @@ class Hub:
 
     def disconnect(self, client: Client) -> None:
         self._clients.discard(client)
+        mine = self._by_user.get(client.uid, set())
+        mine.discard(client)
+        if not mine:
+            self._by_user.pop(client.uid, None)
         for room, state in list(client.rooms.items()):
             self._leave(client, room, state)
 
@@ -408,6 +414,11 @@ class Hub:
                 state = client.rooms.get(room)
                 if state is not None and state.buffer is None:
                     client.send(frame)
+
+    def on_user(self, user_id: str, frame: bytes) -> None:
+        """Every socket of the user gets it, in a room or not (contract §8)."""
+        for client in self._by_user.get(user_id, ()):
+            client.send(frame)
 
     def on_presence(self, room: str) -> None:
         if room in self._presence_due:

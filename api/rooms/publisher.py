@@ -56,6 +56,14 @@ class StoredEvent(msgspec.Struct, kw_only=True):
     ts: dt.datetime
 
 
+USER_CHANNELS = "taskroom:user:"  # + user id: a Redis pub/sub channel per user
+
+
+def user_channel(user_id: object) -> str:
+    """The user's channel (contract §8's live frames); the worker publishes to it too."""
+    return f"{USER_CHANNELS}{user_id}"
+
+
 def room_key(room: str, part: str) -> str:
     return f"taskroom:room:{room}:{part}"
 

@@ -7,6 +7,11 @@ Keys (beside the publisher's `…:events`, `…:seq`, `…:held`, `…:floor`):
   scored by expiry (ms). Each replica refreshes its own members every few seconds, so a
   killed replica's users drop out within `PRESENCE_TTL` seconds.
 - `taskroom:replica:<id>:wake` — lets `watch()` interrupt the reader's blocking XREAD.
+- `taskroom:user:<user id>` — a pub/sub channel per user for notification frames. Each
+  replica holds one pattern subscription to all of them for its whole life and hands a
+  frame to that user's local sockets, if any: no per-socket subscribe that a frame could
+  overtake, and nothing to redo when a socket comes or goes. Frames are not kept (the inbox
+  route is the record); one published while Redis is away is lost.
 
 The reader holds one connection in `XREAD BLOCK` over the events and live streams of
 every room that has a local subscriber, from concrete ids (never `$`), so nothing that
@@ -31,7 +36,7 @@ from redis.exceptions import RedisError, ResponseError
 
 from api.events import DomainEvent
 from api.rooms.broker import HOLD_SECONDS, ZERO_CURSOR, Entry, Sink, cursor_key, sorted_users
-from api.rooms.publisher import RoomPublisher, room_key
+from api.rooms.publisher import USER_CHANNELS, RoomPublisher, room_key, user_channel
 from api.runtime import make_redis
 from api.wire import Actor, room_of
 
@@ -82,6 +87,10 @@ class RedisBroker:
         self._reader_redis: Redis = Redis.from_url(
             url, socket_connect_timeout=1.0, socket_timeout=READ_SOCKET_TIMEOUT
         )
+        # The user channels' subscriber waits for messages: no short socket timeout either.
+        self._users_redis: Redis = Redis.from_url(
+            url, socket_connect_timeout=1.0, socket_timeout=READ_SOCKET_TIMEOUT
+        )
         self._publisher = RoomPublisher(redis)
         self._replica = uuid.uuid4().hex[:12]
         self._wake = f"taskroom:replica:{self._replica}:wake"
@@ -97,6 +106,7 @@ class RedisBroker:
         self._tasks = [
             asyncio.create_task(self._read_forever(), name="rooms-reader"),
             asyncio.create_task(self._refresh_presence(), name="rooms-presence"),
+            asyncio.create_task(self._listen_users(), name="rooms-users"),
         ]
 
     async def aclose(self) -> None:
@@ -110,6 +120,7 @@ class RedisBroker:
                 for user in list(users.values()):
                     await self.leave(room, user)
         await self._reader_redis.aclose()
+        await self._users_redis.aclose()
         await self._redis.aclose()
 
     # --- events ----------------------------------------------------------------------
@@ -162,6 +173,31 @@ class RedisBroker:
         if isinstance(rows, Exception):
             raise rows
         return [_entry(i, f) for i, f in rows]
+
+    # --- user channels ------------------------------------------------------------------
+
+    async def publish_to_user(self, user_id: uuid.UUID, frame: bytes) -> None:
+        await self._redis.publish(user_channel(user_id), frame)
+
+    async def _listen_users(self) -> None:
+        backoff = 0.1
+        while True:
+            pubsub = self._users_redis.pubsub(ignore_subscribe_messages=True)
+            try:
+                await pubsub.psubscribe(f"{USER_CHANNELS}*")
+                backoff = 0.1
+                while True:
+                    message = await pubsub.get_message(timeout=READ_BLOCK_MS / 1000)
+                    if message is not None and self._sink is not None:
+                        user_id = _text(message["channel"]).removeprefix(USER_CHANNELS)
+                        self._sink.on_user(user_id, message["data"])
+            except (RedisError, OSError) as exc:
+                logger.warning("user channels: %s; retrying in %.1fs", exc, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 2.0)
+            finally:
+                with contextlib.suppress(RedisError, OSError):
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]  # redis-py leaves it untyped
 
     # --- the reader --------------------------------------------------------------------
 

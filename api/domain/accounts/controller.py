@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, get, patch, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody
 
@@ -13,7 +13,7 @@ from api.domain.accounts.service import AccountService
 from api.openapi import PublicOperation, responses
 from api.runtime import Runtime
 from api.security import AuthUser
-from api.wire import AuthResponse, LoginRequest, RegisterRequest, User
+from api.wire import AuthResponse, LoginRequest, Me, MeUpdate, RegisterRequest
 
 
 async def provide_account_service(
@@ -70,5 +70,18 @@ class MeController(Controller):
     @get("/", summary="The logged-in user", responses=responses(401))
     async def me(
         self, request: Request[AuthUser, Any, Any], accounts: NamedDependency[AccountService]
-    ) -> User:
+    ) -> Me:
         return await accounts.get(request.user.id)
+
+    @patch(
+        "/",
+        summary="Change your display name, email address and email notifications",
+        responses=responses(400, 401, 413),
+    )
+    async def update_me(
+        self,
+        request: Request[AuthUser, Any, Any],
+        data: JSONBody[MeUpdate],
+        accounts: NamedDependency[AccountService],
+    ) -> Me:
+        return await accounts.update(request.user.id, data)

@@ -12,9 +12,10 @@ from sqlalchemy.exc import IntegrityError
 
 from api.db.models import User
 from api.db.session import UnitOfWork
+from api.domain.errors import Invalid
 from api.ratelimit import Limiter, enforce
 from api.security import AuthUser, hash_password, issue_token, verify_password
-from api.wire import AuthResponse, LoginRequest, RegisterRequest
+from api.wire import AuthResponse, LoginRequest, Me, MeUpdate, RegisterRequest
 from api.wire import User as UserOut
 
 INVALID_LOGIN = "Invalid username or password"
@@ -26,6 +27,10 @@ class ConflictException(HTTPException):
 
 def user_out(user: User) -> UserOut:
     return msgspec.convert(user, UserOut, from_attributes=True)
+
+
+def me_out(user: User) -> Me:
+    return msgspec.convert(user, Me, from_attributes=True)
 
 
 class AccountService:
@@ -76,8 +81,28 @@ class AccountService:
             raise NotAuthorizedException(detail=INVALID_LOGIN)
         return self._auth_response(user)
 
-    async def get(self, user_id: uuid.UUID) -> UserOut:
+    async def _user(self, user_id: uuid.UUID) -> User:
         user = await self.uow.session.get(User, user_id)
         if user is None:
             raise NotAuthorizedException(detail="Unknown user")
-        return user_out(user)
+        return user
+
+    async def get(self, user_id: uuid.UUID) -> Me:
+        return me_out(await self._user(user_id))
+
+    async def update(self, user_id: uuid.UUID, data: MeUpdate) -> Me:
+        """Fields left out stay; email `null` clears the address (and so any email)."""
+        user = await self._user(user_id)
+        fields = {f: getattr(data, f) for f in data.__struct_fields__}
+        changes = {f: v for f, v in fields.items() if v is not msgspec.UNSET}
+        if isinstance(changes.get("display_name"), str):
+            changes["display_name"] = changes["display_name"].strip() or user.username
+        email = changes.get("email", user.email)
+        if changes.get("email_notifications", "off") != "off" and email is None:
+            raise Invalid("email_notifications needs an email address")
+        for field, value in changes.items():
+            setattr(user, field, value)
+        if email is None:
+            user.email_notifications = "off"
+        await self.uow.commit()
+        return me_out(user)

@@ -11,6 +11,7 @@ from typing import Protocol
 
 from saq.queue.redis import RedisQueue
 
+from api.background import Background
 from api.domain.exports.engine import Exporter, project_dir
 from api.domain.exports.queue import QUEUE_NAME, enqueue_export
 from api.events import DomainEvent
@@ -41,12 +42,12 @@ class QueueLauncher:
         """The queue borrows the runtime's Redis client, which the runtime closes itself."""
 
 
-class InProcessLauncher:
+class InProcessLauncher(Background):
     """No Redis: the export runs right away as a task of the API process, one attempt only."""
 
     def __init__(self, exporter: Exporter) -> None:
+        super().__init__()
         self.exporter = exporter
-        self._tasks: set[asyncio.Task[None]] = set()
 
     async def _run(self, export_id: uuid.UUID) -> None:
         try:
@@ -55,14 +56,7 @@ class InProcessLauncher:
             logger.warning("export %s failed", export_id, exc_info=True)
 
     async def launch(self, export_id: uuid.UUID) -> None:
-        task = asyncio.create_task(self._run(export_id), name=f"export:{export_id}")
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def aclose(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self.spawn(self._run(export_id), f"export:{export_id}")
 
 
 async def install(runtime: Runtime) -> None:

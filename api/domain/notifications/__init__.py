@@ -1,0 +1,1 @@
+"""The notifications domain: mentions, the inbox, live frames and email (contract §8)."""
