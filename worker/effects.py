@@ -9,14 +9,25 @@ subscriber on every replica gets them in commit order.
 from __future__ import annotations
 
 import contextlib
+import uuid
 from collections.abc import Sequence
 
 from redis.asyncio import Redis
 
 from api.domain.activity.recorder import activity_hook
+from api.domain.notifications.delivery import PublishToUser
 from api.events import Dispatcher, DomainEvent
-from api.rooms.publisher import RoomPublisher
+from api.rooms.publisher import RoomPublisher, user_channel
 from api.rooms.sequence import assign_sequence
+
+
+def user_publisher(redis: Redis) -> PublishToUser:
+    """Notification frames from the worker (the due-soon scan) to the user's channel."""
+
+    async def publish(user_id: uuid.UUID, frame: bytes) -> None:
+        await redis.publish(user_channel(user_id), frame)
+
+    return publish
 
 
 def room_dispatcher(redis: Redis) -> Dispatcher:

@@ -1,4 +1,4 @@
-"""`taskroom worker`: SAQ settings, the export job function and the clean-up cron job."""
+"""`taskroom worker`: SAQ settings, the export and email job functions, the cron jobs."""
 
 from __future__ import annotations
 
@@ -12,10 +12,14 @@ from saq.types import Context as SaqContext
 from saq.types import PartialTimersDict
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from api.db.models import utcnow
 from api.db.session import make_engine, make_sessionmaker
 from api.domain.exports import cleanup
 from api.domain.exports.engine import Exporter
 from api.domain.exports.queue import SCHEDULE_EVERY, SWEEP_EVERY, make_queue, retry_delay
+from api.domain.notifications.delivery import Delivery
+from api.domain.notifications.launcher import QueueMail, mailer_for, scan_every, scheduled
+from api.domain.notifications.mailer import Mailer
 from api.settings import Settings
 from worker import effects, metrics
 
@@ -29,6 +33,8 @@ class Context(SaqContext, total=False):
     engine: AsyncEngine
     redis: Redis
     exporter: Exporter
+    notifications: Delivery
+    mailer: Mailer | None
     attempt_started: float  # time.monotonic() when this job's attempt began (worker/metrics.py)
 
 
@@ -47,12 +53,34 @@ async def export(ctx: Context, *, export_id: str) -> None:
     )
 
 
+async def send_email(ctx: Context, *, notification_id: str) -> None:
+    """One attempt at one notification's email (api/domain/notifications/mailer.py)."""
+    job: Job = ctx["job"]
+    job.retry_delay = retry_delay(job.attempts)
+    await job.update()
+    mailer = ctx["mailer"]
+    if mailer is not None:
+        await mailer.send_notification(uuid.UUID(notification_id), last=not job.retryable)
+
+
+async def due_soon(ctx: Context) -> None:
+    """The due-soon scan and, from 08:00 UTC, the daily digests not sent yet."""
+    settings = ctx["settings"]
+    await scheduled(ctx["notifications"], ctx["mailer"], settings.email_on, utcnow())
+
+
 async def upkeep(ctx: Context) -> None:
     settings = ctx["settings"]
     removed = cleanup.delete_expired_files(settings.export_dir, settings.export_ttl_hours)
     if removed:
         logger.info("deleted %d expired export files", removed)
     await cleanup.reconcile(ctx["exporter"].sessionmaker, ctx["worker"].queue)
+
+
+def due_soon_cron(settings: Settings) -> str:
+    """Every ten minutes (so 08:00 starts the digests), or every N s for tests."""
+    every = scan_every(settings)
+    return f"* * * * * */{every}" if every < 60 else f"*/{every // 60} * * * *"
 
 
 def make_worker(settings: Settings, concurrency: int) -> Worker[Context]:
@@ -64,11 +92,16 @@ def make_worker(settings: Settings, concurrency: int) -> Worker[Context]:
         redis = Redis.from_url(settings.redis_url or "", socket_timeout=2, socket_connect_timeout=2)
 
         ctx["settings"], ctx["engine"], ctx["redis"] = settings, engine, redis
+        sessionmaker = make_sessionmaker(engine)
         ctx["exporter"] = Exporter(
             settings=settings,
             engine=engine,
-            sessionmaker=make_sessionmaker(engine),
+            sessionmaker=sessionmaker,
             dispatcher=effects.room_dispatcher(redis),
+        )
+        ctx["mailer"] = mailer_for(settings, sessionmaker)
+        ctx["notifications"] = Delivery(
+            sessionmaker, effects.user_publisher(redis), QueueMail(queue)
         )
         cleanup.delete_expired_files(settings.export_dir, settings.export_ttl_hours)
         # Sweep before taking any job. SAQ starts its first sweep together with its first
@@ -85,9 +118,12 @@ def make_worker(settings: Settings, concurrency: int) -> Worker[Context]:
 
     return Worker(
         queue,
-        functions=[export],
+        functions=[export, send_email],
         concurrency=concurrency,
-        cron_jobs=[CronJob(upkeep, cron="* * * * *", timeout=300)],
+        cron_jobs=[
+            CronJob(upkeep, cron="* * * * *", timeout=300),
+            CronJob(due_soon, cron=due_soon_cron(settings), timeout=300),
+        ],
         startup=startup,
         shutdown=shutdown,
         before_process=metrics.attempt_started,
