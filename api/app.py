@@ -29,9 +29,11 @@ from api.domain.exports.controller import ExportController
 from api.domain.notifications import launcher as notifications_launcher
 from api.domain.notifications.controller import NotificationController
 from api.domain.projects.controller import ProjectController
+from api.domain.search.controller import SearchController
 from api.domain.ssh_keys.controller import SshGatewayController, SshKeyController
 from api.domain.tasks.controller import TaskController
 from api.domain.tokens.controller import TokenController
+from api.domain.views.controller import ViewController
 from api.health import VERSION, health
 from api.request_id import RequestIdMiddleware, add_header
 from api.request_line import RequestTargetLimit
@@ -137,6 +139,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             TaskController,
             CommentController,
             ActivityController,
+            SearchController,
+            ViewController,
             NotificationController,
             SshKeyController,
             SshGatewayController,
@@ -177,6 +181,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 Tag(name="tasks", description="Tasks inside a project"),
                 Tag(name="comments", description="Comments on a task"),
                 Tag(name="activity", description="The history of a project and its tasks"),
+                Tag(name="search", description="Tasks across every project of the caller"),
+                Tag(name="views", description="A user's saved filters"),
                 Tag(name="notifications", description="Your inbox: mentions, assignments, …"),
                 Tag(name="ssh-keys", description="Public keys for logging in over SSH"),
                 Tag(name="tokens", description="Personal access tokens for scripts and the CLI"),

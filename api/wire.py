@@ -209,6 +209,38 @@ class TaskPage(Struct, kw_only=True):
     total: int
 
 
+# --- search and saved views (contract §9) ---------------------------------------------
+
+SEARCH_MAX_CHARS = 200
+
+
+class SearchHit(Struct, kw_only=True):
+    task: Task
+    project: ProjectRef
+    # A one-line piece of the description (else the title) around the first match, each
+    # matching word between « and », "…" where it was cut.
+    snippet: str
+
+
+class SearchPage(Struct, kw_only=True):
+    items: list[SearchHit]
+    total: int
+
+
+class SavedView(Struct, kw_only=True):
+    id: uuid.UUID
+    name: str
+    project_id: uuid.UUID | None
+    query: str
+    created_at: dt.datetime
+
+
+class SavedViewCreate(Struct, kw_only=True, forbid_unknown_fields=True):
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=LINE)]
+    project_id: uuid.UUID | None = None
+    query: Annotated[str, msgspec.Meta(max_length=1000, pattern=LINE)]
+
+
 # --- comments (contract §8) ---------------------------------------------------------
 
 CommentText = Annotated[str, msgspec.Meta(min_length=1, max_length=10_000, pattern=MULTILINE)]

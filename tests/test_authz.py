@@ -35,7 +35,8 @@ class Row:
 
     `path` is the route as in the route table; its parameters, and `{…}` in the body, are
     filled from the cell's World (`{me}` is the caller's own id). `params` renames a path
-    parameter's World value where the default does not fit (leaving: `user_id` is `me`).
+    parameter's World value where the default does not fit (leaving: `user_id` is `me`);
+    `query` is the query string sent with it.
     """
 
     method: str
@@ -43,6 +44,7 @@ class Row:
     body: Any
     expected: tuple[int, int, int, int, int]
     params: dict[str, str] = field(default_factory=dict)
+    query: str = ""
 
 
 MATRIX: dict[str, Row] = {
@@ -106,6 +108,13 @@ MATRIX: dict[str, Row] = {
     "get export": Row("GET", "/api/exports/{export_id}", None, (200, 200, 200, 404, 401)),
     "download export": Row("GET", "/api/exports/{export_id}/download", None,
                            (200, 200, 200, 404, 401)),
+    # search: every project of the caller; saved views: a user's own (the view is the owner's)
+    "search": Row("GET", "/api/search", None, (200, 200, 200, 200, 401), query="q=task"),
+    "list views": Row("GET", "/api/me/views", None, (200, 200, 200, 200, 401)),
+    "create view": Row("POST", "/api/me/views",
+                       {"name": "Mine", "project_id": "{project}", "query": "status:todo"},
+                       (201, 201, 201, 404, 401)),
+    "delete view": Row("DELETE", "/api/me/views/{view_id}", None, (204, 404, 404, 404, 401)),
     # SSH keys: a user's own; the key in the path is the owner's
     "list ssh keys": Row("GET", "/api/me/ssh-keys", None, (200, 200, 200, 200, 401)),
     "add ssh key": Row("POST", "/api/me/ssh-keys", {"public_key": "{fresh_key}"},
@@ -131,6 +140,7 @@ PATH_VALUES = {
     "key_id": "owner_key_id",
     "comment_id": "comment",
     "token_id": "owner_token_id",
+    "view_id": "owner_view_id",
 }
 
 
@@ -178,6 +188,7 @@ class World:
             owner.get(f"/api/projects/{self.project}").json(),
             owner.get("/api/me/ssh-keys").json(),
             owner.get("/api/me/tokens").json(),
+            owner.get("/api/me/views").json(),
             owner.get(f"/api/projects/{self.project}/exports").json(),
         ]
 
@@ -220,6 +231,10 @@ def build_world(cast: Cast, needs: frozenset[str] = frozenset()) -> World:
         r = owner.post("/api/me/tokens", json={"name": "owner's", "scope": "write"})
         assert r.status_code == 201, r.text
         values["owner_token_id"] = r.json()["id"]
+    if "owner_view_id" in needs:
+        r = owner.post("/api/me/views", json={"name": "owner's", "query": "overdue"})
+        assert r.status_code == 201, r.text
+        values["owner_view_id"] = r.json()["id"]
     if "export" in needs:
         r = owner.post(f"/api/projects/{project}/exports", json={"format": "csv"})
         assert r.status_code == 202, r.text
@@ -241,9 +256,10 @@ def fill(value: Any, values: dict[str, str]) -> Any:
 
 def url_for(row: Row, values: dict[str, str]) -> str:
     names = PLACEHOLDER.findall(row.path)
-    return row.path.format(
+    path = row.path.format(
         **{name: values[row.params.get(name, PATH_VALUES[name])] for name in names}
     )
+    return f"{path}?{row.query}" if row.query else path
 
 
 @pytest.fixture(scope="module")

@@ -342,6 +342,24 @@ class ApiToken(Base):
     )
 
 
+class SavedView(Base):
+    """A user's named filter (contract §9): global, or for one of their projects. The query
+    is the TUI's filter language, stored verbatim; the server never parses it."""
+
+    __tablename__ = "saved_views"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    project_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), nullable=True
+    )
+    name: Mapped[str] = mapped_column(String(64))
+    query: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_saved_views_user_created", "user_id", "created_at"),)
+
+
 __all__ = [
     "ActivityEntry",
     "ApiToken",
@@ -352,6 +370,7 @@ __all__ = [
     "Membership",
     "Notification",
     "Project",
+    "SavedView",
     "SshKey",
     "Task",
     "User",

@@ -13,6 +13,14 @@ from api.db.session import make_engine
 config = context.config
 target_metadata = Base.metadata
 
+# The search index (migration 0008) is dialect-specific SQL outside the models: PostgreSQL's
+# generated `tasks.search_vector` and its GIN index, SQLite's FTS5 table and its shadow tables.
+SEARCH_INDEX = ("tasks_fts", "search_vector", "ix_tasks_search")
+
+
+def _include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    return not (name or "").startswith(SEARCH_INDEX)
+
 
 def _run(connection: Connection) -> None:
     context.configure(
@@ -20,6 +28,7 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=_include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

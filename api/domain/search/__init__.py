@@ -1,0 +1,1 @@
+"""Search across every project of the caller (contract §9)."""

@@ -1,0 +1,1 @@
+"""Saved views: a user's named filters (contract §9)."""
