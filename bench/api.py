@@ -143,10 +143,14 @@ def _ms(value: str) -> float:
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def wrk(url: str, token: str, seconds: int, connections: int) -> dict[str, float]:
+def wrk(
+    url: str, token: str, seconds: int, connections: int, script: Path | None = None
+) -> dict[str, float]:
+    """wrk's figures for `url`; with `script`, the Lua file that picks each request's path."""
+    lua = ["-s", str(script)] if script else []
     out = subprocess.run(
         ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency",
-         "-H", f"Authorization: Bearer {token}", url],
+         "-H", f"Authorization: Bearer {token}", *lua, url],
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
     requests = re.search(r"Requests/sec:\s+([\d.]+)", out)

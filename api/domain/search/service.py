@@ -21,12 +21,15 @@ from api.domain.tasks.schemas import task_out
 from api.wire import ProjectRef, SearchHit, SearchPage
 
 # `count(*) OVER ()` gives the total in the same round trip (computed before LIMIT applies).
+# PostgreSQL: the caller's projects as one array (computed once), so the GIN index is scanned
+# once, not once per project in a nested loop (bench/search.py: 75 ms → 25 ms at 2 000 matches).
 # FTS5's bm25() works only in the MATCH query itself, hence SQLite's materialized CTE.
 _POSTGRES = text("""
     SELECT t.id, count(*) OVER () AS total
     FROM tasks t
     WHERE t.search_vector @@ to_tsquery('simple'::regconfig, :q)
-      AND t.project_id IN (SELECT m.project_id FROM memberships m WHERE m.user_id = :user_id)
+      AND t.project_id = ANY(ARRAY(SELECT m.project_id FROM memberships m
+                                   WHERE m.user_id = :user_id))
     ORDER BY t.search_vector @@ to_tsquery('simple'::regconfig, :title_q) DESC,
              ts_rank(t.search_vector, to_tsquery('simple'::regconfig, :q)) DESC,
              t.updated_at DESC, t.id
