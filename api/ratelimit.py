@@ -17,8 +17,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
-from litestar.exceptions import HTTPException
 from redis.asyncio import Redis
+
+from api.domain.errors import TooMany
 
 
 @dataclass(frozen=True)
@@ -33,10 +34,6 @@ EXPORTS = Rule("export", 10, 60)  # exports queued per user and project
 COMMENTS = Rule("comment", 30, 60)  # comments posted per user, any task
 
 
-class TooManyRequestsException(HTTPException):
-    status_code = 429
-
-
 class Limiter(Protocol):
     rule: Rule
 
@@ -49,7 +46,7 @@ class Limiter(Protocol):
 async def enforce(limiter: Limiter, keys: list[str], detail: str) -> None:
     """429 with `Retry-After` while the limit holds for any of `keys`."""
     if wait := await limiter.retry_after(keys):
-        raise TooManyRequestsException(detail=detail, headers={"Retry-After": str(wait)})
+        raise TooMany(detail, headers={"Retry-After": str(wait)})
 
 
 def _wait(times: Iterable[float], rule: Rule, now: float) -> int:

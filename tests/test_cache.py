@@ -11,10 +11,10 @@ from typing import Any, get_args
 import httpx
 import msgspec
 import pytest
-from litestar.exceptions import NotFoundException
 from litestar.serialization import encode_json
 
 from api.cache.keys import keys_to_drop
+from api.domain.errors import NotFound
 from api.domain.projects.reads import for_member
 from api.events import DomainEvent
 from api.wire import EventName, Member, ProjectDetail, TaskCounts
@@ -55,7 +55,7 @@ def test_splice_gives_the_uncached_bytes_even_with_hostile_text() -> None:
         assert encode_json({**got, "id": None}) == encode_json(
             {**msgspec.json.decode(expected), "id": None}
         )
-    with pytest.raises(NotFoundException):
+    with pytest.raises(NotFound):
         for_member(shared, outsider)
 
 

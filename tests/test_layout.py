@@ -74,3 +74,23 @@ def test_tui_screens_and_widgets_do_not_import_the_app() -> None:
             if "tui.app" in names:
                 offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
+
+
+# Where HTTP is the point: controllers, the SSH gateway's own route guard, and the auth middleware's
+# account check answer in Litestar's terms; everything else in a domain speaks `api.domain.errors`.
+HTTP_FACING = ("controller.py", "gateway.py", "known.py")
+
+
+def test_domain_code_raises_domain_errors_not_http_ones() -> None:
+    """Services, schemas and reads are shared with the worker and the CLI: a Litestar exception there
+    would tie them to HTTP and bypass the one status map in `api.app`."""
+    wrong = sorted(
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "api" / "domain").rglob("*.py")
+        if path.name not in HTTP_FACING
+        and any(
+            isinstance(node, ast.ImportFrom) and node.module == "litestar.exceptions"
+            for node in ast.walk(ast.parse(path.read_text(), str(path)))
+        )
+    )
+    assert not wrong, f"raise api.domain.errors instead of Litestar's exceptions in {wrong}"

@@ -5,24 +5,19 @@ from __future__ import annotations
 import uuid
 
 import msgspec
-from litestar.exceptions import HTTPException, NotAuthorizedException
 from litestar.security.jwt import JWTAuth, Token
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from api.db.models import User
 from api.db.session import UnitOfWork
-from api.domain.errors import Invalid
+from api.domain.errors import Conflict, Invalid, Unauthorized
 from api.ratelimit import Limiter, enforce
 from api.security import AuthUser, hash_password, issue_token, verify_password
 from api.wire import AuthResponse, LoginRequest, Me, MeUpdate, RegisterRequest
 from api.wire import User as UserOut
 
 INVALID_LOGIN = "Invalid username or password"
-
-
-class ConflictException(HTTPException):
-    status_code = 409
 
 
 def user_out(user: User) -> UserOut:
@@ -58,7 +53,7 @@ class AccountService:
         await enforce(self.registrations, keys, "Too many registrations from this address")
         session = self.uow.session
         if await session.scalar(select(User.id).where(User.username == data.username)):
-            raise ConflictException(detail="Username is already taken")
+            raise Conflict(detail="Username is already taken")
         user = User(
             username=data.username,
             display_name=(data.display_name or "").strip() or data.username,
@@ -68,7 +63,7 @@ class AccountService:
         try:
             await self.uow.commit()
         except IntegrityError:
-            raise ConflictException(detail="Username is already taken") from None
+            raise Conflict(detail="Username is already taken") from None
         await self.registrations.record(keys)
         return self._auth_response(user)
 
@@ -78,13 +73,13 @@ class AccountService:
         user = await self.uow.session.scalar(select(User).where(User.username == data.username))
         if not verify_password(user.password_hash if user else None, data.password) or not user:
             await self.logins.record(keys)
-            raise NotAuthorizedException(detail=INVALID_LOGIN)
+            raise Unauthorized(detail=INVALID_LOGIN)
         return self._auth_response(user)
 
     async def _user(self, user_id: uuid.UUID) -> User:
         user = await self.uow.session.get(User, user_id)
         if user is None:
-            raise NotAuthorizedException(detail="Unknown user")
+            raise Unauthorized(detail="Unknown user")
         return user
 
     async def get(self, user_id: uuid.UUID) -> Me:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 
-from litestar.exceptions import NotFoundException
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -83,6 +82,6 @@ class ActivityService:
             raise NotFound(TASK_NOT_FOUND)
         try:
             await require_role(self.session, task.project_id, user_id)
-        except NotFoundException:
+        except NotFound:
             raise NotFound(TASK_NOT_FOUND) from None
         return await self._page(task.project_id, task_id, limit, before)

@@ -6,7 +6,6 @@ import uuid
 from typing import Any
 
 import msgspec
-from litestar.exceptions import NotFoundException
 from sqlalchemy import select, update
 
 from api.db.models import Comment, Task, utcnow
@@ -35,7 +34,7 @@ class CommentService:
         """The caller's role; a non-member learns nothing (404 with the thing's own name)."""
         try:
             return await require_role(self.session, project_id, user_id)
-        except NotFoundException:
+        except NotFound:
             raise NotFound(detail) from None
 
     async def _task(self, task_id: uuid.UUID, user_id: uuid.UUID) -> tuple[Task, Role]:

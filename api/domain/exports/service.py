@@ -6,18 +6,17 @@ import asyncio
 import uuid
 from pathlib import Path
 
-from litestar.exceptions import NotFoundException, ValidationException
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from api.db.models import ExportJob
 from api.db.session import UnitOfWork
+from api.domain.errors import Conflict, Invalid, NotFound
 from api.domain.exports.formats import EXTENSIONS
 from api.domain.exports.launcher import ExportLauncher
 from api.domain.exports.schemas import job_event, job_out
 from api.domain.exports.webhooks import WebhookRefused, check_url
 from api.domain.projects.authz import require_role
-from api.domain.projects.service import ConflictException
 from api.ratelimit import Limiter, enforce
 from api.security import AuthUser
 from api.wire import ExportCreate
@@ -61,7 +60,7 @@ class ExportService:
             try:
                 check_url(data.webhook_url, self.webhook_allow_private)
             except WebhookRefused as exc:
-                raise ValidationException(detail=str(exc)) from None
+                raise Invalid(detail=str(exc)) from None
         if key is not None and (existing := await self._by_key(project_id, actor.id, key)):
             return job_out(existing)
         # Each export reads the whole project: one caller may not queue them without bound.
@@ -91,11 +90,11 @@ class ExportService:
     async def _job_for(self, export_id: uuid.UUID, user_id: uuid.UUID) -> ExportJob:
         job = await self.session.get(ExportJob, export_id)
         if job is None:
-            raise NotFoundException(detail=EXPORT_NOT_FOUND)
+            raise NotFound(detail=EXPORT_NOT_FOUND)
         try:
             await require_role(self.session, job.project_id, user_id)
-        except NotFoundException:
-            raise NotFoundException(detail=EXPORT_NOT_FOUND) from None
+        except NotFound:
+            raise NotFound(detail=EXPORT_NOT_FOUND) from None
         return job
 
     async def get(self, export_id: uuid.UUID, user_id: uuid.UUID) -> ExportJobOut:
@@ -114,8 +113,8 @@ class ExportService:
         """(path, download name, format) of a finished export; 409 until it is COMPLETED."""
         job = await self._job_for(export_id, user_id)
         if job.status != "COMPLETED" or not job.file_path:
-            raise ConflictException(detail=f"The export is {job.status}, not COMPLETED yet")
+            raise Conflict(detail=f"The export is {job.status}, not COMPLETED yet")
         path = Path(job.file_path)
         if not await asyncio.to_thread(path.is_file):
-            raise NotFoundException(detail="The export file has expired; export again")
+            raise NotFound(detail="The export file has expired; export again")
         return path, f"taskroom-export-{job.id}.{EXTENSIONS[job.format]}", job.format

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import uuid
 
-from litestar.exceptions import NotFoundException, PermissionDeniedException
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.models import Membership
+from api.domain.errors import Forbidden, NotFound
 from api.wire import Role
 
 RANK: dict[str, int] = {"viewer": 0, "editor": 1, "owner": 2}
@@ -25,9 +25,9 @@ async def require_role(
         )
     )
     if role is None:
-        raise NotFoundException(detail=PROJECT_NOT_FOUND)
+        raise NotFound(detail=PROJECT_NOT_FOUND)
     if RANK[role] < RANK[minimum]:
-        raise PermissionDeniedException(detail=f"This needs the {minimum} role; you are {role}")
+        raise Forbidden(detail=f"This needs the {minimum} role; you are {role}")
     return role  # type: ignore[return-value]
 
 

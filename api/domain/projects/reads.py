@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import uuid
 
-from litestar.exceptions import NotFoundException
 from litestar.serialization import encode_json
 
 from api.cache.keys import PROJECT_TTL, PROJECTS_TTL, project_key, projects_key
 from api.cache.store import Loader
 from api.db.session import UnitOfWork
+from api.domain.errors import NotFound
 from api.domain.projects.authz import PROJECT_NOT_FOUND
 from api.domain.projects.service import ProjectService
 from api.runtime import Runtime
@@ -66,7 +66,7 @@ def for_member(shared: bytes, user_id: uuid.UUID) -> bytes:
     """The caller's view of a shared detail body: their role spliced in; 404 for a non-member."""
     member = shared.find(b'{"user_id":"%s"' % str(user_id).encode())
     if member < 0:
-        raise NotFoundException(detail=PROJECT_NOT_FOUND)
+        raise NotFound(detail=PROJECT_NOT_FOUND)
     start = shared.index(_ROLE, member) + len(_ROLE)
     role = shared[start : shared.index(b'"', start)]
     return shared.replace(_NO_ROLE, b'"role":"%s"' % role, 1)

@@ -8,7 +8,6 @@ from collections import defaultdict
 from typing import Any, cast
 
 import msgspec
-from litestar.exceptions import HTTPException, NotFoundException, PermissionDeniedException
 from sqlalchemy import func, select, update
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -16,6 +15,7 @@ from api.db.models import Membership, Project, Task, User, utcnow
 from api.db.session import UnitOfWork
 from api.db.unversioned import apply_to_current
 from api.domain.activity.recorder import CHANGES
+from api.domain.errors import Conflict, Forbidden, NotFound
 from api.domain.projects.authz import PROJECT_NOT_FOUND, member_ids, require_role
 from api.domain.tasks.schemas import task_out
 from api.events import DomainEvent
@@ -34,12 +34,8 @@ from api.wire import (
 from api.wire import Project as ProjectOut
 
 
-class ConflictException(HTTPException):
-    status_code = 409
-
-
-def stale(current: Any) -> ConflictException:
-    return ConflictException(
+def stale(current: Any) -> Conflict:
+    return Conflict(
         detail="This was changed by someone else; here is the current version",
         extra={"current": msgspec.to_builtins(current)},
     )
@@ -115,7 +111,7 @@ class ProjectService:
         """The whole project; with `user_id`, only for a member (404 otherwise)."""
         project = await self.session.get(Project, project_id)
         if project is None:
-            raise NotFoundException(detail=PROJECT_NOT_FOUND)
+            raise NotFound(detail=PROJECT_NOT_FOUND)
         rows = (
             await self.session.execute(
                 select(Membership.user_id, User.username, User.display_name, Membership.role)
@@ -129,7 +125,7 @@ class ProjectService:
         ]
         role = next((m.role for m in members if m.user_id == user_id), None)
         if user_id is not None and role is None:
-            raise NotFoundException(detail=PROJECT_NOT_FOUND)
+            raise NotFound(detail=PROJECT_NOT_FOUND)
         tasks = (
             await self.session.scalars(
                 select(Task)
@@ -178,7 +174,7 @@ class ProjectService:
         if data.version is msgspec.UNSET:
             project = await apply_to_current(self.session, Project, project_id, changes)
             if project is None:  # deleted meanwhile
-                raise NotFoundException(detail=PROJECT_NOT_FOUND)
+                raise NotFound(detail=PROJECT_NOT_FOUND)
         else:
             project = await self.session.get(Project, project_id, with_for_update=True)
             assert project is not None
@@ -202,7 +198,7 @@ class ProjectService:
     async def _reload(self, project_id: uuid.UUID) -> Project:
         project = await self.session.get(Project, project_id, populate_existing=True)
         if project is None:
-            raise NotFoundException(detail=PROJECT_NOT_FOUND)
+            raise NotFound(detail=PROJECT_NOT_FOUND)
         return project
 
     async def delete(self, project_id: uuid.UUID, actor: AuthUser) -> None:
@@ -240,9 +236,9 @@ class ProjectService:
         await require_role(self.session, project_id, actor.id, "owner")
         user = await self.session.scalar(select(User).where(User.username == data.username))
         if user is None:
-            raise NotFoundException(detail=f"No user named {data.username!r}")
+            raise NotFound(detail=f"No user named {data.username!r}")
         if await self.session.get(Membership, (project_id, user.id)) is not None:
-            raise ConflictException(detail=f"{data.username} is already a member")
+            raise Conflict(detail=f"{data.username} is already a member")
         self.session.add(Membership(project_id=project_id, user_id=user.id, role=data.role))
         await self.session.flush()
         member = await self._member_out(project_id, user.id)
@@ -256,7 +252,7 @@ class ProjectService:
     async def _membership(self, project_id: uuid.UUID, user_id: uuid.UUID) -> Membership:
         membership = await self.session.get(Membership, (project_id, user_id))
         if membership is None:
-            raise NotFoundException(detail="No such member")
+            raise NotFound(detail="No such member")
         return membership
 
     async def update_member(
@@ -265,7 +261,7 @@ class ProjectService:
         await require_role(self.session, project_id, actor.id, "owner")
         membership = await self._membership(project_id, user_id)
         if membership.role == "owner":
-            raise ConflictException(detail="The owner's role cannot be changed")
+            raise Conflict(detail="The owner's role cannot be changed")
         membership.role = data.role
         await self.session.flush()
         member = await self._member_out(project_id, user_id)
@@ -282,10 +278,10 @@ class ProjectService:
     ) -> None:
         role = await require_role(self.session, project_id, actor.id, "viewer")
         if user_id != actor.id and role != "owner":
-            raise PermissionDeniedException(detail="Only the owner can remove other members")
+            raise Forbidden(detail="Only the owner can remove other members")
         membership = await self._membership(project_id, user_id)
         if membership.role == "owner":
-            raise ConflictException(detail="The owner cannot leave; delete the project instead")
+            raise Conflict(detail="The owner cannot leave; delete the project instead")
         member = await self._member_out(project_id, user_id)
         project = await self._reload(project_id)
         event = await self._event(

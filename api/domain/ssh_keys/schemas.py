@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import asyncssh
 import msgspec
-from litestar.exceptions import ValidationException
 
 from api.db.models import SshKey
+from api.domain.errors import Invalid
 from api.wire import LINE
 from api.wire import SshKey as SshKeyOut
 
@@ -41,26 +41,26 @@ def parse_public_key(text: str) -> ParsedKey:
     """One OpenSSH public key, or a 400 that says what is wrong with it."""
     if "PRIVATE KEY" in text:
         # asyncssh would happily take the public half; refuse loudly, the secret has leaked.
-        raise ValidationException(
+        raise Invalid(
             detail="That is a private key: paste the public one (the .pub file) and keep "
             "the private key secret"
         )
     try:
         key = asyncssh.import_public_key(text.strip())
     except (asyncssh.KeyImportError, ValueError):
-        raise ValidationException(
+        raise Invalid(
             detail="Not an SSH public key: paste one line like 'ssh-ed25519 AAAA… you@host'"
         ) from None
     algorithm = key.get_algorithm()
     if algorithm not in ALLOWED_ALGORITHMS:
-        raise ValidationException(detail=f"Key type {algorithm} is not accepted")
+        raise Invalid(detail=f"Key type {algorithm} is not accepted")
     bits = getattr(key.pyca_key, "key_size", None)
     if algorithm == "ssh-rsa" and isinstance(bits, int) and bits < MIN_RSA_BITS:
-        raise ValidationException(detail=f"RSA keys need at least {MIN_RSA_BITS} bits")
+        raise Invalid(detail=f"RSA keys need at least {MIN_RSA_BITS} bits")
     comment = key.get_comment() or ""
     if not _LINE.search(comment):
         # The comment becomes the key's name: it is text like any other (contract §7).
-        raise ValidationException(detail="The key's comment holds control characters")
+        raise Invalid(detail="The key's comment holds control characters")
     return ParsedKey(
         algorithm=algorithm,
         fingerprint=key.get_fingerprint("sha256"),

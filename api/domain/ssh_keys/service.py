@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import uuid
 
-from litestar.exceptions import HTTPException, NotFoundException
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from api.db.models import SshKey, User
 from api.db.session import UnitOfWork
 from api.domain.accounts.service import user_out
+from api.domain.errors import Conflict, NotFound
 from api.domain.ssh_keys.schemas import parse_public_key, ssh_key_out
 from api.wire import SshKey as SshKeyOut
 from api.wire import SshKeyCreate, SshKeyOwnerRequest
@@ -18,10 +18,6 @@ from api.wire import User as UserOut
 
 MAX_KEYS_PER_USER = 50
 DUPLICATE = "This key is already registered"
-
-
-class ConflictException(HTTPException):
-    status_code = 409
 
 
 class SshKeyService:
@@ -41,14 +37,14 @@ class SshKeyService:
             select(func.count()).select_from(SshKey).where(SshKey.user_id == user_id)
         )
         if (count or 0) >= MAX_KEYS_PER_USER:
-            raise ConflictException(detail=f"At most {MAX_KEYS_PER_USER} keys per user")
+            raise Conflict(detail=f"At most {MAX_KEYS_PER_USER} keys per user")
         duplicate = await self.session.scalar(
             select(SshKey.id).where(
                 SshKey.user_id == user_id, SshKey.fingerprint == parsed.fingerprint
             )
         )
         if duplicate:
-            raise ConflictException(detail=DUPLICATE, extra={"fingerprint": parsed.fingerprint})
+            raise Conflict(detail=DUPLICATE, extra={"fingerprint": parsed.fingerprint})
         row = SshKey(
             user_id=user_id,
             name=((data.name or "").strip() or parsed.comment or parsed.algorithm)[:100],
@@ -60,13 +56,13 @@ class SshKeyService:
         try:
             await self.uow.commit()
         except IntegrityError:  # the same key added twice at once
-            raise ConflictException(detail=DUPLICATE) from None
+            raise Conflict(detail=DUPLICATE) from None
         return ssh_key_out(row)
 
     async def delete(self, user_id: uuid.UUID, key_id: uuid.UUID) -> None:
         row = await self.session.get(SshKey, key_id)
         if row is None or row.user_id != user_id:
-            raise NotFoundException(detail="SSH key not found")
+            raise NotFound(detail="SSH key not found")
         await self.session.delete(row)
         await self.uow.commit()
 

@@ -6,7 +6,6 @@ import uuid
 from typing import Any
 
 import msgspec
-from litestar.exceptions import NotFoundException, ValidationException
 from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -14,6 +13,7 @@ from api.db.models import Membership, Task, utcnow
 from api.db.session import UnitOfWork
 from api.db.unversioned import apply_to_current
 from api.domain.activity.recorder import CHANGES, TITLE
+from api.domain.errors import Invalid, NotFound
 from api.domain.projects.authz import member_ids, require_role
 from api.domain.projects.service import stale
 from api.domain.tasks.schemas import task_out
@@ -74,7 +74,7 @@ class TaskService:
             .with_for_update(read=True)
         )
         if member is None:
-            raise ValidationException(detail="assignee_id must be a member of the project")
+            raise Invalid(detail="assignee_id must be a member of the project")
 
     async def _next_position(self, project_id: uuid.UUID, status: str) -> float:
         top = await self.session.scalar(
@@ -87,11 +87,11 @@ class TaskService:
     async def _task_for(self, task_id: uuid.UUID, user_id: uuid.UUID, minimum: str) -> Task:
         task = await self.session.get(Task, task_id)
         if task is None:
-            raise NotFoundException(detail=TASK_NOT_FOUND)
+            raise NotFound(detail=TASK_NOT_FOUND)
         try:
             await require_role(self.session, task.project_id, user_id, minimum)  # type: ignore[arg-type]
-        except NotFoundException:
-            raise NotFoundException(detail=TASK_NOT_FOUND) from None
+        except NotFound:
+            raise NotFound(detail=TASK_NOT_FOUND) from None
         return task
 
     async def create(self, project_id: uuid.UUID, data: TaskCreate, actor: AuthUser) -> TaskOut:
@@ -177,7 +177,7 @@ class TaskService:
         if data.version is msgspec.UNSET:
             current = await apply_to_current(self.session, Task, task_id, changes)
             if current is None:  # deleted meanwhile
-                raise NotFoundException(detail=TASK_NOT_FOUND)
+                raise NotFound(detail=TASK_NOT_FOUND)
             task = current
         else:
             for field, value in changes.items():
@@ -188,7 +188,7 @@ class TaskService:
                 await self.session.rollback()
                 current = await self.session.get(Task, task_id, populate_existing=True)
                 if current is None:
-                    raise NotFoundException(detail=TASK_NOT_FOUND) from None
+                    raise NotFound(detail=TASK_NOT_FOUND) from None
                 raise stale(task_out(current)) from None
         if "assignee_id" in changes:
             await self._check_assignee(task.project_id, changes["assignee_id"])
