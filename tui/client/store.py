@@ -6,7 +6,6 @@ column it touched, never a refetch.
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from typing import Any
 import msgspec
 
 from api import wire
+from tui.client.filters import TaskFilter, utc_today
 
 PRIORITY_RANK = {"urgent": 0, "high": 1, "medium": 2, "low": 3}
 STATUS_RANK = {"todo": 0, "in_progress": 1, "done": 2}
@@ -32,74 +32,6 @@ TYPING_TTL = 6.0
 
 def to_task(data: dict[str, Any]) -> wire.Task:
     return msgspec.convert(data, wire.Task, strict=False)
-
-
-# Words a filter value may use besides the API names: the labels on screen, and "doing".
-STATUS_WORDS = {"todo": "todo", "doing": "in_progress", "inprogress": "in_progress", "done": "done"}
-PRIORITY_WORDS = {p: p for p in PRIORITY_RANK} | {"med": "medium", "normal": "medium"}
-# Column titles with a space, typed unquoted ("status:In progress"), count as one value.
-SPACED_LABEL = re.compile(r"\b((?:status|s):)\s*[\"']?(to do|in progress)[\"']?", re.IGNORECASE)
-
-
-def resolve(value: str, words: dict[str, str]) -> str | None:
-    """`value` as an API name: a known word, else the one word it begins; None if none."""
-    word = re.sub(r"[\s_-]", "", value.lower())
-    if word in words:
-        return words[word]
-    found = {name for alias, name in words.items() if alias.startswith(word)}
-    return found.pop() if len(found) == 1 else None
-
-
-@dataclass(frozen=True)
-class TaskFilter:
-    """The `/` filter: free text plus `status:`, `priority:` and `@assignee` (or `assignee:`).
-
-    A status or priority that names none is left out of the filter and listed in `unknown`,
-    so the board says so rather than going blank.
-    """
-
-    text: str = ""
-    status: str | None = None
-    priority: str | None = None
-    assignee: str | None = None
-    unknown: tuple[str, ...] = ()
-
-    @classmethod
-    def parse(cls, query: str) -> TaskFilter:
-        words: list[str] = []
-        found: dict[str, str] = {}
-        unknown: list[str] = []
-        for token in SPACED_LABEL.sub(lambda m: m[1] + m[2].replace(" ", ""), query).split():
-            key, sep, value = token.partition(":")
-            key = key.lower()
-            if token.startswith("@") and len(token) > 1:
-                found["assignee"] = token[1:].lower()
-            elif sep and value and key in ("status", "s", "priority", "p", "assignee", "a"):
-                name = {"s": "status", "p": "priority", "a": "assignee"}.get(key, key)
-                if name == "assignee":
-                    found[name] = value.lower()
-                elif known := resolve(value, STATUS_WORDS if name == "status" else PRIORITY_WORDS):
-                    found[name] = known
-                else:
-                    choices = "todo, doing, done" if name == "status" else ", ".join(PRIORITY_RANK)
-                    unknown.append(f"{name}:{value} is none of {choices}")
-            else:
-                words.append(token.lower())
-        return cls(text=" ".join(words), unknown=tuple(unknown), **found)
-
-    def __bool__(self) -> bool:
-        return bool(self.text or self.status or self.priority or self.assignee)
-
-    def matches(self, task: wire.Task, assignee: str) -> bool:
-        if self.status and task.status != self.status:
-            return False
-        if self.priority and task.priority != self.priority:
-            return False
-        if self.assignee and not assignee.lower().startswith(self.assignee):
-            return False
-        if self.text:
-            return self.text in task.title.lower() or self.text in task.description.lower()
-        return True
 
 
 def sort_key(sort: str) -> Any:
@@ -154,14 +86,16 @@ class ProjectStore:
     def column(self, status: str, flt: TaskFilter | None = None) -> list[wire.Task]:
         tasks = [t for t in self.tasks.values() if t.status == status]
         if flt:
-            tasks = [t for t in tasks if flt.matches(t, self.username(t.assignee_id))]
+            today = utc_today()
+            tasks = [t for t in tasks if flt.matches(t, self.username(t.assignee_id), today)]
         tasks.sort(key=lambda t: (t.position, str(t.id)))
         return tasks
 
     def listing(self, sort: str, flt: TaskFilter | None = None) -> list[wire.Task]:
         tasks: Iterable[wire.Task] = self.tasks.values()
         if flt:
-            tasks = [t for t in tasks if flt.matches(t, self.username(t.assignee_id))]
+            today = utc_today()
+            tasks = [t for t in tasks if flt.matches(t, self.username(t.assignee_id), today)]
         return sorted(tasks, key=sort_key(sort))
 
     def put(self, task: wire.Task) -> set[str]:

@@ -17,8 +17,9 @@ from textual.widgets import Footer, Static
 
 from api import wire
 from tui.client.edits import Edits, Severity
+from tui.client.filters import TaskFilter
 from tui.client.http import ApiError, Unreachable
-from tui.client.store import LIST_SORTS, SORT_LABELS, STATUS_TITLES, ProjectStore, TaskFilter
+from tui.client.store import LIST_SORTS, SORT_LABELS, STATUS_TITLES, ProjectStore
 from tui.editor import EditorFailed, edit_text
 from tui.screens import board_keys
 from tui.screens.confirm import ConfirmScreen, PickScreen

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import ClassVar
 
@@ -18,6 +17,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from api import wire
+from tui.client.filters import utc_today
 from tui.client.store import ProjectStore
 from tui.widgets.task_card import CARD_HEIGHT, card_lines
 
@@ -47,6 +47,7 @@ class TaskColumn(ScrollView, can_focus=True, inherit_bindings=False):
         "task-card--assignee",
         "task-card--due",
         "task-card--overdue",
+        "task-card--due-today",
         "task-card--typing",
         "task-card--cursor",
         "task-card--empty",
@@ -65,7 +66,7 @@ class TaskColumn(ScrollView, can_focus=True, inherit_bindings=False):
         self.status = status
         self.tasks: list[wire.Task] = []
         self.store: ProjectStore | None = None
-        self.today = dt.date.today()
+        self.today = utc_today()
         self._cards: dict[CardKey, tuple[Strip, Strip]] = {}
         self._styles: dict[str, Style] = {}
 

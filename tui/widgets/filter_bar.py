@@ -6,9 +6,9 @@ from textual import on
 from textual.message import Message
 from textual.widgets import Input
 
-from tui.client.store import TaskFilter
+from tui.client.filters import TaskFilter
 
-PLACEHOLDER = "filter: text  status:todo  priority:high  @user"
+PLACEHOLDER = "filter: text  status:todo  priority:high  @user  overdue  due:<2026-12-31"
 
 
 class FilterBar(Input):

@@ -27,6 +27,24 @@ def due_label(due: dt.date | None, today: dt.date | None = None) -> str:
     return f"due {due:%m-%d}" if today and due.year == today.year else f"due {due.isoformat()}"
 
 
+def due_state(task: wire.Task, today: dt.date) -> str:
+    """ "overdue", "today" or "" (later, done or none): the class that highlights its date."""
+    if task.due_date is None or task.status == "done" or task.due_date > today:
+        return ""
+    return "today" if task.due_date == today else "overdue"
+
+
+DUE_STYLE = {"": "task-card--due", "today": "task-card--due-today", "overdue": "task-card--overdue"}
+
+
+# Marks that say it without colour too (NO_COLOR): "!due 03-01", "due today!"
+def due_text(task: wire.Task, today: dt.date) -> str:
+    state = due_state(task, today)
+    if state == "today":
+        return "due today!"
+    return ("!" if state else "") + due_label(task.due_date, today)
+
+
 def card_lines(
     task: wire.Task,
     assignee: str,
@@ -52,10 +70,7 @@ def card_lines(
     if assignee:
         meta.append(f" @{assignee}", style("task-card--assignee"))
     if task.due_date:
-        overdue = task.due_date < today and task.status != "done"
-        meta.append(
-            f" {due_label(task.due_date, today)}",
-            style("task-card--overdue" if overdue else "task-card--due"),
-        )
+        state = due_state(task, today)
+        meta.append(f" {due_text(task, today)}", style(DUE_STYLE[state]))
     meta.truncate(width, overflow="ellipsis")
     return title, meta

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import uuid
+from typing import ClassVar
 
 from rich.text import Text
 from textual.widgets.data_table import RowDoesNotExist
 
-from tui.client.store import STATUS_TITLES, ProjectStore, TaskFilter
+from api import wire
+from tui.client.filters import TaskFilter, utc_today
+from tui.client.store import STATUS_TITLES, ProjectStore
 from tui.widgets.tables import Table, cell, cursor_id, fit_columns
-from tui.widgets.task_card import PRIORITY_LABEL
+from tui.widgets.task_card import DUE_STYLE, PRIORITY_LABEL, due_state
 
 # the title takes what the fixed columns leave (an "In progress", "urgent", a date;
 # usernames end in "…" past 12 cells)
@@ -19,12 +23,14 @@ LIST_COLUMNS = (
     ("status", "Status", 11),
     ("priority", "Priority", 8),
     ("assignee", "Assignee", 12),
-    ("due", "Due", 10),
+    ("due", "Due", 11),  # "!2026-12-01" when overdue
 )
 
 
 class TaskList(Table[Text]):
     """The list view's rows, keyed by task id; refilled whole, keeping the cursor's task."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"task-card--overdue", "task-card--due-today"}
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(cursor_type="row", id=id)
@@ -36,13 +42,14 @@ class TaskList(Table[Text]):
     def fill(self, store: ProjectStore, sort: str, flt: TaskFilter, width: int) -> None:
         keep = self.current_id
         fit_columns(self, LIST_COLUMNS, width)
+        today = utc_today()
         for t in store.listing(sort, flt):
             self.add_row(
                 cell(t.title),
                 cell(STATUS_TITLES[t.status]),
                 cell(PRIORITY_LABEL[t.priority]),
                 cell(store.username(t.assignee_id)),
-                cell(t.due_date.isoformat() if t.due_date else ""),
+                self._due(t, today),
                 key=str(t.id),
             )
         if keep is not None:
@@ -51,3 +58,12 @@ class TaskList(Table[Text]):
     def show_task(self, task_id: uuid.UUID) -> None:
         with contextlib.suppress(RowDoesNotExist):  # filtered out, or gone
             self.move_cursor(row=self.get_row_index(str(task_id)))
+
+    def _due(self, task: wire.Task, today: dt.date) -> Text:
+        """The date, marked like the cards: `!` before an overdue one, `!` after today."""
+        state = due_state(task, today)
+        date = task.due_date.isoformat() if task.due_date else ""
+        text = cell({"overdue": f"!{date}", "today": f"{date}!"}.get(state, date))
+        if state:
+            text.stylize(self.get_component_rich_style(DUE_STYLE[state], partial=True))
+        return text
