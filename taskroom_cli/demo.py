@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 
 from taskroom_cli.errors import CliError
-from taskroom_cli.serve import docs_line, migrate_or_fail
+from taskroom_cli.serve import WEBSOCKET_OPTIONS, docs_line, migrate_or_fail
 
 
 def listen_socket() -> socket.socket:
@@ -76,9 +76,8 @@ def run_demo(args: argparse.Namespace) -> int:
             create_app(settings),
             log_level="warning",
             log_config=None,
-            ws_ping_interval=20,
-            ws_ping_timeout=20,
             lifespan="on",
+            **WEBSOCKET_OPTIONS,
         )
     )
     if args.no_tui:

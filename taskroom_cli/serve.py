@@ -11,12 +11,22 @@ import socket
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from taskroom_cli.errors import CliError, UsageError, describe_db_error
 
 if TYPE_CHECKING:
     from api.settings import Settings
+
+
+# uvicorn's WebSocket options for every server we start. Pings: a dead peer is dropped within
+# 40 s. No permessage-deflate: room frames are small JSON sent to hundreds of sockets, and
+# compressing each copy per socket was half of a replica's fan-out time (every client offers it).
+WEBSOCKET_OPTIONS: dict[str, Any] = {
+    "ws_ping_interval": 20,
+    "ws_ping_timeout": 20,
+    "ws_per_message_deflate": False,
+}
 
 
 def load_settings() -> Settings:
@@ -126,9 +136,8 @@ def run_serve(args: argparse.Namespace) -> int:
             workers=args.workers,
             log_level=args.log_level,
             log_config=logs.uvicorn_config(),
-            ws_ping_interval=20,
-            ws_ping_timeout=20,
             ws_max_size=1024 * 1024,
+            **WEBSOCKET_OPTIONS,
             proxy_headers=True,
         )
     return 0

@@ -76,6 +76,17 @@ async def test_handshake_needs_a_valid_token(live_server: Server) -> None:
             assert exc.response.status_code in (401, 403)
 
 
+async def test_frames_go_out_uncompressed(user: MakeUser, live_server: Server) -> None:
+    """The client offers permessage-deflate (websockets does by default); the server declines,
+    so fan-out writes one frame's bytes to every socket instead of compressing each copy."""
+    async with connect(
+        live_server.ws_url, additional_headers={"Authorization": f"Bearer {user().token}"}
+    ) as ws:
+        assert ws.request is not None and ws.response is not None
+        assert "permessage-deflate" in ws.request.headers["Sec-WebSocket-Extensions"]
+        assert "Sec-WebSocket-Extensions" not in ws.response.headers
+
+
 async def test_every_mutation_reaches_every_member_in_order(
     user: MakeUser, live_server: Server
 ) -> None:
