@@ -10,11 +10,13 @@ and look at the SVGs before committing them.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
@@ -23,6 +25,7 @@ from tests.support import ApiUser, Server, register, server_env
 from tests.tui_support import board, make_app, new_project, open_board, until
 from tui.screens.board import BoardScreen
 from tui.screens.conflict import ConflictScreen
+from tui.screens.inbox import InboxScreen
 from tui.screens.projects import ProjectsScreen
 from tui.screens.task_editor import TaskEditor
 
@@ -34,7 +37,8 @@ LONG_TITLE = ("A very long title that goes on " * 17)[:500]
 @pytest.fixture(scope="module")
 def snap_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, ApiUser]]:
     """Fixed users and tasks; dates far in the past or future so 'overdue' never drifts."""
-    srv = Server(server_env(tmp_path_factory.mktemp("snap"), None)).start(timeout=90)
+    data = tmp_path_factory.mktemp("snap")
+    srv = Server(server_env(data, None)).start(timeout=90)
     alice, bob = register(srv.url, "alice", PASSWORD), register(srv.url, "bob", PASSWORD)
     pid = new_project(alice, "Launch", [])
     alice.client.post(f"/api/projects/{pid}/members", json={"username": "bob", "role": "editor"})
@@ -67,10 +71,20 @@ def snap_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Serv
     ]
     for body in tasks:
         assert alice.client.post(f"/api/projects/{pid}/tasks", json=body).status_code == 201
+    fix_notification_times(data / "taskroom.db")  # bob's inbox: three assignments
     yield srv, alice
     alice.close()
     bob.close()
     srv.stop()
+
+
+def fix_notification_times(db: Path) -> None:
+    """The inbox shows when: the rows get fixed past times (in their order) so it never drifts."""
+    with sqlite3.connect(db) as conn:
+        ids = [row[0] for row in conn.execute("SELECT id FROM notifications ORDER BY at, id")]
+        for n, notification_id in enumerate(ids):
+            at = f"2020-01-{n + 10:02d} 09:00:00.000000"
+            conn.execute("UPDATE notifications SET at = ? WHERE id = ?", (at, notification_id))
 
 
 @pytest.fixture
@@ -186,6 +200,15 @@ async def on_projects(pilot: Pilot[Any]) -> None:
     await pilot.pause()
 
 
+async def on_inbox(pilot: Pilot[Any]) -> None:
+    await on_projects(pilot)
+    await pilot.press("i")
+    await until(
+        pilot, lambda: isinstance(pilot.app.screen, InboxScreen) and pilot.app.screen.loaded
+    )
+    await pilot.pause()
+
+
 async def on_login(pilot: Pilot[Any]) -> None:
     """Nothing answers at taskroom.test: the login screen says so before anything is typed."""
     message = pilot.app.screen.query_one("#login-message")
@@ -240,3 +263,20 @@ def test_snapshot_after_changes(
     app = make_app(server.url, tmp_path, token=alice.token, live=False)
     run_before = in_moves("L", "h", "L") if screen == "moved" else conflict(alice)
     assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_snapshot_inbox(
+    size: tuple[int, int],
+    snap_compare: Any,
+    snap_server: tuple[Server, ApiUser],
+    tmp_path: Path,
+) -> None:
+    """Bob's inbox: three assignments by alice, unread, newest first; ✉ 3 in the header."""
+    server, _ = snap_server
+    r = httpx.post(
+        f"{server.url}/api/auth/login", json={"username": "bob", "password": PASSWORD}, timeout=10
+    )
+    assert r.status_code == 200, r.text
+    app = make_app(server.url, tmp_path, token=r.json()["access_token"], live=False)
+    assert snap_compare(app, terminal_size=size, run_before=on_inbox)

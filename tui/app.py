@@ -7,6 +7,7 @@ subscribing to the `app.frames` signal; the app only routes, it holds no project
 from __future__ import annotations
 
 import time
+import uuid
 from collections import deque
 from pathlib import Path
 from typing import Any, ClassVar
@@ -16,6 +17,7 @@ from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
+from textual.reactive import reactive
 from textual.signal import Signal
 from textual.worker import Worker, WorkerState
 
@@ -25,6 +27,7 @@ from tui.client.live import ConnectionChanged, ConnectionState, LiveClient, Live
 from tui.commands import JumpCommands, ScreenCommands
 from tui.config import TokenStore, load_keymap
 from tui.keys import known_ids
+from tui.notifications import describe
 from tui.widgets.status import ConnectionIndicator
 
 STYLES = Path(__file__).parent / "styles"
@@ -56,6 +59,9 @@ class TaskroomApp(App[None]):
         ),
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True, id="app.quit"),
     ]
+    # The user's unread notifications (None until known): kept by the live frames and read
+    # on login and after a reconnect; the top bars watch it.
+    unread: reactive[int | None] = reactive(None)
 
     def __init__(
         self,
@@ -144,6 +150,7 @@ class TaskroomApp(App[None]):
         if self.live_enabled and self.live is None and self.api.token:
             self.live = LiveClient(self, self.api.ws_url, self.api.token)
             self.run_worker(self.live.run(), name="live", group="live", exclusive=True)
+        self.refresh_unread()
         self.switch_or_push(ProjectsScreen())
 
     def logout(self, message: str = "Logged out.") -> None:
@@ -153,6 +160,7 @@ class TaskroomApp(App[None]):
         self.live = None
         self.api.token = None
         self.user = None
+        self.unread = None
         self.sub_title = ""
         if not self.persist_token:
             # A handed-in token (the SSH front door) is this session's identity: logging out
@@ -174,15 +182,68 @@ class TaskroomApp(App[None]):
     def on_live_frames(self, message: LiveFrames) -> None:
         if not self.is_running or self.closing:
             return  # frames that arrive while the app shuts down
+        for frame in message.frames:
+            if isinstance(frame, wire.NotificationFrame):
+                self.unread = frame.unread
+                self.notify(f"{describe(frame.data)} · i opens your inbox", title="Inbox")
+            elif isinstance(frame, wire.UnreadFrame):
+                self.unread = frame.count
         self.frames.publish(message.frames)
 
     def on_connection_changed(self, message: ConnectionChanged) -> None:
+        if message.state == "live" and self.connection[0] == "reconnecting":
+            self.refresh_unread()  # what was said while the socket was down
         self.connection = (message.state, message.attempt)
         for screen in self.screen_stack:
             for indicator in screen.query(ConnectionIndicator):
                 indicator.state, indicator.attempt = self.connection
         if message.reason:
             self.notify(message.reason, severity="warning", timeout=8)
+
+    # --- the inbox -----------------------------------------------------------------------
+
+    @work(exclusive=True, group="unread", exit_on_error=False)
+    async def refresh_unread(self) -> None:
+        try:
+            page = await self.api.notifications(limit=1)
+        except (ApiError, Unreachable) as exc:
+            if isinstance(exc, ApiError) and exc.status == 401:
+                self.report(exc, "read your inbox")
+            return  # the count stays as it was: the next frame or reconnect corrects it
+        self.unread = page.unread
+
+    @work(group="mark-read", exit_on_error=False)
+    async def mark_read(self, ids: list[uuid.UUID] | None) -> None:
+        """`ids` (or, None, every notification) read; the count follows from the server."""
+        try:
+            await self.api.mark_read(ids)
+        except (ApiError, Unreachable) as exc:
+            self.report(exc, "mark it read")
+            return
+        self.refresh_unread()  # the socket says so too; this covers a session without one
+
+    def action_inbox(self) -> None:
+        from tui.screens.inbox import InboxScreen
+
+        if self.user is not None and not isinstance(self.screen, InboxScreen):
+            self.push_screen(InboxScreen())
+
+    def open_task(self, project: wire.ProjectRef, task_id: uuid.UUID | None) -> None:
+        """The task on its project's board: the open board when it is that project, else a
+        new one in its place (what was above the board or the projects screen closes)."""
+        from tui.screens.board import BoardScreen
+        from tui.screens.projects import ProjectsScreen
+
+        while len(self.screen_stack) > 2 and not isinstance(self.screen, BoardScreen):
+            self.pop_screen()
+        board = self.screen
+        if isinstance(board, BoardScreen):
+            if board.project_id == project.id:
+                board.open_task(task_id)
+                return
+            self.pop_screen()
+        if isinstance(self.screen, ProjectsScreen):
+            self.push_screen(BoardScreen(project.id, project.name, task_id=task_id))
 
     # --- shared helpers --------------------------------------------------------------------
 

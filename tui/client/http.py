@@ -164,6 +164,24 @@ class ApiClient:
         path = f"/api/tasks/{task_id}/comments"
         return await self._call(wire.Comment, "POST", path, {"body": body})
 
+    # notifications
+    async def notifications(
+        self, *, unread: bool = False, limit: int = 50, before: uuid.UUID | None = None
+    ) -> wire.NotificationPage:
+        params: dict[str, str | int] = {"limit": limit}
+        if unread:
+            params["unread"] = "true"
+        if before is not None:
+            params["before"] = str(before)
+        response = await self._send("GET", "/api/me/notifications", params=params)
+        page = msgspec.json.decode(response.content, type=wire.NotificationPage)
+        return from_wire(response.content, page)
+
+    async def mark_read(self, ids: list[uuid.UUID] | None = None) -> None:
+        """The given notifications, or (None) every one of the caller's, as read."""
+        body = wire.MarkRead(ids=ids) if ids is not None else wire.MarkRead(all=True)
+        await self._send("POST", "/api/me/notifications/read", body)
+
     # exports
     async def start_export(self, project_id: uuid.UUID, fmt: str) -> wire.ExportJob:
         path = f"/api/projects/{project_id}/exports"

@@ -41,9 +41,13 @@ class BoardScreen(Screen[None]):
 
     app: TaskroomApp
 
-    def __init__(self, project_id: uuid.UUID, name: str = "") -> None:
+    def __init__(
+        self, project_id: uuid.UUID, name: str = "", task_id: uuid.UUID | None = None
+    ) -> None:
+        """`task_id`: open with that task selected and its detail shown (from the inbox)."""
         super().__init__()
         self.project_id = project_id
+        self.opening = task_id
         self.room = wire.room_of(project_id)
         self.name_hint = name
         self.store: ProjectStore | None = None
@@ -56,7 +60,7 @@ class BoardScreen(Screen[None]):
     # --- layout ------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield TopBar(self.name_hint or "Board", presence=True)
+        yield TopBar(self.name_hint or "Board", presence=True, inbox=True)
         with Horizontal(id="board-main"):
             with Vertical(id="board-views"):
                 with Horizontal(id="columns"):
@@ -113,6 +117,9 @@ class BoardScreen(Screen[None]):
         self.redraw(set(wire.TASK_STATUSES) | {"project"})
         if not any(c.has_focus for c in self.columns()) and not self.list_mode:
             self.column("todo").focus()
+        if self.opening is not None:
+            self.open_task(self.opening)
+            self.opening = None
 
     def redraw(self, touched: set[str]) -> None:
         store = self.store
@@ -287,6 +294,19 @@ class BoardScreen(Screen[None]):
             task_list.focus()
         else:
             self.select(task_id)
+
+    def open_task(self, task_id: uuid.UUID | None) -> None:
+        """The task selected with its detail pane open; gone or None: just the board."""
+        store = self.store
+        if task_id is None or store is None:
+            return
+        if task_id not in store.tasks:
+            self.notify("That task is no longer on this board.", severity="warning")
+            return
+        self.show_task(task_id)
+        detail = self.query_one(TaskDetail)
+        detail.display = True
+        self.show_detail()
 
     def on_task_column_highlighted(self, message: TaskColumn.Highlighted) -> None:
         if message.task is not None and message.column.has_focus:

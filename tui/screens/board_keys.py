@@ -44,6 +44,7 @@ KEYS: tuple[tuple[str, str, str, str, str, bool], ...] = (
     ),
     ("view", "v", "toggle_view", "List", "Board / sortable list", True),
     ("sort", "s", "sort", "Sort", "Next sort order of the list", False),
+    ("inbox", "i", "app.inbox", "Inbox", "Your notifications, newest first (✉ n: unread)", False),
     ("members", "m", "members", "Team", "Members of the project", True),
     ("export", "x", "exports", "Export", "Exports of the project", True),
     ("refresh", "r", "refresh", "Refresh", "Reload the project from the server", False),

@@ -41,6 +41,7 @@ class ProjectsScreen(Screen[None]):
         Binding("R", "rename", "Rename", id="projects.rename"),
         Binding("d", "delete", "Delete", id="projects.delete"),
         Binding("r", "refresh", "Refresh", id="projects.refresh"),
+        Binding("i", "app.inbox", "Inbox", id="projects.inbox"),
         Binding("o", "logout", "Log out", id="projects.logout"),
         Binding("s", "app.ssh_keys", "SSH keys", id="projects.ssh_keys"),
         Binding("t", "app.tokens", "Tokens", id="projects.tokens"),
@@ -55,7 +56,7 @@ class ProjectsScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         user = self.app.user.username if self.app.user else ""
-        yield TopBar(f"Taskroom · projects of @{user}")
+        yield TopBar(f"Taskroom · projects of @{user}", inbox=True)
         yield Table[Text](cursor_type="row", zebra_stripes=True, id="projects")
         yield Footer(compact=True, show_command_palette=False)
 

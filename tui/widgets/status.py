@@ -1,4 +1,5 @@
-"""The top bar: screen title, who is here (presence) and whether the live connection is up."""
+"""The top bar: screen title, who is here (presence), the unread count and whether the live
+connection is up."""
 
 from __future__ import annotations
 
@@ -33,18 +34,33 @@ class PresenceBar(Static):
         return ("here: " + " ".join(f"@{u}" for u in self.users)) if self.users else ""
 
 
-class TopBar(Horizontal):
-    """One line: title on the left, presence and connection on the right."""
+class UnreadBadge(Static):
+    """`✉ 3`: the user's unread notifications, following the app's count live (`i` opens them);
+    nothing at zero or before the count is known."""
 
-    def __init__(self, title: str, *, presence: bool = False) -> None:
+    def on_mount(self) -> None:
+        self.watch(self.app, "unread", self.show, init=True)
+
+    def show(self, count: int | None) -> None:
+        self.update(f"✉ {count}" if count else "")
+        self.display = bool(count)
+
+
+class TopBar(Horizontal):
+    """One line: title on the left, presence, unread count and connection on the right."""
+
+    def __init__(self, title: str, *, presence: bool = False, inbox: bool = False) -> None:
         super().__init__()
         self.title_text = title
         self.presence = presence
+        self.inbox = inbox
 
     def compose(self) -> ComposeResult:
         yield Static(self.title_text, id="topbar-title", markup=False)
         if self.presence:
             yield PresenceBar()
+        if self.inbox:
+            yield UnreadBadge(markup=False)
         indicator = ConnectionIndicator()
         indicator.state, indicator.attempt = getattr(self.app, "connection", ("offline", 0))
         yield indicator
