@@ -7,10 +7,12 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from textual.command import CommandList, CommandPalette
 from textual.widgets import DataTable
 
 from tests.support import Server, register
-from tests.tui_support import make_app, new_project, open_board, titles, until
+from tests.tui_support import board, make_app, new_project, open_board, selected, titles, until
+from tui.app import TaskroomApp
 
 SIZE = (100, 30)
 
@@ -62,4 +64,78 @@ async def test_board_filters_by_due_dates_overdue_and_nobody(
         dues = {str(rows.get_row_at(i)[0]): str(rows.get_row_at(i)[4]) for i in range(5)}
         assert dues["Late"] == f"!{day(-2)}" and dues["Today"] == f"{day(0)}!"
         assert dues["Later"] == day(30) and dues["Late but done"] == day(-5)
+    user.close()
+
+
+async def offered(pilot: Any, query: str, expect: str) -> list[str]:
+    """Type `query` into the open palette; what it offers ("prompt | help") once `expect` is."""
+    screen = pilot.app.screen
+    assert isinstance(screen, CommandPalette)
+    await type_text(pilot, query)
+    hits = screen.query_one(CommandList)
+
+    def lines() -> list[str]:
+        return [f"{o.prompt}" for o in hits.options]
+
+    await until(pilot, lambda: any(expect in line for line in lines()))
+    return lines()
+
+
+async def test_search_from_the_palette_lands_on_the_task_in_its_board(
+    tui_server: Server, tmp_path: Path
+) -> None:
+    user = register(tui_server.url)
+    new_project(
+        user, "Garden", [{"title": "Water the ferns", "description": "Use the rain barrel"}]
+    )
+    new_project(
+        user,
+        "Kitchen",
+        [
+            {"title": "Buy flour"},
+            {"title": "Descale the kettle", "status": "in_progress"},
+            {"title": "[b]Bold[/b] [@click=app.quit]trap kettle"},
+        ],
+    )
+    app = make_app(tui_server.url, tmp_path, token=user.token, live=False)
+    calls: list[str] = []
+    search = app.api.search
+
+    async def counted(query: str, limit: int = 20) -> Any:
+        calls.append(query)
+        return await search(query, limit)
+
+    app.api.search = counted  # type: ignore[method-assign]
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_board(pilot, "Garden")
+        await pilot.press("colon")
+        await until(pilot, lambda: isinstance(app.screen, CommandPalette))
+        found = await offered(pilot, "kettle desc", "Descale the kettle")
+        assert calls == ["kettle desc"]  # typed in one go: one request, after the pause
+        hit = next(line for line in found if "Descale" in line)
+        assert "Kitchen · «Descale» the «kettle»" in hit.replace("\n", " ")
+        await pilot.press("enter")
+        await until(pilot, lambda: board(app) is not screen and board(app).store is not None)
+        kitchen = board(app)
+        assert kitchen.store is not None and kitchen.store.project.name == "Kitchen"
+        await until(pilot, lambda: selected(app).title == "Descale the kettle")
+        assert kitchen.focused is kitchen.column("in_progress")
+        assert len(app.screen_stack) == 3  # the Garden board went
+
+        await pilot.press("ctrl+p")
+        await until(pilot, lambda: isinstance(app.screen, CommandPalette))
+        found = await offered(pilot, "trap", "trap kettle")
+        assert any("[b]Bold[/b] [@click=app.quit]trap kettle" in line for line in found)
+        await pilot.press("ctrl+u")
+        found = await offered(pilot, " ".join("abcdefghijklmnopq"), "Search: ")  # 17 words: 400
+        await pilot.press("escape")
+
+        await pilot.press("colon")
+        await until(pilot, lambda: isinstance(app.screen, CommandPalette))
+        found = await offered(pilot, "barrel", "Water the ferns")  # a description's word
+        assert any("Garden · Use the rain «barrel»" in line for line in found), found
+        await pilot.press("enter")
+        await until(pilot, lambda: (s := board(app).store) and s.project.name == "Garden")
+        await until(pilot, lambda: selected(app).title == "Water the ferns")
+    assert isinstance(app, TaskroomApp) and not app.worker_errors
     user.close()

@@ -24,7 +24,7 @@ from textual.worker import Worker, WorkerState
 from api import wire
 from tui.client.http import ApiClient, ApiError, Unreachable
 from tui.client.live import ConnectionChanged, ConnectionState, LiveClient, LiveFrames
-from tui.commands import JumpCommands, ScreenCommands
+from tui.commands import JumpCommands, ScreenCommands, SearchCommands
 from tui.config import TokenStore, load_keymap
 from tui.keys import known_ids
 from tui.notifications import describe
@@ -37,7 +37,7 @@ NOTICES_KEPT = 20
 class TaskroomApp(App[None]):
     CSS_PATH = STYLES / "app.tcss"
     TITLE = "Taskroom"
-    COMMANDS = App.COMMANDS | {ScreenCommands, JumpCommands}
+    COMMANDS = App.COMMANDS | {ScreenCommands, JumpCommands, SearchCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Help", id="app.help"),
         Binding(
@@ -46,8 +46,16 @@ class TaskroomApp(App[None]):
             "Palette",
             show=False,
             priority=True,
-            tooltip="Every action of this screen; jump to a task or project",
+            tooltip="Every action of this screen; jump to a task or project; search all tasks",
             id="app.palette",
+        ),
+        Binding(
+            "colon",
+            "command_palette",
+            "Jump",
+            show=False,
+            tooltip="Search the tasks of every project, jump to one (the palette, as ctrl+p)",
+            id="app.jump",
         ),
         Binding(
             "ctrl+n",

@@ -150,6 +150,13 @@ class ApiClient:
     async def task(self, task_id: uuid.UUID) -> wire.Task:
         return await self._call(wire.Task, "GET", f"/api/tasks/{task_id}")
 
+    async def search(self, query: str, limit: int = 20) -> wire.SearchPage:
+        """Tasks of every project of the user matching `query` (contract §9), best first."""
+        response = await self._send("GET", "/api/search", params={"q": query, "limit": limit})
+        return from_wire(
+            response.content, msgspec.json.decode(response.content, type=wire.SearchPage)
+        )
+
     async def raw(self, method: str, path: str, body: Any = None, **kw: Any) -> Any:
         """Any route, decoded as plain JSON: for the CLI, which prints what the server sent
         (fields other branches add included) without a wire type for each."""
