@@ -57,7 +57,7 @@ def snippet_markup(snippet: str) -> str:
 def open_board(
     app: App[Any], project_id: uuid.UUID, name: str, task_id: uuid.UUID | None = None
 ) -> None:
-    """Show the project's board (in place of another board), the cursor on `task_id`."""
+    """Show the project's board (in place of another board), `task_id` selected and shown."""
     from tui.screens.board import BoardScreen
 
     screen = app.screen
