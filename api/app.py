@@ -26,6 +26,7 @@ from api.domain.comments.controller import CommentController
 from api.domain.errors import DomainError, status_of
 from api.domain.exports import launcher as exports_launcher
 from api.domain.exports.controller import ExportController
+from api.domain.labels.controller import LabelController
 from api.domain.notifications import launcher as notifications_launcher
 from api.domain.notifications.controller import NotificationController
 from api.domain.projects.controller import ProjectController
@@ -138,6 +139,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ProjectController,
             TaskController,
             CommentController,
+            LabelController,
             ActivityController,
             SearchController,
             ViewController,
@@ -180,6 +182,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 Tag(name="projects", description="Projects and their members"),
                 Tag(name="tasks", description="Tasks inside a project"),
                 Tag(name="comments", description="Comments on a task"),
+                Tag(name="labels", description="A project's labels, put on its tasks"),
                 Tag(name="activity", description="The history of a project and its tasks"),
                 Tag(name="search", description="Tasks across every project of the caller"),
                 Tag(name="views", description="A user's saved filters"),

@@ -135,6 +135,52 @@ class Member(Struct, kw_only=True):
     role: Role
 
 
+# --- labels and checklists (contract §9) ---------------------------------------------
+
+LabelColor = Literal["red", "orange", "yellow", "green", "teal", "blue", "purple", "pink", "gray"]
+LabelName = Annotated[str, msgspec.Meta(min_length=1, max_length=32, pattern=LINE)]
+ChecklistText = Annotated[str, msgspec.Meta(min_length=1, max_length=500, pattern=LINE)]
+CHECKLIST_MAX_ITEMS = 100
+LABELS_MAX = 100  # per project, and so per task
+LabelIds = Annotated[list[uuid.UUID], msgspec.Meta(max_length=LABELS_MAX)]
+
+
+class Label(Struct, kw_only=True):
+    id: uuid.UUID
+    project_id: uuid.UUID
+    name: str
+    color: LabelColor
+
+
+class LabelCreate(Struct, kw_only=True, forbid_unknown_fields=True):
+    name: LabelName
+    color: LabelColor = "gray"
+
+
+class LabelUpdate(Struct, kw_only=True, forbid_unknown_fields=True):
+    name: LabelName | msgspec.UnsetType = msgspec.UNSET
+    color: LabelColor | msgspec.UnsetType = msgspec.UNSET
+
+
+class ChecklistItem(Struct, kw_only=True):
+    id: uuid.UUID
+    text: str
+    done: bool
+    position: float
+
+
+class ChecklistItemCreate(Struct, kw_only=True, forbid_unknown_fields=True):
+    text: ChecklistText
+    done: bool = False
+    position: Position | None = None
+
+
+class ChecklistItemUpdate(Struct, kw_only=True, forbid_unknown_fields=True):
+    text: ChecklistText | msgspec.UnsetType = msgspec.UNSET
+    done: bool | msgspec.UnsetType = msgspec.UNSET
+    position: Position | msgspec.UnsetType = msgspec.UNSET
+
+
 class Task(Struct, kw_only=True):
     id: uuid.UUID
     project_id: uuid.UUID
@@ -151,11 +197,14 @@ class Task(Struct, kw_only=True):
     created_by: uuid.UUID | None
     updated_by: uuid.UUID | None
     comment_count: int = 0
+    labels: list[uuid.UUID] = msgspec.field(default_factory=list)
+    checklist: list[ChecklistItem] = msgspec.field(default_factory=list)
 
 
 class ProjectDetail(Project, kw_only=True):
     members: list[Member]
     tasks: list[Task]
+    labels: list[Label] = msgspec.field(default_factory=list)
 
 
 class ProjectCreate(Struct, kw_only=True, forbid_unknown_fields=True):
@@ -189,6 +238,7 @@ class TaskCreate(Struct, kw_only=True, forbid_unknown_fields=True):
     assignee_id: uuid.UUID | None = None
     due_date: dt.date | None = None
     position: Position | None = None
+    labels: LabelIds = msgspec.field(default_factory=list)
 
 
 class TaskUpdate(Struct, kw_only=True, forbid_unknown_fields=True):
@@ -201,12 +251,43 @@ class TaskUpdate(Struct, kw_only=True, forbid_unknown_fields=True):
     assignee_id: uuid.UUID | msgspec.UnsetType | None = msgspec.UNSET
     due_date: dt.date | msgspec.UnsetType | None = msgspec.UNSET
     position: Position | msgspec.UnsetType = msgspec.UNSET
+    labels: LabelIds | msgspec.UnsetType = msgspec.UNSET  # the whole set: replaces the task's
     version: Version | msgspec.UnsetType = msgspec.UNSET
 
 
 class TaskPage(Struct, kw_only=True):
     items: list[Task]
     total: int
+
+
+BULK_MAX_TASKS = 500
+
+
+class BulkSet(Struct, kw_only=True, forbid_unknown_fields=True):
+    """What a bulk change sets on every task; UNSET fields stay as they are."""
+
+    status: TaskStatus | msgspec.UnsetType = msgspec.UNSET
+    priority: TaskPriority | msgspec.UnsetType = msgspec.UNSET
+    assignee_id: uuid.UUID | msgspec.UnsetType | None = msgspec.UNSET
+    due_date: dt.date | msgspec.UnsetType | None = msgspec.UNSET
+    add_labels: LabelIds = msgspec.field(default_factory=list)
+    remove_labels: LabelIds = msgspec.field(default_factory=list)
+
+
+class BulkRequest(Struct, kw_only=True, forbid_unknown_fields=True):
+    """`POST /api/projects/{id}/tasks/bulk`: `set` or `delete: true`, on 1 to 500 of its tasks."""
+
+    task_ids: Annotated[list[uuid.UUID], msgspec.Meta(min_length=1, max_length=BULK_MAX_TASKS)]
+    set: BulkSet | None = None
+    delete: bool = False
+
+
+class BulkUpdated(Struct, kw_only=True):
+    tasks: list[Task]
+
+
+class BulkDeleted(Struct, kw_only=True):
+    deleted: int
 
 
 # --- search and saved views (contract §9) ---------------------------------------------
@@ -431,6 +512,9 @@ EventName = Literal[
     "comment:created",
     "comment:updated",
     "comment:deleted",
+    "label:created",
+    "label:updated",
+    "label:deleted",
 ]
 
 

@@ -91,6 +91,14 @@ MATRIX: dict[str, Row] = {
                         (200, 403, 403, 404, 401)),
     "delete comment": Row("DELETE", "/api/comments/{comment_id}", None,
                           (204, 403, 403, 404, 401)),
+    # labels: any member reads, editor+ writes; the label in the path is the cell project's
+    "list labels": Row("GET", "/api/projects/{project_id}/labels", None,
+                       (200, 200, 200, 404, 401)),
+    "create label": Row("POST", "/api/projects/{project_id}/labels", {"name": "bug"},
+                        (201, 201, 403, 404, 401)),
+    "update label": Row("PATCH", "/api/labels/{label_id}", {"color": "red"},
+                        (200, 200, 403, 404, 401)),
+    "delete label": Row("DELETE", "/api/labels/{label_id}", None, (204, 204, 403, 404, 401)),
     # activity: any member
     "project activity": Row("GET", "/api/projects/{project_id}/activity", None,
                             (200, 200, 200, 404, 401)),
@@ -141,6 +149,7 @@ PATH_VALUES = {
     "comment_id": "comment",
     "token_id": "owner_token_id",
     "view_id": "owner_view_id",
+    "label_id": "label",
 }
 
 
@@ -227,6 +236,12 @@ def build_world(cast: Cast, needs: frozenset[str] = frozenset()) -> World:
         r = owner.post(f"/api/tasks/{task}/comments", json={"body": "First"})
         assert r.status_code == 201, r.text
         values["comment"] = r.json()["id"]
+    if "label" in needs:  # on the cell's task, so deleting it changes that task too
+        r = owner.post(f"/api/projects/{project}/labels", json={"name": "First", "color": "blue"})
+        assert r.status_code == 201, r.text
+        values["label"] = r.json()["id"]
+        r = owner.patch(f"/api/tasks/{task}", json={"labels": [values["label"]]})
+        assert r.status_code == 200, r.text
     if "owner_token_id" in needs:
         r = owner.post("/api/me/tokens", json={"name": "owner's", "scope": "write"})
         assert r.status_code == 201, r.text

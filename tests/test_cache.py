@@ -73,6 +73,10 @@ RULES: dict[EventName, set[str]] = {
     "comment:created": {"project"},
     "comment:updated": {"project"},
     "comment:deleted": {"project"},
+    # the project's labels are in its body, not in the lists (contract §9)
+    "label:created": {"project"},
+    "label:updated": {"project"},
+    "label:deleted": {"project"},
 }
 
 

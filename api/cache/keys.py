@@ -58,6 +58,10 @@ DROPS: dict[EventName, tuple[KeysOf, ...]] = {
     "comment:created": (_project,),
     "comment:updated": (_project,),
     "comment:deleted": (_project,),
+    # Labels are in the project body (its `labels`); the lists hold none.
+    "label:created": (_project,),
+    "label:updated": (_project,),
+    "label:deleted": (_project,),
 }
 
 

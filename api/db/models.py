@@ -1,4 +1,4 @@
-"""SQLAlchemy models: users, projects, memberships, tasks, comments, export jobs."""
+"""SQLAlchemy models: users, projects, memberships, tasks, labels, checklists, comments, exports."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
@@ -143,6 +144,21 @@ class Task(Base):
     updated_by: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), nullable=True
     )
+    # Loaded with every task (one SELECT … IN per batch of tasks, never one per task), so each
+    # task read, the cached project body and search hits included, carries them. Written with
+    # Core statements by the services; the database's cascades remove them with the task.
+    label_links: Mapped[list[TaskLabel]] = relationship(
+        lazy="selectin", order_by="TaskLabel.label_id", viewonly=True
+    )
+    checklist: Mapped[list[ChecklistItem]] = relationship(
+        lazy="selectin",
+        order_by="[ChecklistItem.position, ChecklistItem.id]",
+        viewonly=True,
+    )
+
+    @property
+    def labels(self) -> list[uuid.UUID]:
+        return [link.label_id for link in self.label_links]
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
@@ -151,6 +167,61 @@ class Task(Base):
         Index("ix_tasks_project_status_position", "project_id", "status", "position"),
         Index("ix_tasks_project_updated_at", "project_id", "updated_at"),
     )
+
+
+LABEL_COLORS = ("red", "orange", "yellow", "green", "teal", "blue", "purple", "pink", "gray")
+
+
+class Label(Base):
+    """A project's label (contract §9). `name_key` is the name casefolded in Python: its unique
+    index makes names unique per project ignoring case the same way on both backends (SQLite's
+    `lower()` folds ASCII only, PostgreSQL's follows the locale)."""
+
+    __tablename__ = "labels"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(32))
+    name_key: Mapped[str] = mapped_column(String(128))
+    color: Mapped[str] = mapped_column(String(8))
+
+    __table_args__ = (
+        CheckConstraint(
+            "color in (" + ", ".join(f"'{c}'" for c in LABEL_COLORS) + ")", name="color"
+        ),
+        Index("uq_labels_project_name_key", "project_id", "name_key", unique=True),
+    )
+
+
+class TaskLabel(Base):
+    """A label on a task; goes with either."""
+
+    __tablename__ = "task_labels"
+
+    task_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True
+    )
+    label_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("labels.id", ondelete="CASCADE"), primary_key=True
+    )
+
+    # The label filter and a label's deletion find its tasks without a scan.
+    __table_args__ = (Index("ix_task_labels_label_id", "label_id"),)
+
+
+class ChecklistItem(Base):
+    """One item of a task's checklist (contract §9): a row each, so two people ticking two
+    items at once write two rows and both stick."""
+
+    __tablename__ = "checklist_items"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    task_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(String(500))
+    done: Mapped[bool] = mapped_column(Boolean, default=False)
+    position: Mapped[float] = mapped_column(Float, default=0.0)
+
+    __table_args__ = (Index("ix_checklist_items_task_position", "task_id", "position"),)
 
 
 class Comment(Base):
@@ -364,15 +435,18 @@ __all__ = [
     "ActivityEntry",
     "ApiToken",
     "Base",
+    "ChecklistItem",
     "Comment",
     "EmailDigest",
     "ExportJob",
+    "Label",
     "Membership",
     "Notification",
     "Project",
     "SavedView",
     "SshKey",
     "Task",
+    "TaskLabel",
     "User",
     "func",
     "utcnow",

@@ -56,6 +56,12 @@ def _summary(event: DomainEvent) -> str:
             return "edited a comment"
         case "comment:deleted":
             return "deleted a comment"
+        case "label:created":
+            return f"created label {data.get('name')!r}"
+        case "label:updated":
+            return f"changed {changed or 'nothing'} of label {data.get('name')!r}"
+        case "label:deleted":
+            return f"deleted label {data.get('name')!r}"
         case "member:added":
             return f"added {data.get('username')} as {data.get('role')}"
         case "member:removed":

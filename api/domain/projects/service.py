@@ -11,11 +11,12 @@ import msgspec
 from sqlalchemy import func, select, update
 from sqlalchemy.orm.exc import StaleDataError
 
-from api.db.models import Membership, Project, Task, User, utcnow
+from api.db.models import Label, Membership, Project, Task, User, utcnow
 from api.db.session import UnitOfWork
 from api.db.unversioned import apply_to_current
 from api.domain.activity.recorder import CHANGES
 from api.domain.errors import Conflict, Forbidden, NotFound
+from api.domain.labels.schemas import label_out
 from api.domain.projects.authz import PROJECT_NOT_FOUND, member_ids, require_role
 from api.domain.tasks.schemas import task_out
 from api.events import DomainEvent
@@ -136,9 +137,15 @@ class ProjectService:
         counts = TaskCounts()
         for t in tasks:
             setattr(counts, t.status, getattr(counts, t.status) + 1)
+        labels = await self.session.scalars(
+            select(Label).where(Label.project_id == project_id).order_by(Label.name_key, Label.id)
+        )
         base = project_out(project, role, counts)
         return ProjectDetail(
-            **msgspec.structs.asdict(base), members=members, tasks=[task_out(t) for t in tasks]
+            **msgspec.structs.asdict(base),
+            members=members,
+            tasks=[task_out(t) for t in tasks],
+            labels=[label_out(label) for label in labels],
         )
 
     async def create(self, data: ProjectCreate, actor: AuthUser) -> ProjectOut:

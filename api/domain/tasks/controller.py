@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Annotated
 
@@ -11,12 +12,25 @@ from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 
 from api.db.session import UnitOfWork
 from api.domain.deps import AuthRequest
-from api.domain.tasks.service import TaskFilters, TaskService
+from api.domain.tasks.service import NOBODY, TaskFilters, TaskService
 from api.openapi import responses
-from api.wire import LINE, TaskCreate, TaskPage, TaskPriority, TaskStatus, TaskUpdate
+from api.wire import LABELS_MAX, LINE, TaskCreate, TaskPage, TaskPriority, TaskStatus, TaskUpdate
 from api.wire import Task as TaskOut
 
 TaskSort = Annotated[str, Parameter(pattern=r"\A(position|-updated_at|due_date|priority)\Z")]
+# A member's id, or `none` for tasks nobody is assigned to.
+_UUID = r"[0-9a-fA-F]{8}-?(?:[0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}"
+AssigneeFilter = Annotated[
+    str | None,
+    Parameter(
+        pattern=rf"\A(none|{_UUID})\Z",
+        description="a member's id, or `none`: tasks without an assignee",
+    ),
+]
+
+
+def _assignee(value: str | None) -> uuid.UUID | None:
+    return NOBODY if value == "none" else uuid.UUID(value) if value else None
 
 
 async def provide_task_service(uow: NamedDependency[UnitOfWork]) -> TaskService:
@@ -54,7 +68,11 @@ class TaskController(Controller):
         tasks: NamedDependency[TaskService],
         status: FromQuery[TaskStatus | None] = None,
         priority: FromQuery[TaskPriority | None] = None,
-        assignee_id: FromQuery[uuid.UUID | None] = None,
+        assignee_id: AssigneeFilter = None,
+        label: Annotated[list[uuid.UUID] | None, Parameter(max_items=LABELS_MAX)] = None,
+        due_before: FromQuery[dt.date | None] = None,
+        due_after: FromQuery[dt.date | None] = None,
+        overdue: FromQuery[bool] = False,
         q: Annotated[str | None, Parameter(max_length=200, pattern=LINE)] = None,
         sort: TaskSort = "position",
         limit: Annotated[int, Parameter(ge=1, le=1000)] = 100,
@@ -63,7 +81,11 @@ class TaskController(Controller):
         filters = TaskFilters(
             status=status,
             priority=priority,
-            assignee_id=assignee_id,
+            assignee_id=_assignee(assignee_id),
+            labels=label or [],
+            due_before=due_before,
+            due_after=due_after,
+            overdue=overdue,
             q=q,
             sort=sort,
             limit=limit,

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
 import msgspec
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import Select, case, exists, func, or_, select
 from sqlalchemy.orm.exc import StaleDataError
 
-from api.db.models import Membership, Task, utcnow
+from api.db.models import Membership, Task, TaskLabel, utcnow
 from api.db.session import UnitOfWork
 from api.db.unversioned import apply_to_current
 from api.domain.activity.recorder import CHANGES, TITLE
 from api.domain.errors import Invalid, NotFound
+from api.domain.labels.service import checked_labels, replace_labels
 from api.domain.projects.authz import member_ids, require_role
 from api.domain.projects.service import stale
 from api.domain.tasks.schemas import task_out
@@ -24,13 +26,20 @@ from api.wire import Task as TaskOut
 
 TASK_NOT_FOUND = "Task not found"
 POSITION_STEP = 1024.0
+# `assignee_id=none` in the task list: no real user has the nil UUID.
+NOBODY = uuid.UUID(int=0)
 _PRIORITY_RANK = case({"urgent": 0, "high": 1, "medium": 2, "low": 3}, value=Task.priority, else_=4)
 
 
 class TaskFilters(msgspec.Struct, kw_only=True):
     status: str | None = None
     priority: str | None = None
+    # NOBODY: tasks without an assignee (`assignee_id=none`)
     assignee_id: uuid.UUID | None = None
+    labels: list[uuid.UUID] = msgspec.field(default_factory=list)  # carrying all of them
+    due_before: dt.date | None = None  # inclusive
+    due_after: dt.date | None = None  # inclusive
+    overdue: bool = False  # due before today (UTC) and not done
     q: str | None = None
     sort: str = "position"
     limit: int = 100
@@ -116,8 +125,11 @@ class TaskService:
             created_by=actor.id,
             updated_by=actor.id,
         )
+        labels = await checked_labels(self.session, project_id, data.labels)
         self.session.add(task)
         await self.session.flush()
+        await replace_labels(self.session, [task.id], None, labels)
+        await self.session.refresh(task, ["label_links", "checklist"])
         await self._check_assignee(project_id, data.assignee_id)
         out = task_out(task)
         await self._record("task:created", task, msgspec.to_builtins(out), actor)
@@ -130,8 +142,21 @@ class TaskService:
             stmt = stmt.where(Task.status == f.status)
         if f.priority:
             stmt = stmt.where(Task.priority == f.priority)
-        if f.assignee_id:
+        if f.assignee_id == NOBODY:
+            stmt = stmt.where(Task.assignee_id.is_(None))
+        elif f.assignee_id:
             stmt = stmt.where(Task.assignee_id == f.assignee_id)
+        for label_id in dict.fromkeys(f.labels):
+            stmt = stmt.where(
+                exists().where(TaskLabel.task_id == Task.id, TaskLabel.label_id == label_id)
+            )
+        if f.due_before is not None:
+            stmt = stmt.where(Task.due_date <= f.due_before)
+        if f.due_after is not None:
+            stmt = stmt.where(Task.due_date >= f.due_after)
+        if f.overdue:
+            today = dt.datetime.now(dt.UTC).date()
+            stmt = stmt.where(Task.due_date < today, Task.status != "done")
         if f.q:
             escaped = f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             pattern = f"%{escaped.lower()}%"
@@ -170,9 +195,14 @@ class TaskService:
         }
         if "assignee_id" in changes:
             await self._check_assignee(task.project_id, changes["assignee_id"])
+        labels = changes.pop("labels", None)
+        if labels is not None:
+            labels = await checked_labels(self.session, task.project_id, labels)
         # The old values, for the activity history (as read before the write: an unversioned
         # save racing another may show the older of the two as "old").
         old = {f: msgspec.to_builtins(getattr(task, f)) for f in changes}
+        if labels is not None:
+            old["labels"] = msgspec.to_builtins(task.labels)
         changes |= {"updated_at": utcnow(), "updated_by": actor.id}
         if data.version is msgspec.UNSET:
             current = await apply_to_current(self.session, Task, task_id, changes)
@@ -192,6 +222,9 @@ class TaskService:
                 raise stale(task_out(current)) from None
         if "assignee_id" in changes:
             await self._check_assignee(task.project_id, changes["assignee_id"])
+        if labels is not None:
+            await replace_labels(self.session, [task.id], None, labels)
+            await self.session.refresh(task, ["label_links"])
         out = task_out(task)
         body = msgspec.to_builtins(out)
         diff = {f: [v, body[f]] for f, v in old.items() if v != body[f]}

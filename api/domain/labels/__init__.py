@@ -1,0 +1,1 @@
+"""The labels domain: a project's named colours, put on its tasks (contract §9)."""
