@@ -22,6 +22,7 @@ from api.domain.accounts.controller import AuthController, MeController
 from api.domain.accounts.known import require_account
 from api.domain.activity import recorder as activity_recorder
 from api.domain.activity.controller import ActivityController
+from api.domain.checklist.controller import ChecklistController
 from api.domain.comments.controller import CommentController
 from api.domain.errors import DomainError, status_of
 from api.domain.exports import launcher as exports_launcher
@@ -140,6 +141,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             TaskController,
             CommentController,
             LabelController,
+            ChecklistController,
             ActivityController,
             SearchController,
             ViewController,
@@ -183,6 +185,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 Tag(name="tasks", description="Tasks inside a project"),
                 Tag(name="comments", description="Comments on a task"),
                 Tag(name="labels", description="A project's labels, put on its tasks"),
+                Tag(name="checklist", description="Items to tick on a task"),
                 Tag(name="activity", description="The history of a project and its tasks"),
                 Tag(name="search", description="Tasks across every project of the caller"),
                 Tag(name="views", description="A user's saved filters"),

@@ -99,6 +99,13 @@ MATRIX: dict[str, Row] = {
     "update label": Row("PATCH", "/api/labels/{label_id}", {"color": "red"},
                         (200, 200, 403, 404, 401)),
     "delete label": Row("DELETE", "/api/labels/{label_id}", None, (204, 204, 403, 404, 401)),
+    # checklist: editor+; the item in the path is on the cell's task
+    "add checklist item": Row("POST", "/api/tasks/{task_id}/checklist", {"text": "Step"},
+                              (201, 201, 403, 404, 401)),
+    "update checklist item": Row("PATCH", "/api/checklist/{item_id}", {"done": True},
+                                 (200, 200, 403, 404, 401)),
+    "delete checklist item": Row("DELETE", "/api/checklist/{item_id}", None,
+                                 (204, 204, 403, 404, 401)),
     # activity: any member
     "project activity": Row("GET", "/api/projects/{project_id}/activity", None,
                             (200, 200, 200, 404, 401)),
@@ -150,6 +157,7 @@ PATH_VALUES = {
     "token_id": "owner_token_id",
     "view_id": "owner_view_id",
     "label_id": "label",
+    "item_id": "item",
 }
 
 
@@ -242,6 +250,10 @@ def build_world(cast: Cast, needs: frozenset[str] = frozenset()) -> World:
         values["label"] = r.json()["id"]
         r = owner.patch(f"/api/tasks/{task}", json={"labels": [values["label"]]})
         assert r.status_code == 200, r.text
+    if "item" in needs:
+        r = owner.post(f"/api/tasks/{task}/checklist", json={"text": "First"})
+        assert r.status_code == 201, r.text
+        values["item"] = r.json()["id"]
     if "owner_token_id" in needs:
         r = owner.post("/api/me/tokens", json={"name": "owner's", "scope": "write"})
         assert r.status_code == 201, r.text
