@@ -1,5 +1,6 @@
 """The inbox against a real server: the header count follows notifications live, `i` lists
-them newest first, Enter lands on the task (switching project), r/A mark read, pages load."""
+them newest first, Enter lands on the task (switching project), r/A mark read, pages load;
+`@` completes member names where mentions are written."""
 
 from __future__ import annotations
 
@@ -11,10 +12,22 @@ import pytest
 from textual.pilot import Pilot
 
 from tests.support import ApiUser, Server, register
-from tests.tui_support import board, make_app, new_project, open_board, selected, store_of, until
+from tests.tui_support import (
+    board,
+    eventually,
+    make_app,
+    new_project,
+    open_board,
+    selected,
+    store_of,
+    until,
+)
 from tui.screens import inbox
 from tui.screens.board import BoardScreen
+from tui.screens.comment import CommentScreen
 from tui.screens.inbox import InboxScreen
+from tui.screens.task_editor import TaskEditor
+from tui.widgets.mention_area import MentionArea
 from tui.widgets.status import UnreadBadge
 from tui.widgets.task_detail import TaskDetail
 
@@ -143,5 +156,48 @@ async def test_mark_read_all_read_and_pages(
         assert server_side["unread"] == 0
         await pilot.press("escape")
         await until(pilot, lambda: not isinstance(app.screen, InboxScreen))
+    alice.close()
+    bob.close()
+
+
+async def test_at_completes_member_names(tui_server: Server, tmp_path: Path) -> None:
+    """`@` in the comment dialog and the description offers the other members; the chosen
+    name is sent, and the member it names is notified."""
+    alice, bob = register(tui_server.url), register(tui_server.url)
+    pid = new_project(alice, "Names", [{"title": "Talk"}])
+    share(alice, pid, bob)
+
+    app = make_app(tui_server.url, tmp_path, token=bob.token)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_board(pilot, "Names")
+        await pilot.press("c")
+        area = await until(pilot, lambda: app.screen.query_one(MentionArea))
+        await pilot.press(*"thanks @")
+        await until(pilot, lambda: area.picking)
+        assert [str(o.prompt) for o in area.picker.options] == [alice.username]  # not bob
+        await pilot.press(*alice.username[:3], "tab")
+        assert area.text == f"thanks @{alice.username} " and not area.picking
+        await pilot.press(*"x@")  # no mention after a word character
+        assert not area.picking
+        await pilot.press("space", "@")
+        await until(pilot, lambda: area.picking)
+        await pilot.press("escape")  # closes the list, not the dialog
+        assert not area.picking and isinstance(app.screen, CommentScreen)
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, BoardScreen))
+
+        def mentioned() -> bool:
+            items = alice.client.get("/api/me/notifications").json()["items"]
+            return any(n["kind"] == "mentioned" for n in items)
+
+        await eventually(mentioned)
+
+        await pilot.press("e")  # the task editor's description completes the same way
+        editor = await until(pilot, lambda: isinstance(app.screen, TaskEditor) and app.screen)
+        description = editor.query_one("#description", MentionArea)
+        description.focus()
+        await pilot.press(*"ask @", "enter")
+        assert description.text == f"ask @{alice.username} "
+        await pilot.press("escape")
     alice.close()
     bob.close()

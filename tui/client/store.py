@@ -79,6 +79,10 @@ class ProjectStore:
     def can_edit(self) -> bool:
         return self.role in ("owner", "editor")
 
+    def others(self) -> list[str]:
+        """The usernames one can @mention here: every member but oneself."""
+        return sorted(m.username for m in self.members.values() if m.user_id != self.me)
+
     def username(self, user_id: uuid.UUID | None) -> str:
         member = self.members.get(user_id) if user_id else None
         return member.username if member else ""

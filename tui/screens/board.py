@@ -169,10 +169,10 @@ class BoardScreen(Screen[None]):
     async def action_comment(self) -> None:
         from tui.screens.comment import CommentScreen
 
-        task = self.selected()
-        if task is None or not self.can_change():
+        task, store = self.selected(), self.store
+        if task is None or store is None or not self.can_change():
             return
-        body = await self.app.push_screen_wait(CommentScreen(task.title))
+        body = await self.app.push_screen_wait(CommentScreen(task.title, store.others()))
         if body is None:
             return
         try:

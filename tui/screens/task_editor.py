@@ -19,6 +19,7 @@ from tui.client.http import ApiError, Unreachable
 from tui.client.store import STATUS_TITLES, ProjectStore, to_task
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.conflict import ConflictScreen
+from tui.widgets.mention_area import MentionArea
 
 if TYPE_CHECKING:
     from tui.app import TaskroomApp
@@ -88,7 +89,12 @@ class TaskEditor(ModalScreen[wire.Task | None]):
             yield Input(task.title if task else "", id="title", compact=True)
             yield FieldError(id="error-title")
             yield Label("Description")
-            yield TextArea(task.description if task else "", id="description", compact=True)
+            yield MentionArea(
+                task.description if task else "",
+                usernames=self.store.others(),
+                id="description",
+                compact=True,
+            )
             yield FieldError(id="error-description")
             with Grid(id="editor-grid"):
                 yield Label("Status")
