@@ -14,6 +14,7 @@ from typing import Any, cast
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from cachetools import TLRUCache
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers import BaseRouteHandler
@@ -98,7 +99,10 @@ class RememberingJWTMiddleware(JWTAuthenticationMiddleware):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._header = self.auth_header.lower().encode("latin-1")
-        self._accepted: dict[bytes, tuple[AuthenticationResult, float]] = {}
+        # header → (result, the token's `exp`); least recently used go first once full.
+        self._accepted: TLRUCache[bytes, tuple[AuthenticationResult, float]] = TLRUCache(
+            self.MEMO_SIZE, ttu=_until_exp, timer=time.time
+        )
 
     async def authenticate_request(
         self, connection: ASGIConnection[Any, Any, Any, Any]
@@ -107,7 +111,7 @@ class RememberingJWTMiddleware(JWTAuthenticationMiddleware):
         if raw is None:
             raise NotAuthorizedException("No JWT token found in request header")
         accepted = self._accepted.get(raw)
-        if accepted is not None and accepted[1] > time.time():
+        if accepted is not None:
             return accepted[0]
         if raw[: len(_BEARER)].lower() != _BEARER:
             raise NotAuthorizedException("Only Bearer tokens are accepted")
@@ -120,10 +124,12 @@ class RememberingJWTMiddleware(JWTAuthenticationMiddleware):
                 raise NotAuthorizedException("Invalid, revoked or expired access token")
             return AuthenticationResult(user=user, auth=None)
         result = await self.authenticate_token(encoded_token=encoded, connection=connection)
-        if len(self._accepted) >= self.MEMO_SIZE:
-            self._accepted.pop(next(iter(self._accepted)))
         self._accepted[raw] = (result, cast(Token, result.auth).exp.timestamp())
         return result
+
+
+def _until_exp(_header: bytes, accepted: tuple[AuthenticationResult, float], _now: float) -> float:
+    return accepted[1]
 
 
 def make_jwt_auth(secret: str, token_ttl_seconds: int) -> JWTAuth[AuthUser, Token]:

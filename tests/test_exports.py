@@ -286,3 +286,58 @@ async def test_webhook_to_a_refused_address_is_not_sent() -> None:
     from api.domain.exports.webhooks import deliver
 
     assert not await deliver("http://127.0.0.1:9/", b"{}", secret="s", allow_private=False)
+
+
+class _Receiver:
+    """A real HTTP server on loopback answering webhook POSTs with the statuses given, in turn."""
+
+    def __init__(self, statuses: list[int]) -> None:
+        import http.server
+        import threading
+
+        self.statuses = list(statuses)
+        self.seen: list[float] = []
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.seen.append(time.monotonic())
+                self.send_response(receiver.statuses.pop(0) if receiver.statuses else 200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+async def test_a_webhook_answered_503_and_429_is_retried_1_then_2_seconds_apart() -> None:
+    from api.domain.exports.webhooks import deliver
+
+    receiver = _Receiver([503, 429, 200])
+    try:
+        assert await deliver(receiver.url, b"{}", secret="s", allow_private=True)
+    finally:
+        receiver.close()
+    gaps = [b - a for a, b in zip(receiver.seen, receiver.seen[1:], strict=False)]
+    assert len(receiver.seen) == 3
+    assert 0.9 <= gaps[0] < 1.9 and 1.9 <= gaps[1] < 3.5, gaps
+
+
+async def test_a_webhook_refused_with_404_is_not_retried() -> None:
+    from api.domain.exports.webhooks import deliver
+
+    receiver = _Receiver([404])
+    try:
+        assert not await deliver(receiver.url, b"{}", secret="s", allow_private=True)
+    finally:
+        receiver.close()
+    assert len(receiver.seen) == 1

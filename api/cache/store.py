@@ -53,12 +53,12 @@ from collections.abc import Awaitable, Callable, Collection, Sequence
 from functools import partial
 from typing import cast
 
+from cachetools import TLRUCache
 from redis.asyncio import Redis
 
 from api import metrics
 from api.cache.breaker import Breaker, Unavailable
 from api.cache.keys import GENERATION_TTL, generation_key, keys_to_drop
-from api.cache.lru import BytesBoundedLRU
 from api.cache.views import Views
 from api.events import DomainEvent
 from api.settings import Failpoints
@@ -78,30 +78,32 @@ return 0
 class LocalCopies:
     """Bodies this process has read, by key, with their generation; least recently used go first.
 
-    Bounded by total bytes, and each copy lives no longer than its key's TTL.
+    Bounded by total bytes, and each copy lives no longer than its key's TTL (cachetools' TLRU).
     """
 
     def __init__(self, max_bytes: int = 64 * 1024 * 1024) -> None:
         # key → (generation, body, expiry on the monotonic clock)
-        self._copies: BytesBoundedLRU[str, tuple[bytes | None, bytes, float]] = BytesBoundedLRU(
-            max_bytes, lambda copy: len(copy[1])
+        self._copies: TLRUCache[str, tuple[bytes | None, bytes, float]] = TLRUCache(
+            max_bytes, ttu=_expiry, timer=time.monotonic, getsizeof=_body_size
         )
 
     def get(self, key: str) -> tuple[bytes | None, bytes] | None:
         copy = self._copies.get(key)
-        if copy is None:
-            return None
-        generation, body, expires = copy
-        if time.monotonic() >= expires:
-            self._copies.pop(key)
-            return None
-        return generation, body
+        return None if copy is None else (copy[0], copy[1])
 
     def put(self, key: str, generation: bytes | None, body: bytes, ttl: int) -> None:
-        if len(body) > self._copies.max_bytes // 4:
-            self._copies.pop(key)
+        if len(body) > self._copies.maxsize // 4:
+            self._copies.pop(key, None)
             return
-        self._copies.put(key, (generation, body, time.monotonic() + ttl))
+        self._copies[key] = (generation, body, time.monotonic() + ttl)
+
+
+def _expiry(_key: str, copy: tuple[bytes | None, bytes, float], _now: float) -> float:
+    return copy[2]
+
+
+def _body_size(copy: tuple[bytes | None, bytes, float]) -> int:
+    return len(copy[1])
 
 
 KeyState = tuple[bool, bytes | None]  # whether the key exists, its generation

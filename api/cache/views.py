@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from typing import TypeVar
 
-from api.cache.lru import BytesBoundedLRU
+from cachetools import LRUCache
 
 N = TypeVar("N", bound=Hashable)
 
@@ -23,13 +23,13 @@ class Views:
 
     def __init__(self, max_bytes: int = 64 * 1024 * 1024) -> None:
         # (id of the body, name) → (the body itself, its view)
-        self._views: BytesBoundedLRU[tuple[int, Hashable], tuple[bytes, bytes]] = BytesBoundedLRU(
-            max_bytes, lambda entry: len(entry[0]) + len(entry[1])
+        self._views: LRUCache[tuple[int, Hashable], tuple[bytes, bytes]] = LRUCache(
+            max_bytes, getsizeof=_entry_size
         )
 
     @property
     def held_bytes(self) -> int:
-        return self._views.held_bytes
+        return int(self._views.currsize)
 
     def get(self, body: bytes, name: N, make: Callable[[bytes, N], bytes]) -> bytes:
         """`make(body, name)`, made once per body object and `name`."""
@@ -38,5 +38,10 @@ class Views:
         if entry is not None and entry[0] is body:
             return entry[1]
         view = make(body, name)
-        self._views.put(key, (body, view))
+        if _entry_size((body, view)) <= self._views.maxsize:  # else cachetools refuses it
+            self._views[key] = (body, view)
         return view
+
+
+def _entry_size(entry: tuple[bytes, bytes]) -> int:
+    return len(entry[0]) + len(entry[1])

@@ -16,6 +16,14 @@ import socket
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    RetryError,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -109,12 +117,21 @@ async def resolve(url: str, allow_private: bool) -> tuple[str, str]:
     return urlunsplit(parts._replace(netloc=netloc)), parts.netloc.rpartition("@")[2]
 
 
+class _Transient(Exception):
+    """A failure worth another attempt: the network, or a 5xx / 429 answer."""
+
+
+def _log_retry(state: RetryCallState) -> None:
+    failure = state.outcome.exception() if state.outcome else None
+    logger.info("webhook attempt %d failed: %s", state.attempt_number, failure)
+
+
 async def deliver(url: str, body: bytes, *, secret: str, allow_private: bool) -> bool:
     """POST the signed body; retried on network errors and 5xx/429. True once accepted (2xx)."""
     headers = {"Content-Type": "application/json", "X-Taskroom-Signature": sign(secret, body)}
-    delay = FIRST_DELAY
     async with httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=False, trust_env=False) as http:
-        for attempt in range(1, ATTEMPTS + 1):
+
+        async def attempt() -> bool:
             try:
                 target, host = await resolve(url, allow_private)
                 response = await http.post(
@@ -123,17 +140,25 @@ async def deliver(url: str, body: bytes, *, secret: str, allow_private: bool) ->
                     headers={**headers, "Host": host},
                     extensions={"sni_hostname": urlsplit(url).hostname},
                 )
-                if response.is_success:
-                    return True
-                if response.status_code < 500 and response.status_code != 429:
-                    logger.warning("webhook %s refused with %s", url, response.status_code)
-                    return False
             except WebhookRefused as exc:
                 logger.warning("webhook %s not sent: %s", url, exc)
                 return False
             except (httpx.HTTPError, OSError) as exc:
-                logger.info("webhook %s attempt %d failed: %s", url, attempt, exc)
-            if attempt < ATTEMPTS:
-                await asyncio.sleep(delay)
-                delay *= 2
-    return False
+                raise _Transient(str(exc)) from exc
+            if response.is_success:
+                return True
+            if response.status_code >= 500 or response.status_code == 429:
+                raise _Transient(f"{url} answered {response.status_code}")
+            logger.warning("webhook %s refused with %s", url, response.status_code)
+            return False
+
+        retrying = AsyncRetrying(  # 1 s, 2 s, 4 s apart
+            stop=stop_after_attempt(ATTEMPTS),
+            wait=wait_exponential(multiplier=FIRST_DELAY),
+            retry=retry_if_exception_type(_Transient),
+            before_sleep=_log_retry,
+        )
+        try:
+            return await retrying(attempt)
+        except RetryError:
+            return False
