@@ -82,8 +82,8 @@ HTTP_FACING = ("controller.py", "gateway.py", "known.py")
 
 
 def test_domain_code_raises_domain_errors_not_http_ones() -> None:
-    """Services, schemas and reads are shared with the worker and the CLI: a Litestar exception there
-    would tie them to HTTP and bypass the one status map in `api.app`."""
+    """Services, schemas and reads are shared with the worker and the CLI: a Litestar exception
+    there would tie them to HTTP and bypass the one status map in `api.app`."""
     wrong = sorted(
         str(path.relative_to(ROOT))
         for path in (ROOT / "api" / "domain").rglob("*.py")
