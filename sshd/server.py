@@ -19,7 +19,8 @@ import asyncssh
 from sshd.hostkey import fingerprint, load_or_create_host_key
 from sshd.identity import ApiUnavailable, Authenticator, Identity, LoginThrottled
 from sshd.launcher import Launcher
-from sshd.session import AppSession
+from sshd.memory import MIB, session_usage
+from sshd.session import AppSession, Ending
 
 logger = logging.getLogger("taskroom.ssh")
 
@@ -47,6 +48,9 @@ class GatewayConfig:
     # Connections not logged in yet (OpenSSH's MaxStartups): past these, new ones are dropped.
     max_unauthenticated: int = 100
     max_unauthenticated_per_address: int = 10
+    # What one session's processes may own (USS, MiB; 0 = no limit), checked this often.
+    session_max_mb: float = 256
+    memory_check_interval: float = 5.0
 
 
 class _Connection(asyncssh.SSHServer):
@@ -172,9 +176,12 @@ class Gateway:
         self.launcher = Launcher(config.app_argv, config.preload, config.warm_start)
         self._unauthenticated: Counter[str] = Counter()  # connections not logged in, per address
         self._server: asyncssh.SSHAcceptor | None = None
+        self._memory_watch: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         self.launcher.start()
+        if self.config.session_max_mb:
+            self._memory_watch = asyncio.ensure_future(self._watch_memory())
         self._server = await asyncssh.create_server(
             lambda: _Connection(self),
             self.config.host,
@@ -208,7 +215,35 @@ class Gateway:
         if not self._unauthenticated[peer]:
             del self._unauthenticated[peer]
 
+    async def _watch_memory(self) -> None:
+        """End each session whose processes own more than the limit, telling its user why."""
+        limit = self.config.session_max_mb
+        while True:
+            await asyncio.sleep(self.config.memory_check_interval)
+            by_pid = {s.proc.pid: s for s in self.sessions if s.proc is not None}
+            if not by_pid:
+                continue
+            usage = await asyncio.to_thread(session_usage, by_pid.keys())
+            for pid, used in usage.items():
+                if used > limit * MIB:
+                    session = by_pid[pid]
+                    logger.warning(
+                        "session of %s over its memory limit: %.0f MiB > %g MiB; closing it",
+                        session.identity.username,
+                        used / MIB,
+                        limit,
+                    )
+                    session.end(
+                        Ending(
+                            1,
+                            f"This session used {used / MIB:.0f} MiB of memory, more than the "
+                            f"{limit:g} MiB allowed, and was closed. Please reconnect.",
+                        )
+                    )
+
     async def aclose(self) -> None:
+        if self._memory_watch is not None:
+            self._memory_watch.cancel()
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()

@@ -23,6 +23,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import asyncssh
 
@@ -64,6 +65,12 @@ class AppSession:
         self.extra_env = dict(env)
         self.idle_timeout = idle_timeout
         self.proc: AppProcess | None = None
+        self._ended: asyncio.Future[Ending] = asyncio.get_running_loop().create_future()
+
+    def end(self, ending: Ending) -> None:
+        """Close the session from outside (the gateway's memory watch), saying why."""
+        if not self._ended.done():
+            self._ended.set_result(ending)
 
     async def run(self) -> Ending:
         """Run the app until it exits, the client leaves, it idles out or the token expires.
@@ -100,13 +107,16 @@ class AppSession:
         app_exit = asyncio.ensure_future(self.proc.wait())
         pump = asyncio.ensure_future(self._pump_input(master))
         lifetime = max(0.0, self.identity.expires_at - time.time())
+        endings: set[asyncio.Future[Any]] = {app_exit, pump, self._ended}
         try:
             done, _ = await asyncio.wait(
-                {app_exit, pump}, timeout=lifetime, return_when=asyncio.FIRST_COMPLETED
+                endings, timeout=lifetime, return_when=asyncio.FIRST_COMPLETED
             )
         finally:
             pump.cancel()
             app_exit.cancel()
+        if self._ended in done:
+            return self._ended.result()
         if app_exit in done:
             code = app_exit.result()
             # Give the last frames (the app restoring the screen) a moment to reach the client.

@@ -79,6 +79,7 @@ def run_ssh_serve(args: argparse.Namespace) -> int:
         max_sessions=args.max_sessions,
         idle_timeout=args.idle_timeout,
         token_ttl=args.session_hours * 3600,
+        session_max_mb=args.session_max_mb,
     )
     try:
         asyncio.run(serve(config))
@@ -111,6 +112,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         type=_at_least(0.01, float),
         default=8,
         help="lifetime of a session's token, and so of the session",
+    )
+    ssh.add_argument(
+        "--session-max-mb",
+        type=_at_least(0, float),
+        default=os.environ.get("TASKROOM_SSH_SESSION_MAX_MB") or "256",  # parsed by `type`
+        metavar="MB",
+        help="close a session whose processes own more than MB MiB "
+        "(default: $TASKROOM_SSH_SESSION_MAX_MB or 256; 0: no limit)",
     )
     ssh.add_argument(
         "--cold-start",

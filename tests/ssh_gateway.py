@@ -1,7 +1,7 @@
 """Runs the SSH gateway with a given app command (tests use it with `ssh_probe_app`).
 
 `python -m tests.ssh_gateway PORT SERVER_URL MAX_SESSIONS IDLE_TIMEOUT TOKEN_TTL MAX_UNAUTHENTICATED
-MAX_UNAUTHENTICATED_PER_ADDRESS -- APP ARGV…`, with
+MAX_UNAUTHENTICATED_PER_ADDRESS SESSION_MAX_MB -- APP ARGV…`, with
 TASKROOM_DATA_DIR and TASKROOM_SECRET_KEY in the environment, like `taskroom ssh-serve`.
 """
 
@@ -17,7 +17,7 @@ from sshd.server import GatewayConfig, serve
 
 def main() -> None:
     port, server_url, max_sessions, idle_timeout, token_ttl, *rest = sys.argv[1:]
-    max_unauthenticated, per_address, sep, *app_argv = rest
+    max_unauthenticated, per_address, session_max_mb, sep, *app_argv = rest
     assert sep == "--"
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     settings = Settings.from_env()
@@ -34,6 +34,8 @@ def main() -> None:
         failure_delay=0.5,
         max_unauthenticated=int(max_unauthenticated),
         max_unauthenticated_per_address=int(per_address),
+        session_max_mb=float(session_max_mb),
+        memory_check_interval=0.5,
     )
     asyncio.run(serve(config))
 

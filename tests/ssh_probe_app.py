@@ -1,7 +1,8 @@
 """A stand-in app for SSH gateway tests: reports what its terminal looks like, line by line.
 
 Prints one JSON line at start and one per SIGWINCH; reads commands from its terminal:
-`crash` exits 3, `child` starts a grandchild and prints its pid, `quit` exits 0.
+`crash` exits 3, `child` starts a grandchild and prints its pid, `grow N` makes the app own N MiB
+more (and says so), `quit` exits 0.
 """
 
 from __future__ import annotations
@@ -32,8 +33,12 @@ def report(kind: str) -> None:
 def main() -> None:
     signal.signal(signal.SIGWINCH, lambda *_: report("resize"))
     report("start")
+    held: list[bytes] = []
     for line in sys.stdin:
         command = line.strip()
+        if command.startswith("grow "):
+            held.append(b"x" * (int(command.split()[1]) * 1024 * 1024))  # written: owned
+            os.write(1, f"GREW {len(held)}\r\n".encode())
         if command == "crash":
             sys.exit(3)
         if command == "quit":

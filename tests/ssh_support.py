@@ -60,6 +60,7 @@ class SshGateway:
     cold_start: bool = False  # only for the TUI: `--cold-start`
     max_unauthenticated: int = 100  # these two only for another app than the TUI
     max_unauthenticated_per_address: int = 10
+    session_max_mb: float = 256
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
@@ -81,6 +82,8 @@ class SshGateway:
                 str(self.max_sessions),
                 "--idle-timeout",
                 str(self.idle_timeout),
+                "--session-max-mb",
+                str(self.session_max_mb),
                 *(["--cold-start"] if self.cold_start else []),
             ]
         else:
@@ -90,6 +93,7 @@ class SshGateway:
                 str(self.token_ttl),
                 str(self.max_unauthenticated),
                 str(self.max_unauthenticated_per_address),
+                str(self.session_max_mb),
             ]
             argv = [
                 sys.executable,

@@ -39,7 +39,8 @@ PASSWORD = "password-123"
 
 @pytest.fixture(scope="module")
 def gateway(api: Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshGateway]:
-    gw = gateway_for(api, tmp_path_factory.mktemp("ssh-data"), app=PROBE_APP)
+    # The probe app owns a few MiB; 64 lets one test push a session over the limit.
+    gw = gateway_for(api, tmp_path_factory.mktemp("ssh-data"), app=PROBE_APP, session_max_mb=64)
     yield gw
     gw.stop()
 
@@ -431,6 +432,32 @@ async def test_a_crashed_app_ends_only_its_own_session(gateway: SshGateway, user
         steady.change_terminal_size(90, 25)
         info, _ = await steady_screen.probe("resize", at)
         assert info["size"] == [90, 25]
+
+
+async def test_a_session_over_its_memory_limit_is_ended_with_a_message(
+    gateway: SshGateway, user: ApiUser
+) -> None:
+    async with gateway.connect(user.username, password=PASSWORD) as conn:
+        greedy, greedy_screen = await open_app(conn)
+        steady, steady_screen = await open_app(conn)
+        info, at = await greedy_screen.probe("start")
+        _, steady_at = await steady_screen.probe("start")
+        greedy.stdin.write(b"grow 40\n")
+        at = await greedy_screen.wait_for("GREW 1", at)
+        await asyncio.sleep(1.5)  # three checks: 40 MiB is within the limit
+        assert not greedy_screen.closed
+
+        greedy.stdin.write(b"grow 40\n")
+        await greedy_screen.wait_closed()
+        farewell = "MiB of memory, more than the 64 MiB allowed, and was closed"
+        assert farewell in greedy_screen.plain()
+        assert greedy.exit_status == 1
+        await eventually(lambda: not _alive(info["pid"]), "the greedy app ends")
+        assert "over its memory limit" in gateway.log()
+
+        steady.change_terminal_size(90, 25)  # the other session lives on
+        resized, _ = await steady_screen.probe("resize", steady_at)
+        assert resized["size"] == [90, 25]
 
 
 async def test_full_server_refuses_politely_and_idle_sessions_close(
