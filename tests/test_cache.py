@@ -18,8 +18,15 @@ from api.domain.errors import NotFound
 from api.domain.projects.reads import for_member
 from api.events import DomainEvent
 from api.wire import EventName, Member, ProjectDetail, TaskCounts
-from tests.cache_support import cache_server, new_project, raw_redis, statements, users
-from tests.support import ApiUser, RedisServer, Server
+from tests.cache_support import (
+    cache_server,
+    new_project,
+    raw_redis,
+    reads,
+    statements,
+    users,
+)
+from tests.support import ApiUser, RedisServer, Server, wait_until
 
 # --- the pure parts ------------------------------------------------------------------------
 
@@ -154,6 +161,30 @@ def test_a_hit_skips_the_database(
     raw_redis(redis_server).delete(f"v1:project:{pid}")
     assert alice.client.get(f"/api/projects/{pid}").status_code == 200
     assert statements(cached) > before  # the counter does see a miss
+
+
+def test_a_task_edit_reads_the_task_and_role_at_once_and_no_project(
+    cached: Server, people: list[ApiUser]
+) -> None:
+    """Each statement of a write is a round trip before its event can reach the room."""
+    alice, bob, _carol = people
+    pid = new_project(alice, bob)
+    tid = bob.client.post(f"/api/projects/{pid}/tasks", json={"title": "t"}).json()["id"]
+    tables = ("tasks", "memberships", "projects")
+
+    def entries() -> int:
+        return cached.log().count("INSERT INTO activity_entries")
+
+    wait_until(lambda: entries() >= 2, what="the task's history written")  # project, task
+    before, written = {t: reads(cached, t) for t in tables}, entries()
+    assert bob.client.patch(f"/api/tasks/{tid}", json={"title": "u"}).status_code == 200
+    wait_until(lambda: entries() > written, what="the edit's history in the log")  # its last
+    # the task with Bob's role; the members whose lists it touches; nothing of the project
+    assert {t: reads(cached, t) - before[t] for t in tables} == {
+        "tasks": 1,
+        "memberships": 1,
+        "projects": 0,
+    }
 
 
 def test_non_member_gets_404_from_a_cached_body(cached: Server, people: list[ApiUser]) -> None:

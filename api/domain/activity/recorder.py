@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.models import ActivityEntry, Project, utcnow
 from api.events import DomainEvent, PreCommitHook
+from api.rooms.sequence import SEQ
 from api.settings import Failpoints
 
 if TYPE_CHECKING:
@@ -106,10 +107,13 @@ def activity_hook(failpoints: Failpoints | None = None) -> PreCommitHook:
     ) -> list[DomainEvent]:
         """Entries of one transaction are a microsecond apart, so newest-first keeps their order."""
         worth = [e for e in events if _worth_an_entry(e)]
-        if worth:  # a project deleted meanwhile (an export finishing late) has no history
-            ids = {e.project_id for e in worth}
-            alive = set(await session.scalars(select(Project.id).where(Project.id.in_(ids))))
-            worth = [e for e in worth if e.project_id in alive]
+        # A project deleted meanwhile (an export finishing late) has no history. An event
+        # numbered in this transaction (`api.rooms.sequence`, installed before us) proves its
+        # project's row is there and locked until COMMIT: only the others cost a query.
+        unsure = {e.project_id for e in worth if SEQ not in e.extra}
+        if unsure:
+            found = set(await session.scalars(select(Project.id).where(Project.id.in_(unsure))))
+            worth = [e for e in worth if SEQ in e.extra or e.project_id in found]
         now = utcnow()
         rows = [entry_row(e, now + dt.timedelta(microseconds=i)) for i, e in enumerate(worth)]
         if rows:

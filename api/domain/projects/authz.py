@@ -24,6 +24,11 @@ async def require_role(
             Membership.project_id == project_id, Membership.user_id == user_id
         )
     )
+    return check_role(role, minimum)
+
+
+def check_role(role: str | None, minimum: Role) -> Role:
+    """A role read along with something else (None: not a member): 404, 403 or the role."""
     if role is None:
         raise NotFound(detail=PROJECT_NOT_FOUND)
     if RANK[role] < RANK[minimum]:

@@ -16,12 +16,12 @@ from api.db.unversioned import apply_to_current
 from api.domain.activity.recorder import CHANGES, TITLE
 from api.domain.errors import Invalid, NotFound
 from api.domain.labels.service import checked_labels, replace_labels
-from api.domain.projects.authz import member_ids, require_role
+from api.domain.projects.authz import check_role, member_ids, require_role
 from api.domain.projects.service import stale
 from api.domain.tasks.schemas import task_out
 from api.events import DomainEvent
 from api.security import AuthUser
-from api.wire import EventName, TaskCreate, TaskPage, TaskUpdate
+from api.wire import EventName, Role, TaskCreate, TaskPage, TaskUpdate
 from api.wire import Task as TaskOut
 
 TASK_NOT_FOUND = "Task not found"
@@ -93,14 +93,25 @@ class TaskService:
         )
         return (top or 0.0) + POSITION_STEP
 
-    async def _task_for(self, task_id: uuid.UUID, user_id: uuid.UUID, minimum: str) -> Task:
-        task = await self.session.get(Task, task_id)
-        if task is None:
+    async def _task_for(self, task_id: uuid.UUID, user_id: uuid.UUID, minimum: Role) -> Task:
+        """The task and the caller's role in its project, read in one statement."""
+        row = (
+            await self.session.execute(
+                select(Task, Membership.role)
+                .outerjoin(
+                    Membership,
+                    (Membership.project_id == Task.project_id) & (Membership.user_id == user_id),
+                )
+                .where(Task.id == task_id)
+            )
+        ).first()
+        if row is None:
             raise NotFound(detail=TASK_NOT_FOUND)
         try:
-            await require_role(self.session, task.project_id, user_id, minimum)  # type: ignore[arg-type]
+            check_role(row[1], minimum)
         except NotFound:
             raise NotFound(detail=TASK_NOT_FOUND) from None
+        task: Task = row[0]
         return task
 
     async def create(self, project_id: uuid.UUID, data: TaskCreate, actor: AuthUser) -> TaskOut:
