@@ -5,23 +5,18 @@ from __future__ import annotations
 import uuid
 
 from litestar import Controller, delete, patch, post
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
-from api.db.session import UnitOfWork
 from api.domain.checklist.service import ChecklistService
-from api.domain.deps import AuthRequest
+from api.domain.deps import AuthRequest, provide_with_uow
 from api.openapi import responses
 from api.wire import ChecklistItem, ChecklistItemCreate, ChecklistItemUpdate
 
 
-async def provide_checklist_service(uow: NamedDependency[UnitOfWork]) -> ChecklistService:
-    return ChecklistService(uow)
-
-
 class ChecklistController(Controller):
     tags = ["checklist"]
-    dependencies = {"checklist": Provide(provide_checklist_service)}
+    dependencies = {"checklist": provide_with_uow(ChecklistService)}
 
     @post(
         "/api/tasks/{task_id:uuid}/checklist",

@@ -5,23 +5,18 @@ from __future__ import annotations
 import uuid
 
 from litestar import Controller, delete, get, patch, post
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
-from api.db.session import UnitOfWork
-from api.domain.deps import AuthRequest
+from api.domain.deps import AuthRequest, provide_with_uow
 from api.domain.labels.service import LabelService
 from api.openapi import responses
 from api.wire import Label, LabelCreate, LabelUpdate
 
 
-async def provide_label_service(uow: NamedDependency[UnitOfWork]) -> LabelService:
-    return LabelService(uow)
-
-
 class LabelController(Controller):
     tags = ["labels"]
-    dependencies = {"labels": Provide(provide_label_service)}
+    dependencies = {"labels": provide_with_uow(LabelService)}
 
     @get(
         "/api/projects/{project_id:uuid}/labels",

@@ -6,11 +6,10 @@ import uuid
 from typing import Any
 
 from litestar import Controller, MediaType, Response, delete, get, patch, post
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
-from api.db.session import UnitOfWork
-from api.domain.deps import AuthRequest
+from api.domain.deps import AuthRequest, provide_with_uow
 from api.domain.projects.reads import project_detail_for, project_list_body
 from api.domain.projects.service import ProjectService
 from api.openapi import responses
@@ -31,14 +30,10 @@ def json_body(body: bytes) -> Response[Any]:
     return Response(body, media_type=MediaType.JSON)
 
 
-async def provide_project_service(uow: NamedDependency[UnitOfWork]) -> ProjectService:
-    return ProjectService(uow)
-
-
 class ProjectController(Controller):
     path = "/api/projects"
     tags = ["projects"]
-    dependencies = {"projects": Provide(provide_project_service)}
+    dependencies = {"projects": provide_with_uow(ProjectService)}
 
     @get("/", summary="Every project the caller is a member of", responses=responses(401))
     async def list_projects(self, request: AuthRequest) -> Response[list[Project]]:

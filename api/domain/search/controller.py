@@ -5,23 +5,18 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, get
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import Parameter
 
-from api.db.session import UnitOfWork
-from api.domain.deps import AuthRequest
+from api.domain.deps import AuthRequest, provide_with_uow
 from api.domain.search.service import SearchService
 from api.openapi import responses
 from api.wire import LINE, SEARCH_MAX_CHARS, SearchPage
 
 
-async def provide_search_service(uow: NamedDependency[UnitOfWork]) -> SearchService:
-    return SearchService(uow)
-
-
 class SearchController(Controller):
     tags = ["search"]
-    dependencies = {"search": Provide(provide_search_service)}
+    dependencies = {"search": provide_with_uow(SearchService)}
 
     @get(
         "/api/search",

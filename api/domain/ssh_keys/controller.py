@@ -5,26 +5,21 @@ from __future__ import annotations
 import uuid
 
 from litestar import Controller, delete, get, post
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException
 from litestar.params import FromPath, JSONBody
 
-from api.db.session import UnitOfWork
-from api.domain.deps import AuthRequest
+from api.domain.deps import AuthRequest, provide_with_uow
 from api.domain.ssh_keys.gateway import require_gateway
 from api.domain.ssh_keys.service import SshKeyService
 from api.openapi import responses
 from api.wire import SshKey, SshKeyCreate, SshKeyOwnerRequest, User
 
 
-async def provide_ssh_key_service(uow: NamedDependency[UnitOfWork]) -> SshKeyService:
-    return SshKeyService(uow)
-
-
 class SshKeyController(Controller):
     path = "/api/me/ssh-keys"
     tags = ["ssh-keys"]
-    dependencies = {"ssh_keys": Provide(provide_ssh_key_service)}
+    dependencies = {"ssh_keys": provide_with_uow(SshKeyService)}
 
     @get("/", summary="The caller's SSH public keys", responses=responses(401))
     async def list_keys(
@@ -59,7 +54,7 @@ class SshKeyController(Controller):
 class SshGatewayController(Controller):
     path = "/api/auth/ssh-key"
     tags = ["ssh-keys"]
-    dependencies = {"ssh_keys": Provide(provide_ssh_key_service)}
+    dependencies = {"ssh_keys": provide_with_uow(SshKeyService)}
     guards = [require_gateway]
     security = [{"BearerToken": []}]
 

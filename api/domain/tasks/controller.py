@@ -7,11 +7,10 @@ import uuid
 from typing import Annotated
 
 from litestar import Controller, delete, get, patch, post
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 
-from api.db.session import UnitOfWork
-from api.domain.deps import AuthRequest
+from api.domain.deps import AuthRequest, provide_with_uow
 from api.domain.tasks.service import NOBODY, TaskFilters, TaskService
 from api.openapi import responses
 from api.wire import LABELS_MAX, LINE, TaskCreate, TaskPage, TaskPriority, TaskStatus, TaskUpdate
@@ -33,13 +32,9 @@ def _assignee(value: str | None) -> uuid.UUID | None:
     return NOBODY if value == "none" else uuid.UUID(value) if value else None
 
 
-async def provide_task_service(uow: NamedDependency[UnitOfWork]) -> TaskService:
-    return TaskService(uow)
-
-
 class TaskController(Controller):
     tags = ["tasks"]
-    dependencies = {"tasks": Provide(provide_task_service)}
+    dependencies = {"tasks": provide_with_uow(TaskService)}
 
     @post(
         "/api/projects/{project_id:uuid}/tasks",

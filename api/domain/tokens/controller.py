@@ -5,25 +5,20 @@ from __future__ import annotations
 import uuid
 
 from litestar import Controller, delete, get, post
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
-from api.db.session import UnitOfWork
-from api.domain.deps import AuthRequest
+from api.domain.deps import AuthRequest, provide_with_uow
 from api.domain.errors import Forbidden
 from api.domain.tokens.service import TokenService
 from api.openapi import responses
 from api.wire import ApiToken, ApiTokenCreate, ApiTokenCreated
 
 
-async def provide_token_service(uow: NamedDependency[UnitOfWork]) -> TokenService:
-    return TokenService(uow)
-
-
 class TokenController(Controller):
     path = "/api/me/tokens"
     tags = ["tokens"]
-    dependencies = {"tokens": Provide(provide_token_service)}
+    dependencies = {"tokens": provide_with_uow(TokenService)}
 
     @get("/", summary="The caller's personal access tokens", responses=responses(401))
     async def list_tokens(

@@ -5,24 +5,19 @@ from __future__ import annotations
 import uuid
 
 from litestar import Controller, delete, get, post
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
-from api.db.session import UnitOfWork
-from api.domain.deps import AuthRequest
+from api.domain.deps import AuthRequest, provide_with_uow
 from api.domain.views.service import ViewService
 from api.openapi import responses
 from api.wire import SavedView, SavedViewCreate
 
 
-async def provide_view_service(uow: NamedDependency[UnitOfWork]) -> ViewService:
-    return ViewService(uow)
-
-
 class ViewController(Controller):
     path = "/api/me/views"
     tags = ["views"]
-    dependencies = {"views": Provide(provide_view_service)}
+    dependencies = {"views": provide_with_uow(ViewService)}
 
     @get(
         "/",
