@@ -29,7 +29,7 @@ import asyncssh
 
 from sshd.identity import Identity
 from sshd.launcher import AppProcess, Launcher
-from sshd.terminal import app_env
+from sshd.terminal import RESTORE_TERMINAL, app_env
 
 logger = logging.getLogger("taskroom.ssh")
 
@@ -38,13 +38,20 @@ HANGUP_GRACE_SECONDS = 3.0
 
 @dataclass(frozen=True)
 class Ending:
-    """How a session ends: the exit status the client gets, and a last line for its screen."""
+    """How a session ends: the exit status the client gets, and a last line for its screen.
+
+    Unless the app exited cleanly (and so restored the terminal itself), the client's terminal
+    is given back its normal screen, cursor, keyboard and mouse first.
+    """
 
     status: int
     farewell: str | None = None
+    clean: bool = False
 
     def send(self, process: asyncssh.SSHServerProcess[bytes]) -> None:
         with contextlib.suppress(asyncssh.Error, OSError):
+            if not self.clean:
+                process.stdout.write(RESTORE_TERMINAL.encode())
             if self.farewell:
                 process.stdout.write(f"\r\n{self.farewell}\r\n".encode())
             process.exit(self.status)
@@ -123,7 +130,7 @@ class AppSession:
             with contextlib.suppress(TimeoutError, asyncssh.Error, OSError):
                 await asyncio.wait_for(self.process.stdout.drain(), 1.0)
             if code == 0:
-                return Ending(0)
+                return Ending(0, clean=True)
             logger.warning("app of %s exited with %s", self.identity.username, code)
             return Ending(1, f"Taskroom stopped unexpectedly (exit {code}). Please reconnect.")
         if pump in done:

@@ -1,7 +1,8 @@
 """What the app's terminal looks like: TERM, a colour system, and a clean environment.
 
-COLORTERM does not cross SSH (OpenSSH sends only LANG/LC_* by default), so the colour
-system is inferred from TERM unless the client did send COLORTERM.
+COLORTERM and NO_COLOR do not cross SSH unless the client sends them (`ssh -o
+SendEnv=COLORTERM`; OpenSSH sends only LANG/LC_* by default), so the colour system is inferred
+from TERM unless the client did send COLORTERM.
 """
 
 from __future__ import annotations
@@ -17,7 +18,14 @@ TRUECOLOR_TERMS = frozenset(
     {"xterm-kitty", "alacritty", "wezterm", "xterm-ghostty", "foot", "contour", "iterm2"}
 )
 # Client-sent variables worth keeping; everything else a client sends is ignored.
-CLIENT_VARS = ("LANG", "LC_ALL", "LC_CTYPE", "COLORTERM")
+CLIENT_VARS = ("LANG", "LC_ALL", "LC_CTYPE", "COLORTERM", "NO_COLOR")
+# Undoes every mode Textual's driver sets (kitty keys, mouse, paste, focus, in-band resize, no
+# autowrap, hidden cursor, alternate screen): sent when an app ended without doing it itself.
+RESTORE_TERMINAL = (
+    "\x1b[<u"
+    "\x1b[?1000l\x1b[?1003l\x1b[?1015l\x1b[?1006l\x1b[?1016l"
+    "\x1b[?2004l\x1b[?1004l\x1b[?2048l\x1b[?7h\x1b[0m\x1b[?25h\x1b[?1049l"
+)
 _SAFE_VALUE = re.compile(r"[A-Za-z0-9_.@:+-]{1,64}")  # fullmatch: `$` would let a newline through
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
+import shutil
 import stat
 import subprocess
 import sys
@@ -21,8 +23,8 @@ import httpx
 import psutil
 import pytest
 
-from sshd.hostkey import load_or_create_host_key
-from sshd.terminal import DEFAULT_TERM, app_env, color_env
+from sshd.hostkey import HOST_KEY_FILE, load_or_create_host_key
+from sshd.terminal import DEFAULT_TERM, RESTORE_TERMINAL, app_env, color_env
 from tests.ssh_support import (
     PROBE_APP,
     TEMPLATE_READY,
@@ -68,7 +70,12 @@ async def test_password_login_runs_the_app_on_its_own_pty(
     gateway: SshGateway, user: ApiUser, api: Server
 ) -> None:
     async with gateway.connect(user.username, password=PASSWORD) as conn:
-        client_env = {"LANG": "de_DE.UTF-8", "LC_ALL": "$(reboot)", "LD_PRELOAD": "/x.so"}
+        client_env = {
+            "LANG": "de_DE.UTF-8",
+            "LC_ALL": "$(reboot)",
+            "LD_PRELOAD": "/x.so",
+            "NO_COLOR": "1",
+        }
         _, screen = await open_app(conn, (100, 30), "xterm-256color", client_env)
         info, _ = await screen.probe("start")
     assert info["tty"] and info["size"] == [100, 30]
@@ -80,6 +87,7 @@ async def test_password_login_runs_the_app_on_its_own_pty(
     assert env["TASKROOM_SSH_PORT"] == str(gateway.port)
     assert "TASKROOM_SECRET_KEY" not in env and "TASKROOM_DATABASE_URL" not in env
     assert env["LANG"] == "de_DE.UTF-8"  # what the client sent, where it is harmless
+    assert env["NO_COLOR"] == "1"
     assert env.get("LC_ALL") is None and "LD_PRELOAD" not in env
     assert env["XDG_CONFIG_HOME"].startswith(env["HOME"])
     # The session's own config dir goes with it.
@@ -427,6 +435,8 @@ async def test_a_crashed_app_ends_only_its_own_session(gateway: SshGateway, user
         crashing.stdin.write(b"crash\n")
         await crash_screen.wait_closed()
         assert "Taskroom stopped unexpectedly (exit 3)" in crash_screen.text
+        # The app did not restore the terminal: the gateway did, before its last line.
+        assert crash_screen.text.index(RESTORE_TERMINAL) < crash_screen.text.index("Taskroom st")
         assert crashing.exit_status == 1
 
         steady.change_terminal_size(90, 25)
@@ -450,7 +460,7 @@ async def test_a_session_over_its_memory_limit_is_ended_with_a_message(
         greedy.stdin.write(b"grow 40\n")
         await greedy_screen.wait_closed()
         farewell = "MiB of memory, more than the 64 MiB allowed, and was closed"
-        assert farewell in greedy_screen.plain()
+        assert farewell in greedy_screen.plain() and RESTORE_TERMINAL in greedy_screen.text
         assert greedy.exit_status == 1
         await eventually(lambda: not _alive(info["pid"]), "the greedy app ends")
         assert "over its memory limit" in gateway.log()
@@ -506,6 +516,23 @@ def test_host_key_is_generated_once_and_private(tmp_path: Path) -> None:
     again = load_or_create_host_key(tmp_path)
     assert again.get_fingerprint() == first.get_fingerprint()
     rmtree(tmp_path)
+
+
+@pytest.mark.skipif(shutil.which("ssh-keyscan") is None, reason="OpenSSH not installed")
+def test_the_fingerprint_printed_at_start_is_what_openssh_shows(gateway: SshGateway) -> None:
+    """The README's first-connection steps: the admin's and the client's view agree."""
+    printed = re.search(r"host key fingerprint: (SHA256:\S+)", gateway.log())
+    assert printed is not None
+    key_file = Path(gateway.env["TASKROOM_DATA_DIR"]) / HOST_KEY_FILE
+    on_server = _run(["ssh-keygen", "-lf", str(key_file)])
+    presented = _run(
+        ["ssh-keygen", "-lf", "-"], _run(["ssh-keyscan", "-p", str(gateway.port), "127.0.0.1"])
+    )
+    assert on_server.split()[1] == presented.split()[1] == printed[1]
+
+
+def _run(argv: list[str], stdin: str = "") -> str:
+    return subprocess.run(argv, input=stdin, capture_output=True, text=True, check=True).stdout
 
 
 def test_colour_system_follows_term() -> None:

@@ -8,6 +8,7 @@ import asyncio
 import fcntl
 import os
 import pty
+import re
 import select
 import shutil
 import subprocess
@@ -97,11 +98,11 @@ async def test_two_users_over_ssh_see_each_others_edits_live(
     bob.close()
 
 
-@pytest.mark.skipif(shutil.which("ssh") is None, reason="OpenSSH client not installed")
-@pytest.mark.parametrize("method", ["publickey", "password"])
-def test_openssh_client_lands_in_the_app(
-    gateway: SshGateway, api: Server, tmp_path: Path, method: str
-) -> None:
+needs_openssh = pytest.mark.skipif(shutil.which("ssh") is None, reason="OpenSSH not installed")
+
+
+def _key_user(api: Server, tmp_path: Path) -> tuple[ApiUser, Path]:
+    """A user with a project and a registered key, and the key's file for `ssh -i`."""
     user = register(api.url)
     user.client.post("/api/projects", json={"name": "Solo"})
     key = asyncssh.generate_private_key("ssh-ed25519")
@@ -109,11 +110,15 @@ def test_openssh_client_lands_in_the_app(
     key.write_private_key(key_path)
     key_path.chmod(0o600)
     user.client.post("/api/me/ssh-keys", json={"public_key": key.export_public_key().decode()})
-    if method == "publickey":
-        auth = ["-i", str(key_path), "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes"]
-    else:  # OpenSSH asks by keyboard-interactive; the gateway answers it with the password
-        auth = ["-o", "PubkeyAuthentication=no", "-o", "NumberOfPasswordPrompts=1"]
+    return user, key_path
 
+
+def _openssh(
+    gateway: SshGateway, user: ApiUser, tmp_path: Path, options: list[str], env: dict[str, str]
+) -> tuple[subprocess.Popen[bytes], int]:
+    """OpenSSH's `ssh -tt` on a pty of ours (its controlling terminal: it asks for passwords on
+    /dev/tty), and that pty's master end. Colour settings are the caller's `env` alone."""
+    mine = {k: v for k, v in os.environ.items() if k not in ("COLORTERM", "NO_COLOR")}
     master, slave = pty.openpty()
     ssh = subprocess.Popen(
         [
@@ -123,7 +128,7 @@ def test_openssh_client_lands_in_the_app(
             str(gateway.port),
             "-F",
             "/dev/null",
-            *auth,
+            *options,
             "-o",
             "StrictHostKeyChecking=no",
             "-o",
@@ -133,12 +138,32 @@ def test_openssh_client_lands_in_the_app(
         stdin=slave,
         stdout=slave,
         stderr=slave,
-        env={**os.environ, "TERM": "xterm-256color"},
+        env={**mine, **env},
         start_new_session=True,
-        # The pty becomes ssh's controlling terminal: it asks for passwords on /dev/tty.
         preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
     )
     os.close(slave)
+    return ssh, master
+
+
+def _close(ssh: subprocess.Popen[bytes], master: int) -> None:
+    if ssh.poll() is None:
+        ssh.kill()
+        ssh.wait()
+    os.close(master)
+
+
+@needs_openssh
+@pytest.mark.parametrize("method", ["publickey", "password"])
+def test_openssh_client_lands_in_the_app(
+    gateway: SshGateway, api: Server, tmp_path: Path, method: str
+) -> None:
+    user, key_path = _key_user(api, tmp_path)
+    if method == "publickey":
+        auth = ["-i", str(key_path), "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes"]
+    else:  # OpenSSH asks by keyboard-interactive; the gateway answers it with the password
+        auth = ["-o", "PubkeyAuthentication=no", "-o", "NumberOfPasswordPrompts=1"]
+    ssh, master = _openssh(gateway, user, tmp_path, auth, {"TERM": "xterm-256color"})
     try:
         if method == "password":
             seen = _read_until(master, b"assword:", deadline=time.monotonic() + 60)
@@ -149,16 +174,61 @@ def test_openssh_client_lands_in_the_app(
         os.write(master, b"q")  # quit the app: ssh ends with it
         assert ssh.wait(30) == 0
     finally:
-        if ssh.poll() is None:
-            ssh.kill()
-            ssh.wait()
-        os.close(master)
+        _close(ssh, master)
         user.close()
 
 
-def _read_until(fd: int, needle: bytes, deadline: float) -> bytes:
+TRUECOLOR = re.compile(rb"[\[;][34]8;2;(\d+);(\d+);(\d+)[;m]")
+COLOR_256 = re.compile(rb"[\[;][34]8;5;\d+[;m]")
+COLOR_16 = re.compile(rb"[\[;](?:3[0-7]|4[0-7]|9[0-7]|10[0-7])[;m]")
+
+
+@needs_openssh
+@pytest.mark.parametrize(
+    ("term", "env", "depth"),
+    [
+        ("xterm-256color", {"COLORTERM": "truecolor"}, "truecolor"),
+        ("xterm-256color", {}, "256"),
+        ("xterm", {}, "16"),
+        ("xterm-256color", {"COLORTERM": "truecolor", "NO_COLOR": "1"}, "grey"),
+    ],
+)
+def test_openssh_client_gets_its_terminals_colour_depth_and_its_terminal_back(
+    gateway: SshGateway, api: Server, tmp_path: Path, term: str, env: dict[str, str], depth: str
+) -> None:
+    """TERM crosses in the pty request; COLORTERM and NO_COLOR only by the client's SendEnv."""
+    user, key_path = _key_user(api, tmp_path)
+    options = ["-i", str(key_path), "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes"]
+    options += ["-o", "SendEnv=COLORTERM", "-o", "SendEnv=NO_COLOR"]
+    ssh, master = _openssh(gateway, user, tmp_path, options, {"TERM": term, **env})
+    try:
+        seen = _read_until(master, b"Solo", deadline=time.monotonic() + 60)
+        assert b"Solo" in seen, seen[-2000:]
+        screen = seen + _read_until(master, None, deadline=time.monotonic() + 1)  # the whole frame
+        os.write(master, b"q")
+        ending = _read_until(master, None, deadline=time.monotonic() + 30)  # all, till ssh ends
+        assert ssh.wait(30) == 0
+    finally:
+        _close(ssh, master)
+        user.close()
+    truecolor = TRUECOLOR.findall(screen)
+    if depth == "truecolor":
+        assert truecolor and any(len(set(rgb)) > 1 for rgb in truecolor)
+    elif depth == "grey":  # NO_COLOR: Textual's monochrome filter, every colour a grey
+        assert truecolor and all(len(set(rgb)) == 1 for rgb in truecolor)
+    elif depth == "256":
+        assert COLOR_256.search(screen) and not truecolor
+    else:
+        assert COLOR_16.search(screen) and not truecolor and not COLOR_256.search(screen)
+    # Quitting gave the terminal back: normal screen, cursor shown, mouse reporting off.
+    for mode in (b"\x1b[?1049l", b"\x1b[?25h", b"\x1b[?1000l", b"\x1b[?1006l"):
+        assert mode in ending, ending[-500:]
+
+
+def _read_until(fd: int, needle: bytes | None, deadline: float) -> bytes:
+    """What `fd` gives until `needle` is in it (None: until the deadline or the client ends)."""
     seen = b""
-    while needle not in seen and time.monotonic() < deadline:
+    while (needle is None or needle not in seen) and time.monotonic() < deadline:
         ready, _, _ = select.select([fd], [], [], 0.5)
         if ready:
             try:
