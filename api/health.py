@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from importlib.metadata import version
+from typing import Literal
 
 from litestar import get
 from litestar.di import NamedDependency
@@ -18,7 +19,7 @@ from api.wire import Health
 VERSION = version("taskroom")
 
 
-async def redis_status(runtime: Runtime) -> str:
+async def redis_status(runtime: Runtime) -> Literal["ok", "down", "disabled"]:
     if runtime.redis is None:
         return "disabled"
     if runtime.cache is not None:  # its breaker bounds the wait and knows an outage at once
@@ -46,6 +47,6 @@ async def health(runtime: NamedDependency[Runtime]) -> Response[Health]:
     except Exception:
         database = "down"
     redis = await redis_status(runtime)
-    status = "ok" if database == "ok" and redis != "down" else "degraded"
-    body = Health(status=status, database=database, redis=redis, version=VERSION)  # type: ignore[arg-type]
+    status: Literal["ok", "degraded"] = "ok" if database == "ok" and redis != "down" else "degraded"
+    body = Health(status=status, database=database, redis=redis, version=VERSION)
     return Response(body, status_code=200 if database == "ok" else 503)

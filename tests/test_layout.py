@@ -94,3 +94,37 @@ def test_domain_code_raises_domain_errors_not_http_ones() -> None:
         )
     )
     assert not wrong, f"raise api.domain.errors instead of Litestar's exceptions in {wrong}"
+
+
+# Typed with a literal but kept by the API alone (a CHECK would need a table rebuild on SQLite).
+UNCHECKED_LITERALS = {("users", "email_notifications")}
+
+
+def test_every_literal_typed_column_has_the_check_of_its_literal() -> None:
+    """Role, status, priority, colour, kind, format: the values live once, in `api.wire`'s literals;
+    the models' CHECK constraints are made from them (`models.one_of`), not written again."""
+    from typing import Literal, get_args, get_origin, get_type_hints
+
+    from sqlalchemy import CheckConstraint
+
+    from api.db import models
+
+    found: dict[tuple[str, str], tuple[str, ...]] = {}
+    for mapper in models.Base.registry.mappers:
+        cls = mapper.class_
+        for name, hint in get_type_hints(cls, vars(models)).items():
+            (inner,) = get_args(hint) or (None,)
+            if get_origin(inner) is Literal and name in mapper.columns:
+                found[(cls.__tablename__, name)] = get_args(inner)
+    assert ("tasks", "status") in found and ("memberships", "role") in found
+    for (table, column), values in found.items():
+        checks = {
+            str(c.sqltext)
+            for c in models.Base.metadata.tables[table].constraints
+            if isinstance(c, CheckConstraint) and c.name and str(c.name).endswith(column)
+        }
+        if (table, column) in UNCHECKED_LITERALS:
+            assert not checks
+            continue
+        expected = f"{column} in (" + ", ".join(f"'{v}'" for v in values) + ")"
+        assert checks == {expected}, (table, column, checks)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import Any, get_args
 
 from sqlalchemy import (
     JSON,
@@ -26,6 +26,17 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from api.wire import (
+    EmailNotifications,
+    ExportFormat,
+    ExportStatus,
+    LabelColor,
+    NotificationKind,
+    Role,
+    TaskPriority,
+    TaskStatus,
+)
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -60,6 +71,13 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
+def one_of(column: str, choices: Any) -> CheckConstraint:
+    """The CHECK that keeps `column` to the values of the `Literal` its attribute is typed with,
+    so the wire's literals are the one list of them (`wire.py`)."""
+    values = ", ".join(f"'{value}'" for value in get_args(choices))
+    return CheckConstraint(f"{column} in ({values})", name=column)
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
@@ -74,7 +92,9 @@ class User(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     email: Mapped[str | None] = mapped_column(String(254), nullable=True)
     # "off" | "instant" | "daily" (contract §8)
-    email_notifications: Mapped[str] = mapped_column(String(8), default="off", server_default="off")
+    email_notifications: Mapped[EmailNotifications] = mapped_column(
+        String(8), default="off", server_default="off"
+    )
 
 
 class Project(Base):
@@ -106,14 +126,14 @@ class Membership(Base):
     user_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
-    role: Mapped[str] = mapped_column(String(16))
+    role: Mapped[Role] = mapped_column(String(16))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     project: Mapped[Project] = relationship(back_populates="memberships")
     user: Mapped[User] = relationship(lazy="joined")
 
     __table_args__ = (
-        CheckConstraint("role in ('owner', 'editor', 'viewer')", name="role"),
+        one_of("role", Role),
         Index("ix_memberships_user_id", "user_id"),
     )
 
@@ -125,8 +145,8 @@ class Task(Base):
     project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
     title: Mapped[str] = mapped_column(String(500))
     description: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(16), default="todo")
-    priority: Mapped[str] = mapped_column(String(16), default="medium")
+    status: Mapped[TaskStatus] = mapped_column(String(16), default="todo")
+    priority: Mapped[TaskPriority] = mapped_column(String(16), default="medium")
     assignee_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), nullable=True
     )
@@ -162,14 +182,11 @@ class Task(Base):
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
-        CheckConstraint("status in ('todo', 'in_progress', 'done')", name="status"),
-        CheckConstraint("priority in ('low', 'medium', 'high', 'urgent')", name="priority"),
+        one_of("status", TaskStatus),
+        one_of("priority", TaskPriority),
         Index("ix_tasks_project_status_position", "project_id", "status", "position"),
         Index("ix_tasks_project_updated_at", "project_id", "updated_at"),
     )
-
-
-LABEL_COLORS = ("red", "orange", "yellow", "green", "teal", "blue", "purple", "pink", "gray")
 
 
 class Label(Base):
@@ -183,12 +200,10 @@ class Label(Base):
     project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(32))
     name_key: Mapped[str] = mapped_column(String(128))
-    color: Mapped[str] = mapped_column(String(8))
+    color: Mapped[LabelColor] = mapped_column(String(8))
 
     __table_args__ = (
-        CheckConstraint(
-            "color in (" + ", ".join(f"'{c}'" for c in LABEL_COLORS) + ")", name="color"
-        ),
+        one_of("color", LabelColor),
         Index("uq_labels_project_name_key", "project_id", "name_key", unique=True),
     )
 
@@ -291,7 +306,7 @@ class Notification(Base):
     task_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("tasks.id", ondelete="SET NULL"), nullable=True
     )
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[NotificationKind] = mapped_column(String(16))
     actor_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), nullable=True
     )
@@ -302,7 +317,7 @@ class Notification(Base):
     email: Mapped[str | None] = mapped_column(String(8), nullable=True)
 
     __table_args__ = (
-        CheckConstraint("kind in ('assigned', 'mentioned', 'commented', 'due_soon')", name="kind"),
+        one_of("kind", NotificationKind),
         # The inbox, newest first, paged by (at, id).
         Index("ix_notifications_user_at", "user_id", "at", "id"),
         # The unread count reads only unread rows.
@@ -340,8 +355,8 @@ class ExportJob(Base):
     requested_by: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), nullable=True
     )
-    format: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(16), default="PENDING")
+    format: Mapped[ExportFormat] = mapped_column(String(16))
+    status: Mapped[ExportStatus] = mapped_column(String(16), default="PENDING")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     progress: Mapped[float] = mapped_column(Float, default=0.0)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -361,10 +376,8 @@ class ExportJob(Base):
         return f"/api/exports/{self.id}/download" if self.status == "COMPLETED" else None
 
     __table_args__ = (
-        CheckConstraint("format in ('csv', 'json', 'markdown')", name="format"),
-        CheckConstraint(
-            "status in ('PENDING', 'PROCESSING', 'COMPLETED', 'FAILED')", name="status"
-        ),
+        one_of("format", ExportFormat),
+        one_of("status", ExportStatus),
         Index("ix_export_jobs_project_created", "project_id", "created_at"),
         Index(
             "uq_export_jobs_idempotency",

@@ -47,7 +47,7 @@ def notification_out(row: NotificationRow) -> NotificationOut:
     n, project_name, task_title = row
     return NotificationOut(
         id=n.id,
-        kind=n.kind,  # type: ignore[arg-type]
+        kind=n.kind,
         project=ProjectRef(id=n.project_id, name=project_name),
         task=TaskRef(id=n.task_id, title=task_title or "") if n.task_id else None,
         actor=Actor(id=n.actor_id, username=n.actor_username or "") if n.actor_id else None,

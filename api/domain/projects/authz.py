@@ -27,13 +27,13 @@ async def require_role(
     return check_role(role, minimum)
 
 
-def check_role(role: str | None, minimum: Role) -> Role:
+def check_role(role: Role | None, minimum: Role) -> Role:
     """A role read along with something else (None: not a member): 404, 403 or the role."""
     if role is None:
         raise NotFound(detail=PROJECT_NOT_FOUND)
     if RANK[role] < RANK[minimum]:
         raise Forbidden(detail=f"This needs the {minimum} role; you are {role}")
-    return role  # type: ignore[return-value]
+    return role
 
 
 async def member_ids(session: AsyncSession, project_id: uuid.UUID) -> tuple[uuid.UUID, ...]:

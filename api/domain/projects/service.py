@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from collections import defaultdict
-from typing import Any, cast
+from typing import Any
 
 import msgspec
 from sqlalchemy import func, select, update
@@ -106,7 +106,7 @@ class ProjectService:
             )
         ).all()
         counts = await self._counts([p.id for p, _ in rows])
-        return [project_out(p, cast(Role, role), counts[p.id]) for p, role in rows]
+        return [project_out(p, role, counts[p.id]) for p, role in rows]
 
     async def detail(self, project_id: uuid.UUID, user_id: uuid.UUID | None) -> ProjectDetail:
         """The whole project; with `user_id`, only for a member (404 otherwise)."""
@@ -121,9 +121,7 @@ class ProjectService:
                 .order_by(User.username)
             )
         ).all()
-        members = [
-            Member(user_id=u, username=n, display_name=d, role=cast(Role, r)) for u, n, d, r in rows
-        ]
+        members = [Member(user_id=u, username=n, display_name=d, role=r) for u, n, d, r in rows]
         role = next((m.role for m in members if m.user_id == user_id), None)
         if user_id is not None and role is None:
             raise NotFound(detail=PROJECT_NOT_FOUND)
@@ -235,9 +233,7 @@ class ProjectService:
                 .where(Membership.project_id == project_id, Membership.user_id == user_id)
             )
         ).one()
-        return Member(
-            user_id=user_id, username=row[0], display_name=row[1], role=cast(Role, row[2])
-        )
+        return Member(user_id=user_id, username=row[0], display_name=row[1], role=row[2])
 
     async def add_member(self, project_id: uuid.UUID, data: MemberAdd, actor: AuthUser) -> Member:
         await require_role(self.session, project_id, actor.id, "owner")
