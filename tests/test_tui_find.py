@@ -8,11 +8,22 @@ from pathlib import Path
 from typing import Any
 
 from textual.command import CommandList, CommandPalette
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Static
 
 from tests.support import Server, register
-from tests.tui_support import board, make_app, new_project, open_board, selected, titles, until
+from tests.tui_support import (
+    board,
+    make_app,
+    new_project,
+    notices,
+    open_board,
+    selected,
+    titles,
+    until,
+)
 from tui.app import TaskroomApp
+from tui.screens.confirm import ConfirmScreen
+from tui.screens.views import SaveViewScreen, ViewsScreen
 
 SIZE = (100, 30)
 
@@ -77,8 +88,17 @@ async def offered(pilot: Any, query: str, expect: str) -> list[str]:
     def lines() -> list[str]:
         return [f"{o.prompt}" for o in hits.options]
 
+    seen: list[list[str]] = [[]]
+
+    def settled() -> bool:
+        """`expect` offered, and the list as it was 0.6 s ago (every provider has answered)."""
+        now, seen[0] = seen[0], lines()
+        return now == seen[0] and any(expect in line for line in now)
+
     await until(pilot, lambda: any(expect in line for line in lines()))
-    return lines()
+    while not settled():
+        await pilot.pause(0.6)
+    return seen[0]
 
 
 async def test_search_from_the_palette_lands_on_the_task_in_its_board(
@@ -138,4 +158,62 @@ async def test_search_from_the_palette_lands_on_the_task_in_its_board(
         await until(pilot, lambda: (s := board(app).store) and s.project.name == "Garden")
         await until(pilot, lambda: selected(app).title == "Water the ferns")
     assert isinstance(app, TaskroomApp) and not app.worker_errors
+    user.close()
+
+
+async def test_saved_views_save_recall_from_key_and_palette_and_delete(
+    tui_server: Server, tmp_path: Path
+) -> None:
+    user = register(tui_server.url)
+    tasks = [{"title": "Late", "due_date": day(-3)}, {"title": "Calm"}]
+    new_project(user, "Dates", tasks)
+    other = new_project(user, "Elsewhere", [])
+    user.client.post("/api/me/views", json={"name": "Not here", "project_id": other, "query": "x"})
+    app = make_app(tui_server.url, tmp_path, token=user.token, live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_board(pilot, "Dates")
+        await pilot.press("S")
+        await until(pilot, lambda: "No filter to save" in notices(app))
+        await pilot.press("slash")
+        await type_text(pilot, "overdue")
+        await pilot.press("enter")
+        await pilot.press("S")
+        dialog = await until(pilot, lambda: isinstance(app.screen, SaveViewScreen) and app.screen)
+        await pilot.press("enter")  # no name: the server's 400 is said in the dialog
+        error = dialog.query_one("#save-view-error", Static)
+        await until(pilot, lambda: error.has_class("-shown") and str(error.render()))
+        assert app.screen is dialog
+        await type_text(pilot, "late ones")
+        await pilot.press("tab", "down", "space")  # for every project
+        await pilot.press("shift+tab", "enter")
+        await until(pilot, lambda: app.screen is screen)
+        saved = user.client.get("/api/me/views").json()
+        mine = next(v for v in saved if v["name"] == "late ones")
+        assert mine["project_id"] is None and mine["query"] == "overdue"
+
+        await pilot.press("slash", "ctrl+u", "enter")
+        await until(pilot, lambda: titles(app, "todo") == ["Late", "Calm"])
+        await pilot.press("w")
+        views = await until(pilot, lambda: isinstance(app.screen, ViewsScreen) and app.screen)
+        await until(pilot, lambda: [v.name for v in views.views] == ["late ones"])  # not "Not here"
+        await pilot.press("enter")
+        await until(pilot, lambda: app.screen is screen and titles(app, "todo") == ["Late"])
+
+        await pilot.press("slash", "ctrl+u", "enter")
+        await until(pilot, lambda: titles(app, "todo") == ["Late", "Calm"])
+        await pilot.press("ctrl+p")
+        await until(pilot, lambda: isinstance(app.screen, CommandPalette))
+        found = await offered(pilot, "view late", "View: late ones")
+        assert found[0].startswith("View: late ones"), found
+        await pilot.press("enter")
+        await until(pilot, lambda: app.screen is screen and titles(app, "todo") == ["Late"])
+
+        await pilot.press("w")
+        views = await until(pilot, lambda: isinstance(app.screen, ViewsScreen) and app.screen)
+        await until(pilot, lambda: views.views)
+        await pilot.press("d")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await until(pilot, lambda: not views.views and app.screen is views)
+        assert [v["name"] for v in user.client.get("/api/me/views").json()] == ["Not here"]
     user.close()

@@ -28,6 +28,7 @@ from tui.screens.conflict import ConflictScreen
 from tui.screens.inbox import InboxScreen
 from tui.screens.projects import ProjectsScreen
 from tui.screens.task_editor import TaskEditor
+from tui.screens.views import ViewsScreen
 
 SIZES = [(80, 24), (120, 40), (60, 15)]
 PASSWORD = "password-123"
@@ -71,6 +72,12 @@ def snap_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Serv
     ]
     for body in tasks:
         assert alice.client.post(f"/api/projects/{pid}/tasks", json=body).status_code == 201
+    for view in (
+        {"name": "Overdue", "project_id": pid, "query": "overdue"},
+        {"name": "Mine, in every project", "query": "@alice priority:high"},
+        {"name": "L" * 64, "project_id": pid, "query": "readme " + LONG_TITLE},
+    ):
+        assert alice.client.post("/api/me/views", json=view).status_code == 201
     fix_notification_times(data / "taskroom.db")  # bob's inbox: three assignments
     yield srv, alice
     alice.close()
@@ -209,6 +216,14 @@ async def on_inbox(pilot: Pilot[Any]) -> None:
     await pilot.pause()
 
 
+async def on_views(pilot: Pilot[Any]) -> None:
+    """The saved views of the board: a long name and a long filter end in "…"."""
+    await on_board(pilot)
+    await pilot.press("w")
+    await until(pilot, lambda: isinstance(pilot.app.screen, ViewsScreen) and pilot.app.screen.views)
+    await pilot.pause(0.3)
+
+
 async def on_login(pilot: Pilot[Any]) -> None:
     """Nothing answers at taskroom.test: the login screen says so before anything is typed."""
     message = pilot.app.screen.query_one("#login-message")
@@ -219,7 +234,19 @@ async def on_login(pilot: Pilot[Any]) -> None:
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize(
     "screen",
-    ["login", "projects", "board", "list", "editor", "help", "typing", "delete", "detail"],
+    [
+        "login",
+        "projects",
+        "board",
+        "list",
+        "editor",
+        "help",
+        "typing",
+        "delete",
+        "detail",
+        "views",
+        "save_view",
+    ],
 )
 def test_snapshot(
     screen: str,
@@ -243,6 +270,8 @@ def test_snapshot(
             "typing": typing_on_long_card,
             "delete": then("j", "d"),  # the long card: its question leaves the buttons in view
             "detail": detail_with_comments,
+            "views": on_views,
+            "save_view": then("slash", *"overdue", "enter", "S"),
         }[screen]
     assert snap_compare(app, terminal_size=size, run_before=run_before)
 

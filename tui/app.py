@@ -24,7 +24,7 @@ from textual.worker import Worker, WorkerState
 from api import wire
 from tui.client.http import ApiClient, ApiError, Unreachable
 from tui.client.live import ConnectionChanged, ConnectionState, LiveClient, LiveFrames
-from tui.commands import JumpCommands, ScreenCommands, SearchCommands
+from tui.commands import JumpCommands, ScreenCommands, SearchCommands, ViewCommands
 from tui.config import TokenStore, load_keymap
 from tui.keys import known_ids
 from tui.notifications import describe
@@ -37,7 +37,7 @@ NOTICES_KEPT = 20
 class TaskroomApp(App[None]):
     CSS_PATH = STYLES / "app.tcss"
     TITLE = "Taskroom"
-    COMMANDS = App.COMMANDS | {ScreenCommands, JumpCommands, SearchCommands}
+    COMMANDS = App.COMMANDS | {ScreenCommands, JumpCommands, SearchCommands, ViewCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Help", id="app.help"),
         Binding(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 
@@ -19,6 +19,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
 from textual.content import Content
 from textual.markup import escape
 
+from api import wire
 from tui.client.http import ApiError, Unreachable
 from tui.client.store import STATUS_TITLES
 from tui.keys import active_keys
@@ -78,8 +79,30 @@ def jumps_allowed(screen: object) -> bool:
     return isinstance(screen, BoardScreen | ProjectsScreen)
 
 
-class ScreenCommands(Provider):
+class ListedCommands(Provider):
+    """Commands from a list, fuzzy-matched on their label; all of them shown before typing
+    when `DISCOVER`."""
+
+    DISCOVER = False
+
+    def commands(self) -> Iterator[Command]:
+        raise NotImplementedError
+
+    async def discover(self) -> Hits:
+        for label, help_text, run in self.commands() if self.DISCOVER else ():
+            yield DiscoveryHit(Content(label), run, text=label, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for label, help_text, run in self.commands():
+            if score := matcher.match(label):
+                yield Hit(score, highlight(matcher, label), run, text=label, help=help_text)
+
+
+class ScreenCommands(ListedCommands):
     """Each Taskroom key of the screen the palette was opened on, by what it does."""
+
+    DISCOVER = True
 
     def commands(self) -> Iterator[Command]:
         for binding_id, actives in active_keys(self.screen).items():
@@ -98,18 +121,8 @@ class ScreenCommands(Provider):
                 partial(self.app.run_action, binding.action, first.node),
             )
 
-    async def discover(self) -> Hits:
-        for label, help_text, run in self.commands():
-            yield DiscoveryHit(label, run, help=help_text)
 
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for label, help_text, run in self.commands():
-            if score := matcher.match(label):
-                yield Hit(score, highlight(matcher, label), run, text=label, help=help_text)
-
-
-class JumpCommands(Provider):
+class JumpCommands(ListedCommands):
     """Type part of a name: go to that task of the open board, or open that project."""
 
     def commands(self) -> Iterator[Command]:
@@ -133,12 +146,6 @@ class JumpCommands(Provider):
                 f"project{role}",
                 partial(open_board, self.app, project.id, project.name),
             )
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for label, help_text, run in self.commands():
-            if score := matcher.match(label):
-                yield Hit(score, highlight(matcher, label), run, text=label, help=help_text)
 
 
 class SearchCommands(Provider):
@@ -185,3 +192,32 @@ class SearchCommands(Provider):
                 text=task.title,
                 help=f"{escape(hit.project.name)} · {snippet_markup(hit.snippet)}",
             )
+
+
+class ViewCommands(ListedCommands):
+    """A "View: name" for each saved view of the open board (its own, every project's)."""
+
+    DISCOVER = True
+    views: Sequence[wire.SavedView] = ()
+
+    async def startup(self) -> None:
+        from tui.screens.board import BoardScreen
+        from tui.screens.views import applies_to
+
+        screen = self.screen
+        if not isinstance(screen, BoardScreen):
+            return
+        app = cast("TaskroomApp", self.app)
+        try:
+            views = await app.api.views()
+        except (ApiError, Unreachable):
+            return  # the palette still works; `w` says why
+        self.views = [v for v in views if applies_to(v, screen.project_id)]
+
+    def commands(self) -> Iterator[Command]:
+        from tui.screens.board import BoardScreen
+
+        screen = self.screen
+        if isinstance(screen, BoardScreen):
+            for view in self.views:
+                yield f"View: {view.name}", escape(view.query), partial(screen.apply_view, view)

@@ -157,6 +157,16 @@ class ApiClient:
             response.content, msgspec.json.decode(response.content, type=wire.SearchPage)
         )
 
+    # saved views
+    async def views(self) -> list[wire.SavedView]:
+        return await self._call(list[wire.SavedView], "GET", "/api/me/views")
+
+    async def create_view(self, body: wire.SavedViewCreate) -> wire.SavedView:
+        return await self._call(wire.SavedView, "POST", "/api/me/views", body)
+
+    async def delete_view(self, view_id: uuid.UUID) -> None:
+        await self._send("DELETE", f"/api/me/views/{view_id}")
+
     async def raw(self, method: str, path: str, body: Any = None, **kw: Any) -> Any:
         """Any route, decoded as plain JSON: for the CLI, which prints what the server sent
         (fields other branches add included) without a wire type for each."""

@@ -499,6 +499,35 @@ class BoardScreen(Screen[None]):
             column = next((c for c in self.columns() if c.tasks), self.column("todo"))
             column.focus()
 
+    @work(exit_on_error=False)
+    async def action_save_view(self) -> None:
+        from tui.screens.views import SaveViewScreen
+
+        query = self.query_one(FilterBar).value.strip()
+        if self.store is None:
+            return
+        if not query:
+            self.notify("No filter to save: / sets one, then S saves it.", severity="warning")
+            return
+        screen = SaveViewScreen(query, self.project_id, self.store.project.name)
+        if (view := await self.app.push_screen_wait(screen)) is not None:
+            self.notify(f"Saved the view {view.name!r} (w lists your views)")
+
+    @work(exit_on_error=False)
+    async def action_views(self) -> None:
+        from tui.screens.views import ViewsScreen
+
+        if self.store is None:
+            return
+        screen = ViewsScreen(self.project_id, self.store.project.name)
+        if (view := await self.app.push_screen_wait(screen)) is not None:
+            self.apply_view(view)
+
+    def apply_view(self, view: wire.SavedView) -> None:
+        """A saved view's filter, as if typed after `/`."""
+        self._set_filter(view.query)
+        self.notify(f"View {view.name}: {view.query}", markup=False)
+
     def action_toggle_detail(self) -> None:
         detail = self.query_one(TaskDetail)
         detail.display = not detail.display

@@ -43,6 +43,8 @@ KEYS: tuple[tuple[str, str, str, str, str, bool], ...] = (
         True,
     ),
     ("view", "v", "toggle_view", "List", "Board / sortable list", True),
+    ("save_view", "S", "save_view", "Save view", "Save the filter as a named view", False),
+    ("views", "w", "views", "Views", "Saved views: enter applies one, d deletes it", False),
     ("sort", "s", "sort", "Sort", "Next sort order of the list", False),
     ("inbox", "i", "app.inbox", "Inbox", "Your notifications, newest first (✉ n: unread)", False),
     ("members", "m", "members", "Team", "Members of the project", True),
