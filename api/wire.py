@@ -434,6 +434,13 @@ class ExportJob(Struct, kw_only=True):
     download_url: str | None
 
 
+class ExportLink(Struct, kw_only=True):
+    """A link that serves the export's file without a login until `expires_at`."""
+
+    url: str  # a path on this server, with the token in its query
+    expires_at: dt.datetime
+
+
 # --- ssh keys -------------------------------------------------------------------------
 
 

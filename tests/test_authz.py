@@ -123,6 +123,10 @@ MATRIX: dict[str, Row] = {
     "get export": Row("GET", "/api/exports/{export_id}", None, (200, 200, 200, 404, 401)),
     "download export": Row("GET", "/api/exports/{export_id}/download", None,
                            (200, 200, 200, 404, 401)),
+    "export link": Row("GET", "/api/exports/{export_id}/link", None, (200, 200, 200, 404, 401)),
+    # the link's own token opens the file, nothing else does (test_export_links.py has that side)
+    "export file by link": Row("GET", "/api/exports/{export_id}/file", None,
+                               (401, 401, 401, 401, 401), query="token=not-a-link"),
     # search: every project of the caller; saved views: a user's own (the view is the owner's)
     "search": Row("GET", "/api/search", None, (200, 200, 200, 200, 401), query="q=task"),
     "list views": Row("GET", "/api/me/views", None, (200, 200, 200, 200, 401)),

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 from typing import Annotated
 
 from litestar import Controller, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, HeaderParameter, JSONBody
+from litestar.params import FromPath, HeaderParameter, JSONBody, Parameter
 from litestar.response import File
 
 from api.db.session import UnitOfWork
 from api.domain.deps import AuthRequest
 from api.domain.exports.formats import MEDIA_TYPES
+from api.domain.exports.links import link_token, link_user
 from api.domain.exports.service import ExportService
-from api.openapi import responses
+from api.openapi import PublicOperation, responses
 from api.runtime import Runtime
-from api.wire import ExportCreate, ExportJob
+from api.wire import ExportCreate, ExportJob, ExportLink
 
 IdempotencyKey = Annotated[
     str | None,
@@ -95,10 +97,47 @@ class ExportController(Controller):
         export_id: FromPath[uuid.UUID],
         exports: NamedDependency[ExportService],
     ) -> File:
-        path, filename, fmt = await exports.file(export_id, request.user.id)
-        return File(
-            path,
-            filename=filename,
-            media_type=MEDIA_TYPES[fmt],
-            content_disposition_type="attachment",
-        )
+        return _attachment(*await exports.file(export_id, request.user.id))
+
+    @get(
+        "/api/exports/{export_id:uuid}/link",
+        summary="A link that serves the finished file without a login for 10 minutes",
+        description="For a browser or `curl` on another machine than the caller's (the TUI over "
+        "SSH). The link names this export only; the caller's access is checked again when it "
+        "is used. 409 until the job is COMPLETED.",
+        responses=responses(401, 404, 409),
+    )
+    async def export_link(
+        self,
+        request: AuthRequest,
+        export_id: FromPath[uuid.UUID],
+        exports: NamedDependency[ExportService],
+        runtime: NamedDependency[Runtime],
+    ) -> ExportLink:
+        await exports.file(export_id, request.user.id)  # finished, and the caller's to read
+        token, expires_at = link_token(runtime.settings.secret_key, export_id, request.user.id)
+        return ExportLink(url=f"/api/exports/{export_id}/file?token={token}", expires_at=expires_at)
+
+    @get(
+        "/api/exports/{export_id:uuid}/file",
+        summary="The finished file, by a link from GET /api/exports/{id}/link (no login)",
+        exclude_from_auth=True,
+        operation_class=PublicOperation,
+        responses=responses(401, 404, 409),
+        response_description="The export file, as an attachment",
+    )
+    async def export_file(
+        self,
+        export_id: FromPath[uuid.UUID],
+        token: Annotated[str, Parameter(max_length=2048, description="The link's token")],
+        exports: NamedDependency[ExportService],
+        runtime: NamedDependency[Runtime],
+    ) -> File:
+        user_id = link_user(runtime.settings.secret_key, token, export_id)
+        return _attachment(*await exports.file(export_id, user_id))
+
+
+def _attachment(path: Path, filename: str, fmt: str) -> File:
+    return File(
+        path, filename=filename, media_type=MEDIA_TYPES[fmt], content_disposition_type="attachment"
+    )
