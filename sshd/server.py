@@ -51,6 +51,8 @@ class GatewayConfig:
     # What one session's processes may own (USS, MiB; 0 = no limit), checked this often.
     session_max_mb: float = 256
     memory_check_interval: float = 5.0
+    # Where users' own machines reach the API (export links); "" = `server_url`.
+    public_url: str = ""
 
 
 class _Connection(asyncssh.SSHServer):
@@ -275,6 +277,9 @@ class Gateway:
             "TASKROOM_SERVER": self.config.server_url,
             # The SSH keys screen prints the `ssh -p` line users paste: the port they came in on.
             "TASKROOM_SSH_PORT": str(self.config.port),
+            # A file the app saves stays here: it offers export links to this URL instead.
+            "TASKROOM_SESSION": "ssh",
+            "TASKROOM_PUBLIC_URL": self.config.public_url or self.config.server_url,
         }
         session = AppSession(process, identity, self.launcher, env, self.config.idle_timeout)
         self.sessions.add(session)

@@ -80,6 +80,7 @@ def run_ssh_serve(args: argparse.Namespace) -> int:
         idle_timeout=args.idle_timeout,
         token_ttl=args.session_hours * 3600,
         session_max_mb=args.session_max_mb,
+        public_url=server_url(args.public_url) if args.public_url else "",
     )
     try:
         asyncio.run(serve(config))
@@ -96,6 +97,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--server",
         default=os.environ.get("TASKROOM_SERVER") or DEFAULT_SERVER,
         help="the Taskroom API the sessions use (default: $TASKROOM_SERVER)",
+    )
+    ssh.add_argument(
+        "--public-url",
+        default=os.environ.get("TASKROOM_PUBLIC_URL", ""),
+        metavar="URL",
+        help="the API as users' own machines reach it, for export download links "
+        "(default: $TASKROOM_PUBLIC_URL, else --server)",
     )
     ssh.add_argument(
         "--max-sessions", type=_at_least(1, int), default=50, help="concurrent app sessions"

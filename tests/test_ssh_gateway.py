@@ -85,6 +85,7 @@ async def test_password_login_runs_the_app_on_its_own_pty(
     assert env["TERM"] == "xterm-256color" and env["TEXTUAL_COLOR_SYSTEM"] == "256"
     assert env["TASKROOM_SERVER"] == api.url
     assert env["TASKROOM_SSH_PORT"] == str(gateway.port)
+    assert env["TASKROOM_SESSION"] == "ssh" and env["TASKROOM_PUBLIC_URL"] == api.url
     assert "TASKROOM_SECRET_KEY" not in env and "TASKROOM_DATABASE_URL" not in env
     assert env["LANG"] == "de_DE.UTF-8"  # what the client sent, where it is harmless
     assert env["NO_COLOR"] == "1"

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 from textual import events
-from textual.widgets import DataTable, Input, ProgressBar
+from textual.widgets import DataTable, Input, ProgressBar, Static
 
 from tests.support import ApiUser, Server, register, server_env
 from tests.tui_support import (
@@ -527,6 +527,34 @@ async def test_exports_screen_progress_and_save(
         assert "Alpha" in json.dumps(json.loads(target.read_text()))
         await pilot.press("q")
         await until(pilot, lambda: board(app))
+
+
+async def test_over_ssh_an_export_is_offered_as_a_link_copied_to_the_clipboard(
+    tui_server: Server, user: ApiUser, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The gateway's environment: a saved file would stay on the gateway, so `s` gives a link
+    (to the public URL) with a `curl` line, copied by OSC 52."""
+    monkeypatch.setenv("TASKROOM_SESSION", "ssh")
+    monkeypatch.setenv("TASKROOM_PUBLIC_URL", tui_server.url + "/")
+    new_project(user, "Over ssh", TASKS)
+    app = make_app(tui_server.url, tmp_path, token=user.token)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_board(pilot, "Over ssh")
+        await pilot.press("x")
+        screen = await until(pilot, lambda: isinstance(app.screen, ExportsScreen) and app.screen)
+        await pilot.press("n")
+        await until(pilot, lambda: isinstance(app.screen, PickScreen))
+        await pilot.press("enter")  # csv
+        await until(pilot, lambda: [j.status for j in screen.jobs.values()] == ["COMPLETED"])
+        await pilot.press("s")
+        url = await until(pilot, lambda: app.clipboard)
+        assert not isinstance(app.screen, PromptScreen)  # no path on the gateway asked for
+        assert url.startswith(f"{tui_server.url}/api/exports/") and "/file?token=" in url
+        shown = str(screen.query_one("#export-link", Static).render())
+        assert "valid until" in shown and "curl -fo Over-ssh-" in shown and url in shown
+        assert "link instead" in notices(app)
+    got = await asyncio.to_thread(httpx.get, url)  # no login: the link is the credential
+    assert got.status_code == 200 and "Alpha" in got.text
 
 
 def test_cli_tui_rejects_bad_server_url() -> None:

@@ -211,6 +211,9 @@ class ApiClient:
     async def export_job(self, export_id: uuid.UUID) -> wire.ExportJob:
         return await self._call(wire.ExportJob, "GET", f"/api/exports/{export_id}")
 
+    async def export_link(self, export_id: uuid.UUID) -> wire.ExportLink:
+        return await self._call(wire.ExportLink, "GET", f"/api/exports/{export_id}/link")
+
     async def download_export(self, export_id: uuid.UUID, target: Path) -> int:
         """Write the finished file to `target` (via a temporary name); returns its size."""
         response = await self._send("GET", f"/api/exports/{export_id}/download")

@@ -1,9 +1,13 @@
-"""Exports: start one, watch its progress from `export:updated`, browse history, save a file."""
+"""Exports: start one, watch its progress from `export:updated`, browse history, save a file
+or get a download link (over SSH a saved file would land on the gateway, so a link it is)."""
 
 from __future__ import annotations
 
+import os
+import re
 import time
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -11,6 +15,7 @@ import msgspec
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, ProgressBar, Static
 
@@ -29,6 +34,17 @@ EXTENSIONS = {"csv": "csv", "json": "json", "markdown": "md"}
 WORKER_WAIT = 5.0  # seconds an export may sit pending before the screen says no worker took it
 
 
+def over_ssh(env: Mapping[str, str] = os.environ) -> bool:
+    """The SSH gateway says so: this process, and any file it writes, is on the gateway."""
+    return env.get("TASKROOM_SESSION") == "ssh"
+
+
+def public_url(server: str, env: Mapping[str, str] = os.environ) -> str:
+    """Where the user's own machine reaches the API: the gateway's TASKROOM_PUBLIC_URL (its
+    `--server` may be an address only the gateway can reach), else the TUI's own server."""
+    return (env.get("TASKROOM_PUBLIC_URL") or server).rstrip("/")
+
+
 def size_label(size: int | None) -> str:
     if size is None:
         return ""
@@ -39,6 +55,7 @@ class ExportsScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "start", "New export", id="exports.new"),
         Binding("s", "save", "Save to…", id="exports.save"),
+        Binding("l", "link", "Download link", id="exports.link"),
         Binding("r", "refresh", "Refresh", id="exports.refresh"),
         Binding("q,escape", "back", "Back", id="exports.back"),
     ]
@@ -56,6 +73,7 @@ class ExportsScreen(Screen[None]):
         yield TopBar(f"{self.store.project.name} · exports")
         yield Static("No export running. Press n to start one.", id="export-status")
         yield ProgressBar(total=1.0, show_eta=False, id="export-progress")
+        yield Static("", id="export-link")
         table: Table[str] = Table(cursor_type="row", id="exports")
         for key, label in (
             ("created", "Started"),
@@ -148,16 +166,52 @@ class ExportsScreen(Screen[None]):
         self.fill()
         self.query_one(DataTable).move_cursor(row=0)
 
-    @work(exit_on_error=False)
-    async def action_save(self) -> None:
+    def finished(self) -> wire.ExportJob | None:
+        """The selected export if its file is ready (else say why not)."""
         job = self.selected()
+        if job is not None and job.status != "COMPLETED":
+            self.notify(f"That export is {job.status.lower()}, not finished.", severity="warning")
+            return None
+        return job
+
+    def file_name(self, job: wire.ExportJob) -> str:
+        """A file name for the export, safe in a path and in a shell line."""
+        name = f"{self.store.project.name}-{job.created_at:%Y%m%d-%H%M%S}.{EXTENSIONS[job.format]}"
+        return re.sub(r"[^A-Za-z0-9._-]+", "-", name).lstrip("-.")
+
+    @work(exit_on_error=False)
+    async def action_link(self) -> None:
+        """A link that serves the file for 10 minutes: shown, with a `curl` line, and copied to
+        the clipboard by OSC 52 (over SSH too, where the terminal allows it)."""
+        job = self.finished()
         if job is None:
             return
-        if job.status != "COMPLETED":
-            self.notify(f"That export is {job.status.lower()}, not finished.", severity="warning")
+        try:
+            link = await self.app.api.export_link(job.id)
+        except (ApiError, Unreachable) as exc:
+            self.app.report(exc, "make a download link")
             return
-        name = f"{self.store.project.name}-{job.created_at:%Y%m%d-%H%M%S}.{EXTENSIONS[job.format]}"
-        default = str(Path.cwd() / name.replace("/", "-").replace(" ", "-"))
+        url = public_url(self.app.server) + link.url
+        self.app.copy_to_clipboard(url)
+        until = link.expires_at.strftime("%H:%M UTC")
+        self.query_one("#export-link", Static).update(
+            Content(
+                f"Download link, valid until {until} (copied to your clipboard if your terminal "
+                f"allows it):\n{url}\nor run: curl -fo {self.file_name(job)} '{url}'"
+            )
+        )
+        self.notify("Download link copied to the clipboard")
+
+    @work(exit_on_error=False)
+    async def action_save(self) -> None:
+        if over_ssh():
+            self.notify("Over SSH a saved file would stay on the server: here is a link instead.")
+            self.action_link()
+            return
+        job = self.finished()
+        if job is None:
+            return
+        default = str(Path.cwd() / self.file_name(job))
         target = await self.app.push_screen_wait(PromptScreen("Save the export to", default))
         if not target:
             return
