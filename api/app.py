@@ -27,6 +27,8 @@ from api.domain.comments.controller import CommentController
 from api.domain.errors import DomainError, status_of
 from api.domain.exports import launcher as exports_launcher
 from api.domain.exports.controller import ExportController
+from api.domain.imports import launcher as imports_launcher
+from api.domain.imports.controller import ImportController
 from api.domain.labels.controller import LabelController
 from api.domain.notifications import launcher as notifications_launcher
 from api.domain.notifications.controller import NotificationController
@@ -108,6 +110,7 @@ INSTALLERS: list[Installer] = [
     cache.install,
     install_rooms,
     exports_launcher.install,
+    imports_launcher.install,
     activity_recorder.install,
     notifications_launcher.install,
     metrics.install,
@@ -150,6 +153,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             SshGatewayController,
             TokenController,
             ExportController,
+            ImportController,
             health,
             room_socket,
         ],
@@ -193,6 +197,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 Tag(name="ssh-keys", description="Public keys for logging in over SSH"),
                 Tag(name="tokens", description="Personal access tokens for scripts and the CLI"),
                 Tag(name="exports", description="Project exports to CSV, JSON, Markdown"),
+                Tag(name="imports", description="Tasks from a file: Taskroom JSON or CSV, Trello"),
                 Tag(name="health", description="Service status"),
             ],
         ),

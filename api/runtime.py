@@ -25,7 +25,7 @@ from api.settings import Settings
 
 if TYPE_CHECKING:
     from api.cache import CacheStore
-    from api.domain.exports.launcher import ExportLauncher
+    from api.domain.exports.launcher import JobLauncher
     from api.domain.notifications.delivery import Delivery
     from api.rooms.hub import Hub
 
@@ -73,7 +73,8 @@ class Runtime:
         self.closers: list[Callable[[], Awaitable[None]]] = []
         self.cache: CacheStore | None = None  # set by api.cache.install when Redis is configured
         self.rooms: Hub | None = None  # set by api.rooms.endpoint.install
-        self.exports: ExportLauncher | None = None  # set by the exports installer
+        self.exports: JobLauncher | None = None  # set by the exports installer
+        self.imports: JobLauncher | None = None  # set by the imports installer
         self.notifications: Delivery | None = None  # set by the notifications installer
 
     @classmethod

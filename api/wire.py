@@ -18,6 +18,7 @@ Role = Literal["owner", "editor", "viewer"]
 MemberRole = Literal["editor", "viewer"]
 ExportFormat = Literal["csv", "json", "markdown"]
 ExportStatus = Literal["PENDING", "PROCESSING", "COMPLETED", "FAILED"]
+ImportFormat = Literal["taskroom-json", "csv", "trello"]
 
 TASK_STATUSES: tuple[TaskStatus, ...] = ("todo", "in_progress", "done")
 TASK_PRIORITIES: tuple[TaskPriority, ...] = ("low", "medium", "high", "urgent")
@@ -441,6 +442,36 @@ class ExportLink(Struct, kw_only=True):
     expires_at: dt.datetime
 
 
+# --- imports (contract §10) -------------------------------------------------------------
+
+
+class ImportProblem(Struct, kw_only=True):
+    """Why a row cannot be imported: `row` is the CSV line (header = 1) or the card's number."""
+
+    row: int
+    field: str | None
+    message: str
+
+
+class ImportReport(Struct, kw_only=True):
+    """What an import creates (or would, for a dry run), leaves out, and why it cannot."""
+
+    format: ImportFormat
+    created: int
+    skipped: int
+    errors: list[ImportProblem]
+    warnings: list[str]
+
+
+class ImportJob(ImportReport, kw_only=True):
+    id: uuid.UUID
+    project_id: uuid.UUID
+    status: ExportStatus
+    progress: float
+    created_at: dt.datetime
+    finished_at: dt.datetime | None
+
+
 # --- ssh keys -------------------------------------------------------------------------
 
 
@@ -516,6 +547,7 @@ EventName = Literal[
     "member:added",
     "member:removed",
     "export:updated",
+    "import:updated",
     "comment:created",
     "comment:updated",
     "comment:deleted",

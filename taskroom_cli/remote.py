@@ -1,4 +1,5 @@
-"""The scriptable CLI (contract §10): `login`, `projects`, `tasks`, `task …`, `comment`, `export`.
+"""The scriptable CLI (contract §10): `login`, `projects`, `tasks`, `task …`, `comment`, `export`,
+`import`.
 
 Each command talks to the API through the TUI's `ApiClient`, with the TUI's saved login or
 `TASKROOM_TOKEN` (env wins). Output is a table for people or, with `--json`, what the server sent.
@@ -31,6 +32,9 @@ PRIORITIES = ["low", "medium", "high", "urgent"]
 FORMATS = ["csv", "json", "markdown"]
 MIN_PREFIX = 6
 EXPORT_TIMEOUT = 300.0
+IMPORT_TIMEOUT = 600.0
+IMPORT_FORMATS = ["taskroom-json", "csv", "trello"]
+IMPORT_MAX_BYTES = 20 * 1024 * 1024  # contract §10
 
 Json = Any
 
@@ -359,7 +363,7 @@ def run_export(args: argparse.Namespace) -> int:
     async def go(client: ApiClient) -> int:
         project = await _project(client, args.project)
         job = await client.start_export(uuid.UUID(project["id"]), args.format)
-        job = await _wait_export(client, job.id)
+        job = await _wait(lambda: client.export_job(job.id), f"export {job.id}", EXPORT_TIMEOUT)
         if job.status != "COMPLETED":
             raise CliError(f"export {job.id} failed: {job.error or job.status}")
         size = await client.download_export(job.id, target)
@@ -370,28 +374,75 @@ def run_export(args: argparse.Namespace) -> int:
     return _run(args, go)
 
 
-async def _wait_export(client: ApiClient, export_id: uuid.UUID) -> Any:
-    """Poll the job until it ends; a Rich progress bar on a terminal, nothing otherwise."""
-    bar = _progress_bar()
-    deadline = time.monotonic() + EXPORT_TIMEOUT
+async def _wait(fetch: Callable[[], Awaitable[Any]], name: str, limit_s: float) -> Any:
+    """Poll a job until it ends; a Rich progress bar on a terminal, nothing otherwise."""
+    bar = _progress_bar(name.split()[0] + "ing")
+    deadline = time.monotonic() + limit_s
     try:
         while True:
-            job = await client.export_job(export_id)
+            job = await fetch()
             if bar is not None:
                 bar[0].update(bar[1], completed=job.progress)
             if job.status in ("COMPLETED", "FAILED"):
                 return job
             if time.monotonic() > deadline:
-                raise CliError(
-                    f"export {export_id} is still {job.status} after {EXPORT_TIMEOUT:.0f}s"
-                )
+                raise CliError(f"{name} is still {job.status} after {limit_s:.0f}s")
             await asyncio.sleep(0.3)
     finally:
         if bar is not None:
             bar[0].stop()
 
 
-def _progress_bar() -> Any:
+def import_format(path: Path, head: bytes) -> str:
+    """The format of a file from its name: `.csv`, or `.json` (Taskroom's own export, which
+    starts with its project, else a Trello board)."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return "csv"
+    if suffix == ".json":
+        start = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+        return "taskroom-json" if start.startswith(b'{"project"') else "trello"
+    raise UsageError(f"cannot tell the format of {path.name}: give --format")
+
+
+def run_import(args: argparse.Namespace) -> int:
+    source = Path(args.file).expanduser()
+    if not source.is_file():
+        raise CliError(f"no file {source}")
+    if source.stat().st_size > IMPORT_MAX_BYTES:
+        raise CliError(f"{source} is over the server's limit of {IMPORT_MAX_BYTES} bytes")
+    content = source.read_bytes()
+    fmt = args.format or import_format(source, content[:64])
+
+    async def go(client: ApiClient) -> int:
+        project = uuid.UUID((await _project(client, args.project))["id"])
+        if args.dry_run:
+            report: Any = await client.dry_run_import(project, fmt, content)
+        else:
+            job = await client.start_import(project, fmt, content)
+            report = await _wait(
+                lambda: client.import_job(job.id), f"import {job.id}", IMPORT_TIMEOUT
+            )
+        data = _plain(report)
+        if args.json:
+            _emit(args, data, [])
+        else:
+            _emit(
+                args,
+                data,
+                [c for c in ("id", "format", "status", "created", "skipped") if c in data],
+            )
+            for problem in report.errors:
+                where = f"row {problem.row}" + (f", {problem.field}" if problem.field else "")
+                print(f"error: {where}: {_cell(problem.message)}")
+            for warning in report.warnings:
+                print(f"warning: {_cell(warning)}")
+        return 1 if report.errors else 0
+
+    return _run(args, go)
+
+
+def _progress_bar(what: str) -> Any:
     if not sys.stderr.isatty():
         return None
     try:
@@ -400,7 +451,7 @@ def _progress_bar() -> Any:
     except ImportError:
         return None
     progress = Progress(console=Console(stderr=True), transient=True)
-    task_id = progress.add_task("exporting", total=1.0)
+    task_id = progress.add_task(what, total=1.0)
     progress.start()
     return progress, task_id
 
@@ -474,3 +525,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     export.add_argument("--format", "-f", choices=FORMATS, required=True)
     export.add_argument("--output", "-o", required=True, help="the file to write")
     export.set_defaults(func=run_export)
+
+    imported = _common(sub.add_parser("import", help="import a file of tasks (waits)"))
+    imported.add_argument("project")
+    imported.add_argument("file", help="a Taskroom JSON or CSV export, any CSV, a Trello board")
+    imported.add_argument(
+        "--format", "-f", choices=IMPORT_FORMATS, help="else from the file's extension"
+    )
+    imported.add_argument(
+        "--dry-run", action="store_true", help="report what would be imported; write nothing"
+    )
+    imported.set_defaults(func=run_import)

@@ -127,6 +127,10 @@ MATRIX: dict[str, Row] = {
     # the link's own token opens the file, nothing else does (test_export_links.py has that side)
     "export file by link": Row("GET", "/api/exports/{export_id}/file", None,
                                (401, 401, 401, 401, 401), query="token=not-a-link"),
+    # imports: editor+ (the file is the body, a Taskroom JSON one); the import is the owner's
+    "create import": Row("POST", "/api/projects/{project_id}/imports", {"tasks": [{"title": "In"}]},
+                         (202, 202, 403, 404, 401), query="format=taskroom-json"),
+    "get import": Row("GET", "/api/imports/{import_id}", None, (200, 200, 200, 404, 401)),
     # search: every project of the caller; saved views: a user's own (the view is the owner's)
     "search": Row("GET", "/api/search", None, (200, 200, 200, 200, 401), query="q=task"),
     "list views": Row("GET", "/api/me/views", None, (200, 200, 200, 200, 401)),
@@ -156,6 +160,7 @@ PATH_VALUES = {
     "task_id": "task",
     "user_id": "spare",
     "export_id": "export",
+    "import_id": "import",
     "key_id": "owner_key_id",
     "comment_id": "comment",
     "token_id": "owner_token_id",
@@ -273,6 +278,16 @@ def build_world(cast: Cast, needs: frozenset[str] = frozenset()) -> World:
         wait_until(
             lambda: owner.get(f"/api/exports/{export}").json()["status"] == "COMPLETED",
             what="the export",
+        )
+    if "import" in needs:
+        r = owner.post(
+            f"/api/projects/{project}/imports", params={"format": "csv"}, content=b"title\nIn\n"
+        )
+        assert r.status_code == 202, r.text
+        values["import"] = imported = r.json()["id"]
+        wait_until(
+            lambda: owner.get(f"/api/imports/{imported}").json()["status"] == "COMPLETED",
+            what="the import",
         )
     return World(cast, values)
 

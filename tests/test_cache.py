@@ -76,6 +76,7 @@ RULES: dict[EventName, set[str]] = {
     "task:updated": {"project", "lists"},
     "task:deleted": {"project", "lists"},
     "export:updated": set(),
+    "import:updated": set(),  # but the finished one: test_a_finished_import_drops_keys
     # a task's comment_count is in the project body, not in the lists (contract §8)
     "comment:created": {"project"},
     "comment:updated": {"project"},
@@ -102,6 +103,18 @@ def test_drop_table_follows_the_contract(name: EventName) -> None:
         expected |= {f"v1:projects:user:{a}", f"v1:projects:user:{b}"}
     assert set(keys_to_drop([event, event])) == expected
     assert len(keys_to_drop([event, event])) == len(expected)
+
+
+def test_a_finished_import_drops_keys() -> None:
+    pid, a = uuid.uuid4(), uuid.uuid4()
+    done = DomainEvent(
+        name="import:updated",
+        project_id=pid,
+        data={"status": "COMPLETED"},
+        actor=None,
+        member_ids=(a,),
+    )
+    assert keys_to_drop([done]) == [f"v1:project:{pid}", f"v1:projects:user:{a}"]
 
 
 # --- a real server with the cache on -------------------------------------------------------

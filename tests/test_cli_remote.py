@@ -184,6 +184,38 @@ def test_comment_and_export(server: Server, make_user: MakeUser, tmp_path: Path)
         assert "404" in failed(proc) or "405" in proc.stderr
 
 
+def test_import_guesses_the_format_reports_and_exits(
+    server: Server, make_user: MakeUser, tmp_path: Path
+) -> None:
+    owner = make_user()
+    pid = owner.client.post("/api/projects", json={"name": "Imported"}).json()["id"]
+    url, tok = server.url, owner.token
+    board = tmp_path / "board.csv"
+    board.write_text("title,priority\nShip,high\nTest,low\n")
+    report = ok(cli("import", "Imported", str(board), "--dry-run", "--json",
+                    home=tmp_path, token=tok, server=url))  # fmt: skip
+    assert (report["format"], report["created"], report["errors"]) == ("csv", 2, [])
+    assert owner.client.get(f"/api/projects/{pid}").json()["tasks"] == []
+    job = ok(cli("import", pid, str(board), "--json", home=tmp_path, token=tok, server=url))
+    assert (job["status"], job["created"]) == ("COMPLETED", 2)
+    exported = tmp_path / "export.json"
+    ok(cli("export", pid, "-f", "json", "-o", str(exported), "--json",
+           home=tmp_path, token=tok, server=url))  # fmt: skip
+    proc = cli("import", pid, str(exported), home=tmp_path, token=tok, server=url)  # a table
+    assert proc.returncode == 0, proc.stderr
+    assert "taskroom-json" in proc.stdout and "COMPLETED" in proc.stdout
+    bad = tmp_path / "bad.csv"
+    bad.write_text("title,status\nfine,todo\nnope,someday\n")
+    proc = cli("import", pid, str(bad), home=tmp_path, token=tok, server=url)
+    assert proc.returncode == 1 and "error: row 3, status: Invalid enum value" in proc.stdout
+    unknown = tmp_path / "tasks.txt"
+    unknown.write_text("title\nx\n")
+    assert "give --format" in failed(
+        cli("import", pid, str(unknown), home=tmp_path, token=tok, server=url), 2
+    )
+    assert len(owner.client.get(f"/api/projects/{pid}").json()["tasks"]) == 4
+
+
 def test_table_cells_cannot_drive_the_terminal() -> None:
     """Older rows or imports may hold escapes the API now refuses (contract §7): a table shows
     them as visible stand-ins, never as bytes a terminal acts on."""

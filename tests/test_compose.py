@@ -30,6 +30,7 @@ CONTRACT_COMMANDS = {"demo", "serve", "worker", "tui", "ssh-serve", "db", "expor
     "task",
     "comment",
     "export",
+    "import",
 }
 API_COMMAND = ["taskroom", "serve", "--host", "0.0.0.0", "--port", "8000", "--no-migrate"]
 # Each Taskroom service's exact command: a dropped subcommand or option fails here.

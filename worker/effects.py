@@ -1,9 +1,10 @@
 """The worker's dispatcher: what its units of work do before and after they commit.
 
-The worker has no Litestar app, yet its writes (an export's state and progress) are domain
-events like the API's: numbered inside the transaction by the rooms' pre-commit hook, then
-published into the project's room stream with the rooms' framework-free publisher, so every
-subscriber on every replica gets them in commit order.
+The worker has no Litestar app, yet its writes (a job's state and progress, an import's
+tasks) are domain events like the API's: numbered inside the transaction by the rooms'
+pre-commit hook, then, after the commit, the cached bodies they touch are dropped (as the
+API's cache does) and they are published into the project's room stream with the rooms'
+framework-free publisher, so every subscriber on every replica gets them in commit order.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Sequence
 
 from redis.asyncio import Redis
 
+from api.cache import CacheStore
 from api.domain.activity.recorder import activity_hook
 from api.domain.notifications.delivery import PublishToUser
 from api.events import Dispatcher, DomainEvent
@@ -30,7 +32,7 @@ def user_publisher(redis: Redis) -> PublishToUser:
     return publish
 
 
-def room_dispatcher(redis: Redis) -> Dispatcher:
+def room_dispatcher(redis: Redis, cache: CacheStore) -> Dispatcher:
     rooms = RoomPublisher(redis)
 
     async def publish(events: Sequence[DomainEvent]) -> None:
@@ -41,5 +43,6 @@ def room_dispatcher(redis: Redis) -> Dispatcher:
     dispatcher = Dispatcher()
     dispatcher.register_pre_commit(assign_sequence)
     dispatcher.register_pre_commit(activity_hook())
+    dispatcher.register(cache.on_events)
     dispatcher.register(publish)
     return dispatcher

@@ -1,4 +1,4 @@
-"""`taskroom worker`: SAQ settings, the export and email job functions, the cron jobs."""
+"""`taskroom worker`: SAQ settings, the export, import and email job functions, the cron jobs."""
 
 from __future__ import annotations
 
@@ -12,11 +12,14 @@ from saq.types import Context as SaqContext
 from saq.types import PartialTimersDict
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from api.cache import CacheStore, make_store
 from api.db.models import utcnow
 from api.db.session import make_engine, make_sessionmaker
 from api.domain.exports import cleanup
 from api.domain.exports.engine import Exporter
+from api.domain.exports.launcher import JobRunner
 from api.domain.exports.queue import SCHEDULE_EVERY, SWEEP_EVERY, make_queue, retry_delay
+from api.domain.imports.engine import Importer
 from api.domain.notifications.delivery import Delivery
 from api.domain.notifications.launcher import QueueMail, mailer_for, scan_every, scheduled
 from api.domain.notifications.mailer import Mailer
@@ -32,14 +35,16 @@ class Context(SaqContext, total=False):
     settings: Settings
     engine: AsyncEngine
     redis: Redis
+    cache: tuple[CacheStore, Redis]
     exporter: Exporter
+    importer: Importer
     notifications: Delivery
     mailer: Mailer | None
     attempt_started: float  # time.monotonic() when this job's attempt began (worker/metrics.py)
 
 
-async def export(ctx: Context, *, export_id: str) -> None:
-    """One attempt of an export; raising hands the job back to SAQ for the next attempt."""
+async def _attempt(ctx: Context, runner: JobRunner, job_id: str) -> None:
+    """One attempt of a job row; raising hands the job back to SAQ for the next attempt."""
     job: Job = ctx["job"]
     # 2 s then 4 s at most: SAQ's own backoff multiplies by random() and could wait ~0 s.
     job.retry_delay = retry_delay(job.attempts)
@@ -48,9 +53,17 @@ async def export(ctx: Context, *, export_id: str) -> None:
     async def heartbeat(progress: float) -> None:
         await job.update(progress=progress)
 
-    await ctx["exporter"].run(
-        uuid.UUID(export_id), attempt=job.attempts, last=not job.retryable, heartbeat=heartbeat
+    await runner.run(
+        uuid.UUID(job_id), attempt=job.attempts, last=not job.retryable, heartbeat=heartbeat
     )
+
+
+async def export(ctx: Context, *, job_id: str) -> None:
+    await _attempt(ctx, ctx["exporter"], job_id)
+
+
+async def import_file(ctx: Context, *, job_id: str) -> None:
+    await _attempt(ctx, ctx["importer"], job_id)
 
 
 async def send_email(ctx: Context, *, notification_id: str) -> None:
@@ -93,11 +106,13 @@ def make_worker(settings: Settings, concurrency: int) -> Worker[Context]:
 
         ctx["settings"], ctx["engine"], ctx["redis"] = settings, engine, redis
         sessionmaker = make_sessionmaker(engine)
+        ctx["cache"] = make_store(settings, settings.redis_url or "")
+        dispatcher = effects.room_dispatcher(redis, ctx["cache"][0])
         ctx["exporter"] = Exporter(
-            settings=settings,
-            engine=engine,
-            sessionmaker=sessionmaker,
-            dispatcher=effects.room_dispatcher(redis),
+            settings=settings, engine=engine, sessionmaker=sessionmaker, dispatcher=dispatcher
+        )
+        ctx["importer"] = Importer(
+            settings=settings, sessionmaker=sessionmaker, dispatcher=dispatcher
         )
         ctx["mailer"] = mailer_for(settings, sessionmaker)
         ctx["notifications"] = Delivery(
@@ -115,10 +130,14 @@ def make_worker(settings: Settings, concurrency: int) -> Worker[Context]:
         if "engine" in ctx:
             await ctx["redis"].aclose()
             await ctx["engine"].dispose()
+        if "cache" in ctx:
+            store, cache_redis = ctx["cache"]
+            await store.aclose()
+            await cache_redis.aclose()
 
     return Worker(
         queue,
-        functions=[export, send_email],
+        functions=[export, import_file, send_email],
         concurrency=concurrency,
         cron_jobs=[
             CronJob(upkeep, cron="* * * * *", timeout=300),

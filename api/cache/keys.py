@@ -43,6 +43,14 @@ def _member_lists(event: DomainEvent) -> Iterable[str]:
     return (projects_key(user_id) for user_id in event.member_ids)
 
 
+def _imported(event: DomainEvent) -> Iterable[str]:
+    """A finished import's tasks are in the project body and its counts from its commit on,
+    before their own `task:created` events follow; its other updates touch no cached body."""
+    if event.data.get("status") != "COMPLETED":
+        return ()
+    return (*_project(event), *_member_lists(event))
+
+
 # Contract §4. A deleted project's own key goes too: its cached members would otherwise
 # keep answering for a project that no longer exists until the TTL runs out.
 DROPS: dict[EventName, tuple[KeysOf, ...]] = {
@@ -54,6 +62,7 @@ DROPS: dict[EventName, tuple[KeysOf, ...]] = {
     "task:created": (_project, _member_lists),
     "task:updated": (_project, _member_lists),
     "task:deleted": (_project, _member_lists),
+    "import:updated": (_imported,),
     # A task's comment_count is in the project body; the lists hold no task data.
     "comment:created": (_project,),
     "comment:updated": (_project,),

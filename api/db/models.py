@@ -1,4 +1,5 @@
-"""SQLAlchemy models: users, projects, memberships, tasks, labels, checklists, comments, exports."""
+"""SQLAlchemy models: users, projects, memberships, tasks, labels, checklists, comments,
+export and import jobs."""
 
 from __future__ import annotations
 
@@ -164,6 +165,9 @@ class Task(Base):
     updated_by: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), nullable=True
     )
+    # The import that created the task: its `task:created` events are read back by this
+    # after the import's commit. No foreign key: adding one would rebuild the table on SQLite.
+    import_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
     # Loaded with every task (one SELECT … IN per batch of tasks, never one per task), so each
     # task read, the cached project body and search hits included, carries them. Written with
     # Core statements by the services; the database's cascades remove them with the task.
@@ -186,6 +190,7 @@ class Task(Base):
         one_of("priority", TaskPriority),
         Index("ix_tasks_project_status_position", "project_id", "status", "position"),
         Index("ix_tasks_project_updated_at", "project_id", "updated_at"),
+        Index("ix_tasks_import_id", "import_id"),
     )
 
 
@@ -390,6 +395,39 @@ class ExportJob(Base):
     )
 
 
+class ImportJob(Base):
+    """A file being imported into a project (contract §10); its tasks commit all at once."""
+
+    __tablename__ = "imports"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    user_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    format: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="PENDING")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    created: Mapped[int] = mapped_column(Integer, default=0)
+    skipped: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    warnings: Mapped[list[str]] = mapped_column(JSON, default=list)
+    file_path: Mapped[str | None] = mapped_column(Text, nullable=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    __table_args__ = (
+        CheckConstraint("format in ('taskroom-json', 'csv', 'trello')", name="format"),
+        CheckConstraint(
+            "status in ('PENDING', 'PROCESSING', 'COMPLETED', 'FAILED')", name="status"
+        ),
+        Index("ix_imports_project_created", "project_id", "created_at"),
+        Index("uq_imports_idempotency", "user_id", "idempotency_key", unique=True),
+    )
+
+
 class SshKey(Base):
     """A public key a user registered for `ssh` logins (the SSH front door)."""
 
@@ -452,6 +490,7 @@ __all__ = [
     "Comment",
     "EmailDigest",
     "ExportJob",
+    "ImportJob",
     "Label",
     "Membership",
     "Notification",

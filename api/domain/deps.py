@@ -1,13 +1,15 @@
-"""What every controller shares: the request type whose `user` is the caller, and how a
-service that needs only the request's unit of work is provided."""
+"""What every controller shares: the request type whose `user` is the caller, how a
+service that needs only the request's unit of work is provided, and the `Idempotency-Key`
+header of the job routes (exports, imports)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from litestar import Request
 from litestar.di import NamedDependency, Provide
+from litestar.params import HeaderParameter
 
 from api.db.session import UnitOfWork
 from api.security import AuthUser
@@ -24,3 +26,14 @@ def provide_with_uow(service: Callable[[UnitOfWork], S]) -> Provide:
         return service(uow)
 
     return Provide(provide)
+
+
+IdempotencyKey = Annotated[
+    str | None,
+    HeaderParameter(
+        name="Idempotency-Key",
+        min_length=1,
+        max_length=200,
+        description="Same key from the same caller: the same job (an import's body is not read).",
+    ),
+]

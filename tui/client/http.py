@@ -64,9 +64,13 @@ class ApiClient:
 
     async def _send(self, method: str, path: str, body: Any = None, **kw: Any) -> httpx.Response:
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
-        content = msgspec.json.encode(body) if body is not None else None
-        if content is not None:
-            headers["Content-Type"] = "application/json"
+        if isinstance(body, bytes):  # a file, sent as it is (imports)
+            content: bytes | None = body
+            headers["Content-Type"] = "application/octet-stream"
+        else:
+            content = msgspec.json.encode(body) if body is not None else None
+            if content is not None:
+                headers["Content-Type"] = "application/json"
         try:
             response = await self._http.request(
                 method, path, content=content, headers=headers, **kw
@@ -84,8 +88,8 @@ class ApiClient:
                 raise ApiError(response.status_code, reason) from None
         return response
 
-    async def _call(self, type_: type[T], method: str, path: str, body: Any = None) -> T:
-        response = await self._send(method, path, body)
+    async def _call(self, type_: type[T], method: str, path: str, body: Any = None, **kw: Any) -> T:
+        response = await self._send(method, path, body, **kw)
         return from_wire(response.content, msgspec.json.decode(response.content, type=type_))
 
     # accounts
@@ -219,6 +223,21 @@ class ApiClient:
         response = await self._send("GET", f"/api/exports/{export_id}/download")
         await asyncio.to_thread(_write_whole, target, response.content)
         return len(response.content)
+
+    # imports
+    async def dry_run_import(
+        self, project_id: uuid.UUID, fmt: str, content: bytes
+    ) -> wire.ImportReport:
+        """What importing the file would create, skip and refuse; nothing is written."""
+        path, params = f"/api/projects/{project_id}/imports", {"format": fmt, "dry_run": "true"}
+        return await self._call(wire.ImportReport, "POST", path, content, params=params)
+
+    async def start_import(self, project_id: uuid.UUID, fmt: str, content: bytes) -> wire.ImportJob:
+        path, params = f"/api/projects/{project_id}/imports", {"format": fmt}
+        return await self._call(wire.ImportJob, "POST", path, content, params=params)
+
+    async def import_job(self, import_id: uuid.UUID) -> wire.ImportJob:
+        return await self._call(wire.ImportJob, "GET", f"/api/imports/{import_id}")
 
     # ssh keys
     async def ssh_keys(self) -> list[wire.SshKey]:

@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 
 CHANGES = "changes"  # DomainEvent.extra: {field: [old, new]}, set by the service that knows
 TITLE = "title"  # DomainEvent.extra: the task's title where `data` lacks it (a deletion)
+# DomainEvent.extra: the import whose commit created the task. Its one entry (the finished
+# import) tells the history; the tasks' own events reach the room and the cache only.
+IMPORTED = "import_id"
 # Failpoint `activity.fail_task_updates=1`: break the transaction after the entries of a
 # task update are written, to prove that the change and its history stand or fall together.
 FAIL_TASK_UPDATES = "activity.fail_task_updates"
@@ -73,13 +76,20 @@ def _summary(event: DomainEvent) -> str:
             return f"changed {changed or 'the project'}"
         case "export:updated":
             return f"export {data.get('format')} {str(data.get('status', '')).lower()}"
+        case "import:updated" if data.get("status") == "COMPLETED":
+            return f"imported {data.get('created')} tasks from {data.get('format')}"
+        case "import:updated":
+            return f"import {data.get('format')} failed"
     return event.name
 
 
 def _worth_an_entry(event: DomainEvent) -> bool:
-    """A deleted project takes its history with it; an export's progress ticks are no news."""
-    if event.name == "project:deleted":
+    """A deleted project takes its history with it; an export's progress ticks are no news,
+    nor is an import until it ends (one entry per import, not one per task)."""
+    if event.name == "project:deleted" or IMPORTED in event.extra:
         return False
+    if event.name == "import:updated":
+        return event.data.get("status") in ("COMPLETED", "FAILED")
     if event.name == "export:updated":
         return not (event.data.get("status") == "PROCESSING" and event.data.get("progress"))
     return True

@@ -8,27 +8,17 @@ from typing import Annotated
 
 from litestar import Controller, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, HeaderParameter, JSONBody, Parameter
+from litestar.params import FromPath, JSONBody, Parameter
 from litestar.response import File
 
 from api.db.session import UnitOfWork
-from api.domain.deps import AuthRequest
+from api.domain.deps import AuthRequest, IdempotencyKey
 from api.domain.exports.formats import MEDIA_TYPES
 from api.domain.exports.links import link_token, link_user
 from api.domain.exports.service import ExportService
 from api.openapi import PublicOperation, responses
 from api.runtime import Runtime
 from api.wire import ExportCreate, ExportJob, ExportLink
-
-IdempotencyKey = Annotated[
-    str | None,
-    HeaderParameter(
-        name="Idempotency-Key",
-        min_length=1,
-        max_length=200,
-        description="Same key from the same caller: the same export job.",
-    ),
-]
 
 
 async def provide_export_service(

@@ -22,9 +22,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from api.db.models import ExportJob, Project, Task, utcnow
-from api.db.session import UnitOfWork
 from api.domain.exports import reader, webhooks
 from api.domain.exports.formats import EXTENSIONS, WRITERS, Row, RowWriter
+from api.domain.exports.job_rows import change_job
 from api.domain.exports.schemas import job_event, job_out
 from api.events import Dispatcher
 from api.settings import Settings
@@ -92,19 +92,9 @@ class Exporter:
         self.fail_attempts = settings.failpoints.get("export.fail_attempts")
 
     async def _change(self, job_id: uuid.UUID, **values: Any) -> ExportJob | None:
-        """Update the job row and record `export:updated` in one unit of work, like every
-        other write: its pre-commit hooks run and its effects follow the commit. None if the
-        job is gone."""
-        async with self.sessionmaker() as session:
-            uow = UnitOfWork(session, self.dispatcher)
-            job = await session.get(ExportJob, job_id)
-            if job is None:
-                return None
-            for name, value in values.items():
-                setattr(job, name, value)
-            uow.record(job_event(job))
-            await uow.commit()
-        return job
+        return await change_job(
+            self.sessionmaker, self.dispatcher, ExportJob, job_id, job_event, **values
+        )
 
     async def run(
         self, job_id: uuid.UUID, *, attempt: int, last: bool, heartbeat: Heartbeat | None = None

@@ -1,4 +1,8 @@
-"""How a committed export starts: on the SAQ queue, or (no Redis) as a task of this process."""
+"""How a committed job row starts: on the SAQ queue, or (no Redis) as a task of this process.
+
+Exports and imports alike: each kind names its SAQ function and brings a runner with the
+same `run` (one attempt, raising on failure so the queue can retry).
+"""
 
 from __future__ import annotations
 
@@ -12,70 +16,82 @@ from typing import Protocol
 from saq.queue.redis import RedisQueue
 
 from api.background import Background
-from api.domain.exports.engine import Exporter, project_dir
-from api.domain.exports.queue import QUEUE_NAME, enqueue_export
+from api.domain.exports.engine import Exporter, Heartbeat, project_dir
+from api.domain.exports.queue import EXPORT_JOB, QUEUE_NAME, enqueue_job
 from api.events import DomainEvent
 from api.runtime import Runtime
 
 logger = logging.getLogger(__name__)
 
 
-class ExportLauncher(Protocol):
-    async def launch(self, export_id: uuid.UUID) -> None: ...
+class JobRunner(Protocol):
+    async def run(
+        self, job_id: uuid.UUID, *, attempt: int, last: bool, heartbeat: Heartbeat | None = None
+    ) -> None: ...
+
+
+class JobLauncher(Protocol):
+    async def launch(self, job_id: uuid.UUID) -> None: ...
 
     async def aclose(self) -> None: ...
 
 
 class QueueLauncher:
-    """Hands the export to `taskroom worker` processes through Redis."""
+    """Hands the job to `taskroom worker` processes through Redis."""
 
-    def __init__(self, queue: RedisQueue) -> None:
+    def __init__(self, queue: RedisQueue, function: str = EXPORT_JOB) -> None:
         self.queue = queue
+        self.function = function
 
-    async def launch(self, export_id: uuid.UUID) -> None:
+    async def launch(self, job_id: uuid.UUID) -> None:
         try:
-            await enqueue_export(self.queue, export_id)
+            await enqueue_job(self.queue, self.function, job_id)
         except Exception:  # the job stays PENDING; the worker's upkeep queues it again
-            logger.warning("could not queue export %s", export_id, exc_info=True)
+            logger.warning("could not queue %s %s", self.function, job_id, exc_info=True)
 
     async def aclose(self) -> None:
         """The queue borrows the runtime's Redis client, which the runtime closes itself."""
 
 
 class InProcessLauncher(Background):
-    """No Redis: the export runs right away as a task of the API process, one attempt only."""
+    """No Redis: the job runs right away as a task of the API process, one attempt only."""
 
-    def __init__(self, exporter: Exporter) -> None:
+    def __init__(self, runner: JobRunner, function: str = EXPORT_JOB) -> None:
         super().__init__()
-        self.exporter = exporter
+        self.runner = runner
+        self.function = function
 
-    async def _run(self, export_id: uuid.UUID) -> None:
+    async def _run(self, job_id: uuid.UUID) -> None:
         try:
-            await self.exporter.run(export_id, attempt=1, last=True)
+            await self.runner.run(job_id, attempt=1, last=True)
         except Exception:
-            logger.warning("export %s failed", export_id, exc_info=True)
+            logger.warning("%s %s failed", self.function, job_id, exc_info=True)
 
-    async def launch(self, export_id: uuid.UUID) -> None:
-        self.spawn(self._run(export_id), f"export:{export_id}")
+    async def launch(self, job_id: uuid.UUID) -> None:
+        self.spawn(self._run(job_id), f"{self.function}:{job_id}")
+
+
+def launcher_for(runtime: Runtime, function: str, runner: JobRunner) -> JobLauncher:
+    """The queue with Redis, else this process; closed with the runtime."""
+    launcher: JobLauncher
+    if runtime.redis is not None:
+        launcher = QueueLauncher(RedisQueue(runtime.redis, name=QUEUE_NAME), function)
+    else:
+        launcher = InProcessLauncher(runner, function)
+    runtime.closers.append(launcher.aclose)
+    return launcher
 
 
 async def install(runtime: Runtime) -> None:
     """Pick the launcher for this runtime and delete a deleted project's export files."""
     settings = runtime.settings
-    launcher: ExportLauncher
-    if runtime.redis is not None:
-        launcher = QueueLauncher(RedisQueue(runtime.redis, name=QUEUE_NAME))
-    else:
-        launcher = InProcessLauncher(
-            Exporter(
-                settings=settings,
-                engine=runtime.engine,
-                sessionmaker=runtime.sessionmaker,
-                dispatcher=runtime.dispatcher,
-            )
-        )
-    runtime.exports = launcher
-    runtime.closers.append(launcher.aclose)
+    exporter = Exporter(
+        settings=settings,
+        engine=runtime.engine,
+        sessionmaker=runtime.sessionmaker,
+        dispatcher=runtime.dispatcher,
+    )
+    runtime.exports = launcher_for(runtime, EXPORT_JOB, exporter)
 
     async def delete_files(events: Sequence[DomainEvent]) -> None:
         for event in events:

@@ -1,4 +1,4 @@
-"""The export queue of contract §6: its name, and how an export becomes a SAQ job."""
+"""The job queue of contract §6: its name, and how an export or an import becomes a SAQ job."""
 
 from __future__ import annotations
 
@@ -83,15 +83,24 @@ def make_queue(redis_url: str) -> ExportQueue:
     return ExportQueue(Redis.from_url(redis_url), name=QUEUE_NAME)
 
 
-async def enqueue_export(queue: Queue, export_id: uuid.UUID) -> bool:
-    """Queue one export under its own id as the job key; False if it is already queued."""
+EXPORT_JOB = "export"
+IMPORT_JOB = "import_file"
+
+
+async def enqueue_job(queue: Queue, function: str, job_id: uuid.UUID) -> bool:
+    """Queue one job row (export or import) under its own id as the job key, with contract
+    §6's attempts and waits; False if it is already queued."""
     job = await queue.enqueue(
-        "export",
-        key=str(export_id),
-        export_id=str(export_id),
+        function,
+        key=str(job_id),
+        job_id=str(job_id),
         retries=ATTEMPTS,
         retry_delay=retry_delay(1),
         timeout=TIMEOUT,
         heartbeat=HEARTBEAT,
     )
     return job is not None
+
+
+async def enqueue_export(queue: Queue, export_id: uuid.UUID) -> bool:
+    return await enqueue_job(queue, EXPORT_JOB, export_id)

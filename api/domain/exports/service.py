@@ -13,7 +13,7 @@ from api.db.models import ExportJob
 from api.db.session import UnitOfWork
 from api.domain.errors import Conflict, Invalid, NotFound
 from api.domain.exports.formats import EXTENSIONS
-from api.domain.exports.launcher import ExportLauncher
+from api.domain.exports.launcher import JobLauncher
 from api.domain.exports.schemas import job_event, job_out
 from api.domain.exports.webhooks import WebhookRefused, check_url
 from api.domain.projects.authz import require_role
@@ -29,7 +29,7 @@ class ExportService:
     def __init__(
         self,
         uow: UnitOfWork,
-        launcher: ExportLauncher,
+        launcher: JobLauncher,
         limiter: Limiter,
         *,
         webhook_allow_private: bool,

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.models import Membership, Notification, Task, User, utcnow
-from api.domain.activity.recorder import CHANGES
+from api.domain.activity.recorder import CHANGES, IMPORTED
 from api.domain.notifications.mentions import added_mentions, mentioned
 from api.domain.notifications.schemas import insert_or_skip
 from api.events import DomainEvent, PreCommitHook
@@ -59,7 +59,10 @@ async def _members_named(
 
 
 async def drafts_for(session: AsyncSession, event: DomainEvent) -> list[Draft]:
-    """Who this event notifies (contract §8), never the actor themself."""
+    """Who this event notifies (contract §8), never the actor themself; an imported task no
+    one (a board of a thousand cards would be a thousand notifications)."""
+    if IMPORTED in event.extra:
+        return []
     actor = event.actor
     actor_id = actor.id if actor else None
     data, changes = event.data, event.extra.get(CHANGES, {})
