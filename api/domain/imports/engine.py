@@ -266,7 +266,7 @@ class Importer:
                 .where(Task.project_id == job.project_id)
                 .group_by(Task.status)
             )
-            top = {status: position for status, position in column_tops.tuples()}
+            top: dict[str, float] = {s: p for s, p in column_tops.tuples()}
             positions = Positions(top, check.lowest)
             created, unassigned = 0, 0
             now = utcnow()
