@@ -611,6 +611,17 @@ class UnreadFrame(Struct, kw_only=True, tag="unread", tag_field="type"):
     count: int
 
 
+class MeFrame(Struct, kw_only=True, tag="me", tag_field="type"):
+    """A change to the user's own world, to every socket of that user without subscribing:
+    a project shared with them or their role in it (`member:added`, data = the member), them
+    removed (`member:removed`), a project of theirs created, renamed (`project:updated`,
+    data = the project) or deleted (`project:deleted`, data = `{id}`)."""
+
+    event: EventName
+    project_id: uuid.UUID
+    data: dict[str, Any]
+
+
 ServerFrame = (
     RoomEvent
     | Subscribed
@@ -621,6 +632,7 @@ ServerFrame = (
     | ErrorFrame
     | NotificationFrame
     | UnreadFrame
+    | MeFrame
 )
 
 

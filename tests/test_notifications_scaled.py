@@ -145,3 +145,36 @@ def test_instant_email_is_a_worker_job(scaled: Scaled) -> None:
     owner.client.post(f"/api/tasks/{task}/comments", json={"body": f"@{erin.username} hi"})
     [msg] = wait_until(lambda: to(scaled.smtp, "erin@mail.example"), what="erin's mail")
     assert "mentioned you" in str(msg["Subject"])
+
+
+async def test_me_frames_cross_replicas(scaled: Scaled) -> None:
+    """Changes to bob's own world reach both his sockets (one per replica, neither in a room):
+    shared with him, his role, renamed, him removed, deleted; an outsider hears none."""
+    owner, bob, carol = (register(scaled.one.url) for _ in range(3))
+    pid = owner.client.post("/api/projects", json={"name": "Shared later"}).json()["id"]
+    async with connected(scaled.two.ws_url, bob.token, carol.token) as [on_two, outsider]:
+        on_one = await Live.connect(scaled.one.ws_url, bob.token)
+        try:
+            await asyncio.sleep(0.5)  # both replicas' subscriptions are up long before
+
+            async def both(event: str) -> dict[str, object]:
+                frames = [await live.expect("me", event=event) for live in (on_two, on_one)]
+                assert frames[0] == frames[1] and frames[0]["project_id"] == pid
+                return dict(frames[0]["data"])
+
+            members = f"/api/projects/{pid}/members"
+            owner.client.post(members, json={"username": bob.username, "role": "editor"})
+            assert (await both("member:added"))["role"] == "editor"
+            owner.client.patch(f"{members}/{bob.id}", json={"role": "viewer"})
+            assert (await both("member:added"))["role"] == "viewer"
+            owner.client.patch(f"/api/projects/{pid}", json={"name": "Renamed"})
+            assert (await both("project:updated"))["name"] == "Renamed"
+            assert owner.client.delete(f"{members}/{bob.id}").status_code == 204
+            assert (await both("member:removed"))["user_id"] == bob.id
+            owner.client.post(members, json={"username": bob.username, "role": "editor"})
+            await both("member:added")
+            assert owner.client.delete(f"/api/projects/{pid}").status_code == 204
+            assert await both("project:deleted") == {"id": pid}
+            assert [f for f in await outsider.collect(0.5) if f["type"] == "me"] == []
+        finally:
+            await on_one.close()

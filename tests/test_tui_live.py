@@ -22,6 +22,7 @@ from tests.tui_support import (
     until,
 )
 from tui.screens.conflict import ConflictScreen
+from tui.screens.projects import ProjectsScreen
 from tui.screens.task_editor import TaskEditor
 
 SIZE = (100, 30)
@@ -126,3 +127,34 @@ async def test_burst_of_events_is_coalesced(
         busiest = max(sum(1 for t in redraws if start <= t < start + 1) for start in redraws)
         assert busiest <= 10, [round(t - redraws[0], 3) for t in redraws]
     owner.close()
+
+
+async def test_projects_screen_follows_my_world_live(tui_server: Server, tmp_path: Path) -> None:
+    """No poll and no key: a project shared with bob appears, a rename and his new role show,
+    and it goes when he is removed (each a `me` frame on his socket)."""
+    alice, bob = register(tui_server.url), register(tui_server.url)
+    pid = new_project(alice, "Mine first", [])
+    app = make_app(tui_server.url, tmp_path, token=bob.token)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await until(pilot, lambda: isinstance(app.screen, ProjectsScreen) and app.screen)
+        assert isinstance(screen, ProjectsScreen)
+        await until(pilot, lambda: app.connection[0] == "live")
+
+        def shown() -> list[tuple[str, str | None]]:
+            return [(p.name, p.role) for p in screen.projects]
+
+        members = f"/api/projects/{pid}/members"
+        await asyncio.to_thread(
+            alice.client.post, members, json={"username": bob.username, "role": "editor"}
+        )
+        await until(pilot, lambda: shown() == [("Mine first", "editor")], wait=5)
+        assert "New in your projects: Mine first" in " | ".join(app.notices)
+        await asyncio.to_thread(alice.client.patch, f"/api/projects/{pid}", json={"name": "Ours"})
+        await until(pilot, lambda: shown() == [("Ours", "editor")], wait=5)
+        await asyncio.to_thread(alice.client.patch, f"{members}/{bob.id}", json={"role": "viewer"})
+        await until(pilot, lambda: shown() == [("Ours", "viewer")], wait=5)
+        await asyncio.to_thread(alice.client.delete, f"{members}/{bob.id}")
+        await until(pilot, lambda: shown() == [], wait=5)
+        assert "No longer in your projects: Ours" in " | ".join(app.notices)
+    alice.close()
+    bob.close()

@@ -21,7 +21,6 @@ from websockets.sync.client import connect
 
 from tests.support import Server, free_port, register, server_env, wait_until
 from tests.tui_support import new_project
-from tui.screens.projects import POLL_SECONDS
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 
@@ -183,7 +182,8 @@ def test_header_follows_me_and_my_projects(tmux: Tmux, tmp_path: Path) -> None:
             f"/api/projects/{pid}/members", json={"username": "bob", "role": "editor"}
         )
         assert r.status_code == 201
-        tmux.wait_for(lambda s: "Shared" in s, "the project bob was added to", POLL_SECONDS + 5)
+        # live (a `me` frame), not polled: faster than the 10 s poll it replaced
+        tmux.wait_for(lambda s: "Shared" in s, "the project bob was added to", 8)
         tmux.keys("Enter")
         tmux.wait_for(lambda s: "Seed" in s and "Shared · editor" in s, "bob's board")
         tmux.wait_for(lambda s: "here: @bob " in s, "bob on his own board")

@@ -200,13 +200,23 @@ class TaskroomApp(App[None]):
 
     def on_connection_changed(self, message: ConnectionChanged) -> None:
         if message.state == "live" and self.connection[0] == "reconnecting":
-            self.refresh_unread()  # what was said while the socket was down
+            self.caught_up()
         self.connection = (message.state, message.attempt)
         for screen in self.screen_stack:
             for indicator in screen.query(ConnectionIndicator):
                 indicator.state, indicator.attempt = self.connection
         if message.reason:
             self.notify(message.reason, severity="warning", timeout=8)
+
+    def caught_up(self) -> None:
+        """Back after a gap: what the user-wide frames said meanwhile, read again (a board
+        resumes its room with `since` by itself)."""
+        from tui.screens.projects import ProjectsScreen
+
+        self.refresh_unread()
+        for screen in self.screen_stack:
+            if isinstance(screen, ProjectsScreen):
+                screen.load(quiet=True)
 
     # --- the inbox -----------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ from api import metrics
 from api.domain.tokens.secrets import looks_like_token
 from api.rooms.broker import Broker, MemoryBroker
 from api.rooms.hub import SEND_BUFFER, SLOW_CONSUMER, Client, Hub
+from api.rooms.personal import PersonalNews
 from api.rooms.redis_broker import RedisBroker
 from api.rooms.sequence import assign_sequence
 from api.runtime import Runtime
@@ -126,4 +127,5 @@ async def install(runtime: Runtime) -> None:
     runtime.rooms = hub
     runtime.dispatcher.register_pre_commit(assign_sequence)
     runtime.dispatcher.register(broker.publish)
+    runtime.dispatcher.register(PersonalNews(broker.publish_to_user).on_events)
     runtime.closers.append(hub.aclose)

@@ -28,9 +28,6 @@ COLUMNS = (
     ("in_progress", "Doing", 5),
     ("done", "Done", 5),
 )
-# Counts, roles and projects I was added to stay fresh without joining every room (presence
-# means "on the board"); the server sends nothing to a user about a room they are not in.
-POLL_SECONDS = 10.0
 
 
 class ProjectsScreen(Screen[None]):
@@ -61,11 +58,13 @@ class ProjectsScreen(Screen[None]):
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
+        # Projects shared with me, renamed, left or deleted come as `me` frames, without
+        # joining every room (presence means "on the board"); task counts refresh on return.
+        self.app.frames.subscribe(self, self.live_frames)
         self.load()
-        self.set_interval(POLL_SECONDS, self._poll)
 
-    def _poll(self) -> None:
-        if self.app.screen is self:
+    def live_frames(self, frames: list[wire.ServerFrame]) -> None:
+        if self.app.screen is self and any(isinstance(f, wire.MeFrame) for f in frames):
             self.load(quiet=True)
 
     def on_screen_resume(self) -> None:
@@ -83,7 +82,8 @@ class ProjectsScreen(Screen[None]):
 
     @work(exclusive=True, group="projects-load", exit_on_error=False)
     async def load(self, select: uuid.UUID | None = None, quiet: bool = False) -> None:
-        """`quiet`: the poll, which says nothing when the server is away or nothing changed."""
+        """`quiet`: after a live change, saying what came or went, and nothing when the server
+        is away or nothing changed."""
         try:
             projects = await self.app.api.projects()
         except (ApiError, Unreachable) as exc:
@@ -94,11 +94,14 @@ class ProjectsScreen(Screen[None]):
         if quiet and projects == self.projects:
             return
         added = {p.id for p in projects} - {p.id for p in self.projects}
+        gone = [p.name for p in self.projects if p.id not in {q.id for q in projects}]
         self.show(projects, select)
         if quiet and added:
             names = ", ".join(p.name for p in projects if p.id in added)
             self.notify(f"New in your projects: {names}")
-        elif not projects and not quiet:
+        if quiet and gone:
+            self.notify(f"No longer in your projects: {', '.join(gone)}")
+        if not projects and not quiet:
             self.notify("No projects yet: press n to create one.", timeout=4)
 
     def show(self, projects: list[wire.Project], select: uuid.UUID | None = None) -> None:
