@@ -393,3 +393,44 @@ def test_detail_pane_and_external_editor(tmux: Tmux, tui_server: Server, tmp_pat
     bodies = [c["body"] for c in user.client.get(f"/api/tasks/{task_id}/comments").json()]
     assert bodies == ["Looks good to me"]
     user.close()
+
+
+def test_mention_reaches_the_inbox(tmux: Tmux, tui_server: Server, tmp_path: Path) -> None:
+    """At 80x24 under NO_COLOR: alice mentions bob, bob's header count goes up with no key
+    pressed; `i` lists it, Enter lands on the task with its comment in the pane."""
+    alice, bob = register(tui_server.url), register(tui_server.url)
+    pid = new_project(alice, "Mentions", [{"title": "Other"}, {"title": "Ask bob"}])
+    r = alice.client.post(
+        f"/api/projects/{pid}/members", json={"username": bob.username, "role": "editor"}
+    )
+    assert r.status_code == 201
+    tmux.size = (80, 24)
+    tmux.start(
+        f"{taskroom()} tui --server {tui_server.url}",
+        terminal_env(tmp_path, TASKROOM_TOKEN=bob.token, NO_COLOR="1"),
+    )
+    tmux.wait_for(lambda s: "Mentions" in s and "● live" in s, "bob's projects")
+    assert "✉" not in tmux.screen()
+    task_id = next(
+        t["id"]
+        for t in alice.client.get(f"/api/projects/{pid}").json()["tasks"]
+        if t["title"] == "Ask bob"
+    )
+    body = {"body": f"@{bob.username} what do you think?"}
+    assert alice.client.post(f"/api/tasks/{task_id}/comments", json=body).status_code == 201
+    tmux.wait_for(lambda s: "✉ 1" in s.splitlines()[0], "the unread count in the header")
+    tmux.keys("i")
+
+    def unread_rows(screen: str) -> list[str]:  # not the toast's line, nor "● live"
+        return [line for line in screen.splitlines() if line.startswith(" ●  ")]
+
+    screen = tmux.wait_for(lambda s: "inbox of @" in s and bool(unread_rows(s)), "the inbox")
+    [row] = unread_rows(screen)
+    assert "Ask bob" in row and "Mentions" in row and f"@{alice.username[:8]}" in row, row
+    tmux.keys("Enter")
+    screen = tmux.wait_for(
+        lambda s: "Mentions · editor" in s and "Comments (1)" in s, "the task on its board"
+    )
+    assert "✉" not in screen.splitlines()[0]  # read on open
+    alice.close()
+    bob.close()
