@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.models import ActivityEntry, Task
@@ -30,6 +30,30 @@ def item_out(e: ActivityEntry) -> ActivityItem:
     )
 
 
+def page_query(
+    project_id: uuid.UUID,
+    task_id: uuid.UUID | None,
+    limit: int,
+    cursor: ActivityEntry | None = None,
+) -> Select[ActivityEntry]:
+    """One page and one more row (is there a next page?), newest first, after `cursor`.
+
+    Keyset paging on (at, id): a page never repeats or skips an entry as new ones come.
+    `bench/history.py` EXPLAINs this very statement.
+    """
+    stmt = select(ActivityEntry).where(ActivityEntry.project_id == project_id)
+    if task_id is not None:
+        stmt = stmt.where(ActivityEntry.task_id == task_id)
+    if cursor is not None:
+        stmt = stmt.where(
+            or_(
+                ActivityEntry.at < cursor.at,
+                and_(ActivityEntry.at == cursor.at, ActivityEntry.id < cursor.id),
+            )
+        )
+    return stmt.order_by(ActivityEntry.at.desc(), ActivityEntry.id.desc()).limit(limit + 1)
+
+
 class ActivityService:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -41,10 +65,7 @@ class ActivityService:
         limit: int,
         before: uuid.UUID | None,
     ) -> ActivityPage:
-        """Keyset paging on (at, id): a page never repeats or skips an entry as new ones come."""
-        stmt = select(ActivityEntry).where(ActivityEntry.project_id == project_id)
-        if task_id is not None:
-            stmt = stmt.where(ActivityEntry.task_id == task_id)
+        cursor = None
         if before is not None:
             cursor = await self.session.get(ActivityEntry, before)
             if (
@@ -53,17 +74,7 @@ class ActivityService:
                 or (task_id is not None and cursor.task_id != task_id)
             ):
                 raise Invalid("before is not an entry of this history")
-            stmt = stmt.where(
-                or_(
-                    ActivityEntry.at < cursor.at,
-                    and_(ActivityEntry.at == cursor.at, ActivityEntry.id < cursor.id),
-                )
-            )
-        rows = list(
-            await self.session.scalars(
-                stmt.order_by(ActivityEntry.at.desc(), ActivityEntry.id.desc()).limit(limit + 1)
-            )
-        )
+        rows = list(await self.session.scalars(page_query(project_id, task_id, limit, cursor)))
         more = len(rows) > limit
         items = [item_out(e) for e in rows[:limit]]
         return ActivityPage(items=items, next=items[-1].id if more else None)

@@ -56,9 +56,9 @@ def notification_out(row: NotificationRow) -> NotificationOut:
     )
 
 
-async def unread_count(session: AsyncSession, user_id: uuid.UUID) -> int:
+def unread_count_query(user_id: uuid.UUID) -> Select[int]:
     """Counted on the partial index of unread rows, joined to the user's memberships."""
-    count = await session.scalar(
+    return (
         select(func.count())
         .select_from(Notification)
         .join(
@@ -70,7 +70,10 @@ async def unread_count(session: AsyncSession, user_id: uuid.UUID) -> int:
         )
         .where(Notification.user_id == user_id, Notification.read_at.is_(None))
     )
-    return count or 0
+
+
+async def unread_count(session: AsyncSession, user_id: uuid.UUID) -> int:
+    return await session.scalar(unread_count_query(user_id)) or 0
 
 
 async def load(
