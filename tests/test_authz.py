@@ -78,6 +78,9 @@ MATRIX: dict[str, Row] = {
     "create task": Row("POST", "/api/projects/{project_id}/tasks", {"title": "New task"},
                        (201, 201, 403, 404, 401)),
     "list tasks": Row("GET", "/api/projects/{project_id}/tasks", None, (200, 200, 200, 404, 401)),
+    "bulk tasks": Row("POST", "/api/projects/{project_id}/tasks/bulk",
+                      {"task_ids": ["{task}"], "set": {"status": "done"}},
+                      (200, 200, 403, 404, 401)),
     "get task": Row("GET", "/api/tasks/{task_id}", None, (200, 200, 200, 404, 401)),
     "update task": Row("PATCH", "/api/tasks/{task_id}", {"title": "Edited"},
                        (200, 200, 403, 404, 401)),
@@ -297,6 +300,8 @@ def fill(value: Any, values: dict[str, str]) -> Any:
         return value.format(**values)
     if isinstance(value, dict):
         return {k: fill(v, values) for k, v in value.items()}
+    if isinstance(value, list):
+        return [fill(v, values) for v in value]
     return value
 
 

@@ -7,13 +7,27 @@ import uuid
 from typing import Annotated
 
 from litestar import Controller, delete, get, patch, post
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 
+from api.db.session import UnitOfWork
 from api.domain.deps import AuthRequest, provide_with_uow
+from api.domain.tasks.bulk import BulkService
 from api.domain.tasks.service import NOBODY, TaskFilters, TaskService
 from api.openapi import responses
-from api.wire import LABELS_MAX, LINE, TaskCreate, TaskPage, TaskPriority, TaskStatus, TaskUpdate
+from api.runtime import Runtime
+from api.wire import (
+    LABELS_MAX,
+    LINE,
+    BulkDeleted,
+    BulkRequest,
+    BulkUpdated,
+    TaskCreate,
+    TaskPage,
+    TaskPriority,
+    TaskStatus,
+    TaskUpdate,
+)
 from api.wire import Task as TaskOut
 
 TaskSort = Annotated[str, Parameter(pattern=r"\A(position|-updated_at|due_date|priority)\Z")]
@@ -32,9 +46,18 @@ def _assignee(value: str | None) -> uuid.UUID | None:
     return NOBODY if value == "none" else uuid.UUID(value) if value else None
 
 
+async def provide_bulk_service(
+    uow: NamedDependency[UnitOfWork], runtime: NamedDependency[Runtime]
+) -> BulkService:
+    return BulkService(uow, runtime.settings.failpoints)
+
+
 class TaskController(Controller):
     tags = ["tasks"]
-    dependencies = {"tasks": provide_with_uow(TaskService)}
+    dependencies = {
+        "tasks": provide_with_uow(TaskService),
+        "bulk": Provide(provide_bulk_service),
+    }
 
     @post(
         "/api/projects/{project_id:uuid}/tasks",
@@ -87,6 +110,21 @@ class TaskController(Controller):
             offset=offset,
         )
         return await tasks.list(project_id, filters, request.user.id)
+
+    @post(
+        "/api/projects/{project_id:uuid}/tasks/bulk",
+        summary="Set fields or labels on 1 to 500 tasks, or delete them: all or nothing (editor+)",
+        status_code=200,
+        responses=responses(400, 401, 403, 404, 413),
+    )
+    async def bulk_tasks(
+        self,
+        request: AuthRequest,
+        project_id: FromPath[uuid.UUID],
+        data: JSONBody[BulkRequest],
+        bulk: NamedDependency[BulkService],
+    ) -> BulkUpdated | BulkDeleted:
+        return await bulk.apply(project_id, data, request.user)
 
     @get("/api/tasks/{task_id:uuid}", summary="A task", responses=responses(401, 404))
     async def get_task(

@@ -70,7 +70,7 @@ class TaskService:
             )
         )
 
-    async def _check_assignee(self, project_id: uuid.UUID, assignee_id: uuid.UUID | None) -> None:
+    async def check_assignee(self, project_id: uuid.UUID, assignee_id: uuid.UUID | None) -> None:
         """Called before the task is written (a stranger is a 400, not a foreign-key error) and
         again after it, the membership read under a share lock (on SQLite this transaction is
         the one writer by then): a removal racing the assignment either came first, and this
@@ -116,7 +116,7 @@ class TaskService:
 
     async def create(self, project_id: uuid.UUID, data: TaskCreate, actor: AuthUser) -> TaskOut:
         await require_role(self.session, project_id, actor.id, "editor")
-        await self._check_assignee(project_id, data.assignee_id)
+        await self.check_assignee(project_id, data.assignee_id)
         now = utcnow()
         task = Task(
             project_id=project_id,
@@ -141,7 +141,7 @@ class TaskService:
         await self.session.flush()
         await replace_labels(self.session, [task.id], None, labels)
         await self.session.refresh(task, ["label_links", "checklist"])
-        await self._check_assignee(project_id, data.assignee_id)
+        await self.check_assignee(project_id, data.assignee_id)
         out = task_out(task)
         await self._record("task:created", task, msgspec.to_builtins(out), actor)
         await self.uow.commit()
@@ -205,7 +205,7 @@ class TaskService:
             if f != "version" and getattr(data, f) is not msgspec.UNSET
         }
         if "assignee_id" in changes:
-            await self._check_assignee(task.project_id, changes["assignee_id"])
+            await self.check_assignee(task.project_id, changes["assignee_id"])
         labels = changes.pop("labels", None)
         if labels is not None:
             labels = await checked_labels(self.session, task.project_id, labels)
@@ -232,7 +232,7 @@ class TaskService:
                     raise NotFound(detail=TASK_NOT_FOUND) from None
                 raise stale(task_out(current)) from None
         if "assignee_id" in changes:
-            await self._check_assignee(task.project_id, changes["assignee_id"])
+            await self.check_assignee(task.project_id, changes["assignee_id"])
         if labels is not None:
             await replace_labels(self.session, [task.id], None, labels)
             await self.session.refresh(task, ["label_links"])
