@@ -16,16 +16,14 @@ from api.db.session import UnitOfWork
 from api.domain.activity.recorder import CHANGES
 from api.domain.errors import Invalid, NotFound
 from api.domain.labels.schemas import label_out, name_key
-from api.domain.projects.authz import member_ids, require_role
+from api.domain.projects.authz import require_role
+from api.domain.recording import Change, record_changes
 from api.domain.tasks.schemas import task_out
-from api.events import DomainEvent
 from api.security import AuthUser
-from api.wire import LABELS_MAX, EventName, LabelCreate, LabelUpdate, Role
+from api.wire import LABELS_MAX, LabelCreate, LabelUpdate, Role
 from api.wire import Label as LabelOut
 
 LABEL_NOT_FOUND = "Label not found"
-# One event to record: its name, data and extra (DomainEvent's fields the caller knows).
-Change = tuple[EventName, dict[str, Any], dict[str, Any]]
 DUPLICATE = "A label with this name already exists in the project (names ignore case)"
 
 
@@ -89,22 +87,6 @@ class LabelService:
         await self._role(label.project_id, user_id, "editor", LABEL_NOT_FOUND)
         return label
 
-    async def _events(self, actor: AuthUser, project_id: uuid.UUID, *events: Change) -> None:
-        members = await member_ids(self.session, project_id)
-        self.uow.record(
-            *(
-                DomainEvent(
-                    name=name,
-                    project_id=project_id,
-                    data=data,
-                    actor=actor.actor(),
-                    member_ids=members,
-                    extra=extra,
-                )
-                for name, data, extra in events
-            )
-        )
-
     async def _flush_unique(self) -> None:
         """A name taken by a concurrent writer since the check is the same 400."""
         try:
@@ -143,7 +125,9 @@ class LabelService:
         self.session.add(label)
         await self._flush_unique()
         out = label_out(label)
-        await self._events(actor, project_id, ("label:created", msgspec.to_builtins(out), {}))
+        await record_changes(
+            self.uow, project_id, actor, [("label:created", msgspec.to_builtins(out), {})]
+        )
         await self.uow.commit()
         return out
 
@@ -161,9 +145,8 @@ class LabelService:
         if not changes:
             return out
         await self._flush_unique()
-        await self._events(
-            actor, label.project_id, ("label:updated", msgspec.to_builtins(out), {CHANGES: changes})
-        )
+        change: Change = ("label:updated", msgspec.to_builtins(out), {CHANGES: changes})
+        await record_changes(self.uow, label.project_id, actor, [change])
         await self.uow.commit()
         return out
 
@@ -193,5 +176,6 @@ class LabelService:
             body = msgspec.to_builtins(task_out(task))
             old = sorted([*body["labels"], str(label.id)])
             updated.append(("task:updated", body, {CHANGES: {"labels": [old, body["labels"]]}}))
-        await self._events(actor, label.project_id, *updated, ("label:deleted", label_data, {}))
+        updated.append(("label:deleted", label_data, {}))
+        await record_changes(self.uow, label.project_id, actor, updated)
         await self.uow.commit()

@@ -22,13 +22,13 @@ from api.db.session import UnitOfWork
 from api.domain.activity.recorder import CHANGES, TITLE, InjectedFailure
 from api.domain.errors import Invalid
 from api.domain.labels.service import checked_labels, replace_labels
-from api.domain.projects.authz import member_ids, require_role
+from api.domain.projects.authz import require_role
+from api.domain.recording import Change, record_changes
 from api.domain.tasks.schemas import task_out
 from api.domain.tasks.service import TaskService
-from api.events import DomainEvent
 from api.security import AuthUser
 from api.settings import Failpoints
-from api.wire import BulkDeleted, BulkRequest, BulkSet, BulkUpdated, EventName
+from api.wire import BulkDeleted, BulkRequest, BulkSet, BulkUpdated
 
 # Failpoint `tasks.fail_bulk=1`: raise once every row of a bulk change is written, before the
 # commit, to prove that nothing of it stays.
@@ -64,24 +64,6 @@ class BulkService:
             )
         return found
 
-    async def _record(
-        self, name: EventName, project_id: uuid.UUID, actor: AuthUser, rows: list[tuple[Any, Any]]
-    ) -> None:
-        members = await member_ids(self.session, project_id)
-        self.uow.record(
-            *(
-                DomainEvent(
-                    name=name,
-                    project_id=project_id,
-                    data=data,
-                    actor=actor.actor(),
-                    member_ids=members,
-                    extra=extra,
-                )
-                for data, extra in rows
-            )
-        )
-
     async def _commit(self) -> None:
         if self.fail:
             raise InjectedFailure(f"failpoint {FAIL_BULK}")
@@ -101,10 +83,15 @@ class BulkService:
         self, project_id: uuid.UUID, ids: list[uuid.UUID], actor: AuthUser
     ) -> BulkDeleted:
         titles = await self._locked(project_id, ids, Task.title)
-        rows = [
-            ({"id": str(i), "project_id": str(project_id)}, {TITLE: titles[i].title}) for i in ids
+        changes: list[Change] = [
+            (
+                "task:deleted",
+                {"id": str(i), "project_id": str(project_id)},
+                {TITLE: titles[i].title},
+            )
+            for i in ids
         ]
-        await self._record("task:deleted", project_id, actor, rows)
+        await record_changes(self.uow, project_id, actor, changes)
         await self.session.execute(
             delete(Task).where(Task.id.in_(ids)).execution_options(synchronize_session=False)
         )
@@ -147,11 +134,11 @@ class BulkService:
         if "assignee_id" in changes:
             await self.tasks.check_assignee(project_id, changes["assignee_id"])
         outs = [task_out(fresh[i]) for i in ids]
-        rows = []
+        updates: list[Change] = []
         for out in outs:
             body = msgspec.to_builtins(out)
             diff = {f: [v, body[f]] for f, v in old[out.id].items() if f != "id" and v != body[f]}
-            rows.append((body, {CHANGES: diff}))
-        await self._record("task:updated", project_id, actor, rows)
+            updates.append(("task:updated", body, {CHANGES: diff}))
+        await record_changes(self.uow, project_id, actor, updates)
         await self._commit()
         return BulkUpdated(tasks=outs)
