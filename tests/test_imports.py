@@ -223,10 +223,7 @@ def test_trello_board(make_user: Any) -> None:
     job = run_import(user, project, json.dumps(TRELLO).encode(), "trello")
     assert job["status"] == "COMPLETED", job
     assert (job["created"], job["skipped"]) == (4, 2)  # an archived card, one on an archived list
-    assert job["warnings"] == [
-        "2 labels and 2 checklist items are not imported: this server has no labels or "
-        "checklists yet"
-    ]
+    assert job["warnings"] == []
     assert columns(tasks_of(user, project)) == {
         "todo": [
             ("Call the printer", "", "medium", None),
@@ -235,6 +232,20 @@ def test_trello_board(make_user: Any) -> None:
         "in_progress": [("Book the venue", "", "medium", None)],
         "done": [("Ship it", "", "medium", "2030-04-02")],
     }
+    body = user.client.get(f"/api/projects/{project}").json()
+    names = {label["id"]: (label["name"], label["color"]) for label in body["labels"]}
+    assert sorted(names.values()) == [("bug", "red"), ("green", "green")]
+    by_title = {t["title"]: t for t in body["tasks"]}
+    press = by_title["Write the press release"]
+    assert [names[i] for i in press["labels"]] == [("bug", "red")]
+    assert [(i["text"], i["done"]) for i in press["checklist"]] == [
+        ("Write", True),
+        ("Send", False),
+    ]
+    assert [names[i] for i in by_title["Book the venue"]["labels"]] == [("green", "green")]
+    again = run_import(user, project, json.dumps(TRELLO).encode(), "trello")
+    assert again["status"] == "COMPLETED"  # the labels are found again by name, not doubled
+    assert len(user.client.get(f"/api/projects/{project}/labels").json()) == 2
 
 
 def test_idempotency_key_and_size_limit(make_user: Any) -> None:

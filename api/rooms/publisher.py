@@ -132,6 +132,10 @@ end
 local function trim()
   local n = redis.call('XLEN', stream)
   if n <= keep_count + 100 then return end
+  -- all younger than keep_ms: nothing goes, and a burst (an import's thousands of events)
+  -- must not read the stream's whole tail on every append
+  local first = redis.call('XRANGE', stream, '-', '+', 'COUNT', 1)
+  if first[1] and not older(first[1][1], (now - keep_ms) .. '-0') then return end
   local old = redis.call('XRANGE', stream, '-', '+', 'COUNT', n - keep_count)
   local ms, seq = parse(old[#old][1])
   local past_count = ms .. '-' .. (seq + 1)

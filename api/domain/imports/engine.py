@@ -25,19 +25,20 @@ import msgspec
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from api.db.models import ImportJob, Membership, Task, User, utcnow
+from api.db.models import ChecklistItem, ImportJob, Label, Membership, Task, TaskLabel, User, utcnow
 from api.db.session import UnitOfWork
 from api.domain.activity.recorder import IMPORTED
 from api.domain.exports.engine import Heartbeat
 from api.domain.exports.job_rows import change_job
 from api.domain.imports.entries import BadFile, Notes, Source
 from api.domain.imports.parsers import PARSERS
-from api.domain.imports.schemas import ImportedTask, check_task, job_event
+from api.domain.imports.schemas import ImportedLabel, ImportedTask, check_task, job_event
+from api.domain.labels.schemas import label_out, name_key
 from api.domain.tasks.schemas import task_out
 from api.domain.tasks.service import POSITION_STEP
 from api.events import Dispatcher, DomainEvent
 from api.settings import Settings
-from api.wire import Actor, ImportProblem, ImportReport, TaskStatus
+from api.wire import LABELS_MAX, Actor, ImportProblem, ImportReport, TaskStatus
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +53,47 @@ class FailpointError(RuntimeError):
     """Raised on purpose by `import.fail_before_commit`."""
 
 
+class Refused(Exception):
+    """What only the database can tell (too many labels): FAILED at once, no retry."""
+
+
+class Labels:
+    """The project's labels by name (ignoring case), those the file names first created in
+    the import's transaction, each with its `label:created` event."""
+
+    def __init__(self, session: AsyncSession, project_id: uuid.UUID) -> None:
+        self.session, self.project_id = session, project_id
+        self.ids: dict[str, uuid.UUID] = {}
+        self.created: list[Label] = []
+
+    async def load(self) -> None:
+        rows = await self.session.execute(
+            select(Label.name_key, Label.id).where(Label.project_id == self.project_id)
+        )
+        self.ids = {key: label_id for key, label_id in rows.tuples()}
+
+    async def of(self, labels: list[ImportedLabel]) -> list[uuid.UUID]:
+        """The ids of a task's labels, each once."""
+        out: dict[uuid.UUID, None] = {}
+        for label in labels:
+            key = name_key(label.name)
+            if key not in self.ids:
+                if len(self.ids) >= LABELS_MAX:
+                    raise Refused(f"the project would have more than {LABELS_MAX} labels")
+                row = Label(
+                    id=uuid.uuid4(),
+                    project_id=self.project_id,
+                    name=label.name,
+                    name_key=key,
+                    color=label.color,
+                )
+                self.session.add(row)
+                self.created.append(row)
+                self.ids[key] = row.id
+            out[self.ids[key]] = None
+        return list(out)
+
+
 @dataclass
 class Check:
     """Pass 1's findings: counts, problems and the lowest position per column, no rows."""
@@ -60,8 +102,6 @@ class Check:
     valid: int = 0
     errors: list[ImportProblem] = field(default_factory=list)
     error_count: int = 0
-    labels: int = 0
-    checklist_items: int = 0
     lowest: dict[str, float] = field(default_factory=dict)
     notes: Notes = field(default_factory=Notes)
 
@@ -72,11 +112,6 @@ class Check:
 
     def report(self) -> ImportReport:
         warnings = self.notes.warnings
-        if self.labels or self.checklist_items:
-            warnings.append(
-                f"{self.labels} labels and {self.checklist_items} checklist items are not "
-                "imported: this server has no labels or checklists yet"
-            )
         if self.error_count > len(self.errors):
             warnings.append(f"{self.error_count} rows have errors; the first {MAX_ERRORS} listed")
         return ImportReport(
@@ -122,8 +157,6 @@ async def check_file(fmt: str, path: Path) -> Check:
 def _tally(check: Check, batch: list[tuple[int, ImportedTask]]) -> None:
     for _, task in batch:
         check.valid += 1
-        check.labels += len(task.labels)
-        check.checklist_items += len(task.checklist)
         if task.position is not None:
             low = check.lowest.get(task.status)
             check.lowest[task.status] = task.position if low is None else min(low, task.position)
@@ -194,6 +227,11 @@ class Importer:
                 await self._finish(job_id, path, "FAILED", report)
                 return
             done = await self._insert(job, path, check, heartbeat)
+        except Refused as exc:
+            report = check.report()
+            report.errors = [ImportProblem(row=0, field=None, message=str(exc))]
+            await self._finish(job_id, path, "FAILED", report)
+            return
         except Exception as exc:
             if not isinstance(exc, FailpointError):
                 logger.warning("import %s, attempt %d failed", job_id, attempt, exc_info=True)
@@ -268,16 +306,33 @@ class Importer:
             )
             top: dict[str, float] = {s: p for s, p in column_tops.tuples()}
             positions = Positions(top, check.lowest)
+            labels = Labels(session, job.project_id)
+            await labels.load()
             created, unassigned = 0, 0
             now = utcnow()
             async for batch in batches(_rows(job.format, source, Check(job.format))):
-                rows = []
+                rows, links, items = [], [], []
                 for _, task in batch:
                     assignee = task.assignee_id if task.assignee_id in members else None
                     unassigned += assignee is None and task.assignee_id is not None
-                    rows.append(
+                    task_id = uuid.uuid4()
+                    links += [
+                        {"task_id": task_id, "label_id": label_id}
+                        for label_id in await labels.of(task.label_list())
+                    ]
+                    items += [
                         {
                             "id": uuid.uuid4(),
+                            "task_id": task_id,
+                            "text": item.text,
+                            "done": item.done,
+                            "position": POSITION_STEP * n,
+                        }
+                        for n, item in enumerate(task.checklist, 1)
+                    ]
+                    rows.append(
+                        {
+                            "id": task_id,
                             "project_id": job.project_id,
                             "title": task.title,
                             "description": task.description,
@@ -295,7 +350,12 @@ class Importer:
                             "import_id": job.id,
                         }
                     )
+                await session.flush()  # the labels first created by this batch
                 await session.execute(insert(Task), rows)
+                if links:
+                    await session.execute(insert(TaskLabel), links)
+                if items:
+                    await session.execute(insert(ChecklistItem), items)
                 created += len(rows)
                 if self.row_delay:
                     await asyncio.sleep(self.row_delay * len(rows))
@@ -327,7 +387,9 @@ class Importer:
                 return False
             done = await session.get(ImportJob, job.id, populate_existing=True)
             assert done is not None
-            uow.record(job_event(done, tuple(members)))
+            member_ids = tuple(members)
+            uow.record(*(_label_created(label, member_ids, job) for label in labels.created))
+            uow.record(job_event(done, member_ids))
             await uow.commit()
         return True
 
@@ -355,6 +417,17 @@ class Importer:
                 uow.record(*(_created(t, ids, actor, job) for t in tasks))
                 await uow.commit()
                 last = tasks[-1].id
+
+
+def _label_created(label: Label, member_ids: tuple[uuid.UUID, ...], job: ImportJob) -> DomainEvent:
+    return DomainEvent(
+        name="label:created",
+        project_id=label.project_id,
+        data=msgspec.to_builtins(label_out(label)),
+        actor=None,
+        member_ids=member_ids,
+        extra={IMPORTED: str(job.id)},
+    )
 
 
 def _created(

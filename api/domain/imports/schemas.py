@@ -5,18 +5,40 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 
 from api.db.models import ImportJob
 from api.events import DomainEvent
+from api.wire import (
+    CHECKLIST_MAX_ITEMS,
+    LABELS_MAX,
+    ChecklistText,
+    LabelColor,
+    LabelName,
+    Position,
+    TaskDescription,
+    TaskPriority,
+    TaskStatus,
+    TaskTitle,
+)
 from api.wire import ImportJob as ImportJobOut
-from api.wire import Position, TaskDescription, TaskPriority, TaskStatus, TaskTitle
+
+
+class ImportedLabel(msgspec.Struct, kw_only=True):
+    name: LabelName
+    color: LabelColor = "gray"
+
+
+class ImportedItem(msgspec.Struct, kw_only=True):
+    text: ChecklistText
+    done: bool = False
 
 
 class ImportedTask(msgspec.Struct, kw_only=True):
-    """The fields a file may give a task, with the API's own rules (contract §7)."""
+    """The fields a file may give a task, with the API's own rules (contract §7, §9). A label
+    is a name (or a name and colour); the import finds or creates it in the project."""
 
     title: TaskTitle
     description: TaskDescription = ""
@@ -25,8 +47,11 @@ class ImportedTask(msgspec.Struct, kw_only=True):
     due_date: dt.date | None = None
     position: Position | None = None
     assignee_id: uuid.UUID | None = None
-    labels: list[str] = []
-    checklist: list[dict[str, Any]] = []
+    labels: Annotated[list[LabelName | ImportedLabel], msgspec.Meta(max_length=LABELS_MAX)] = []
+    checklist: Annotated[list[ImportedItem], msgspec.Meta(max_length=CHECKLIST_MAX_ITEMS)] = []
+
+    def label_list(self) -> list[ImportedLabel]:
+        return [ImportedLabel(name=x) if isinstance(x, str) else x for x in self.labels]
 
 
 _AT = re.compile(r" - at `\$\.(\w+)[^`]*`")

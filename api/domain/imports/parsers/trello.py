@@ -27,6 +27,17 @@ BY_NAME = {
     "done": "done",
 }
 LIST_SPAN = 1e9  # positions of one list's cards start at its rank times this
+# Trello's label colours (and their `_dark`/`_light` shades) in this server's palette.
+COLORS = {"sky": "teal", "lime": "green", "black": "gray"}
+PALETTE = {"red", "orange", "yellow", "green", "teal", "blue", "purple", "pink", "gray"}
+LABEL_CHARS = 32  # contract §9; Trello allows longer names, cut here
+
+
+def _label(label: dict[str, Any]) -> dict[str, str]:
+    shade = str(label.get("color") or "gray").split("_")[0]
+    color = COLORS.get(shade, shade if shade in PALETTE else "gray")
+    name = " ".join(str(label.get("name") or shade).split())[:LABEL_CHARS]
+    return {"name": name, "color": color}
 
 
 @dataclass(frozen=True)
@@ -91,9 +102,7 @@ def _card(
     }
     if card.get("due"):
         fields["due_date"] = str(card["due"])[:10]
-    labels = [
-        str(label.get("name") or label.get("color") or "") for label in card.get("labels") or []
-    ]
+    labels = [_label(label) for label in card.get("labels") or [] if isinstance(label, dict)]
     if labels:
         fields["labels"] = labels
     if checklist:
