@@ -358,6 +358,35 @@ async def test_editor_says_the_server_is_down_and_keeps_the_edit(tmp_path: Path)
         srv.stop()
 
 
+async def test_detail_pane_history_tab_follows_live_changes(
+    tui_server: Server, user: ApiUser, tmp_path: Path
+) -> None:
+    """`t` opens the pane, `t` again shows the History tab; a change made elsewhere reloads it."""
+    from textual.widgets import Static
+
+    pid = new_project(user, "History", TASKS)
+    app = make_app(tui_server.url, tmp_path, token=user.token)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_board(pilot, "History")
+
+        def history() -> str:
+            return str(screen.query_one("#detail-history", Static).content)
+
+        await pilot.press("t")
+        await until(pilot, lambda: screen.query_one("#detail").display)
+        assert "[Comments]" in str(screen.query_one("#detail-tabs", Static).content)
+        await pilot.press("t")
+        assert "[History]" in str(screen.query_one("#detail-tabs", Static).content)
+        await until(pilot, lambda: "created task 'Alpha'" in history())
+        alpha = task_by_title(user, pid, "Alpha")
+        assert alpha is not None
+        r = user.client.patch(f"/api/tasks/{alpha['id']}", json={"priority": "low"})
+        assert r.status_code == 200, r.text
+        await until(pilot, lambda: "priority: high → low" in history())
+        await pilot.press("t")  # back to the comments
+        assert "[Comments]" in str(screen.query_one("#detail-tabs", Static).content)
+
+
 async def test_filter_list_view_sort_refresh_help(
     tui_server: Server, user: ApiUser, tmp_path: Path
 ) -> None:

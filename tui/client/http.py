@@ -181,6 +181,10 @@ class ApiClient:
     async def comments(self, task_id: uuid.UUID) -> list[wire.Comment]:
         return await self._call(list[wire.Comment], "GET", f"/api/tasks/{task_id}/comments")
 
+    async def task_activity(self, task_id: uuid.UUID, limit: int = 50) -> wire.ActivityPage:
+        path = f"/api/tasks/{task_id}/activity"
+        return await self._call(wire.ActivityPage, "GET", path, params={"limit": limit})
+
     async def add_comment(self, task_id: uuid.UUID, body: str) -> wire.Comment:
         path = f"/api/tasks/{task_id}/comments"
         return await self._call(wire.Comment, "POST", path, {"body": body})

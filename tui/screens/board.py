@@ -56,6 +56,7 @@ class BoardScreen(Screen[None]):
         self.sort = LIST_SORTS[0]
         self.edits: Edits | None = None
         self.comments: dict[uuid.UUID, list[wire.Comment]] = {}  # loaded for the detail pane
+        self.histories: dict[uuid.UUID, list[wire.ActivityItem]] = {}  # its History tab
 
     # --- layout ------------------------------------------------------------------------------
 
@@ -148,11 +149,36 @@ class BoardScreen(Screen[None]):
             return
         task = self.selected()
         detail.show(task, self.store.username(task.assignee_id) if task else "")
-        if task is not None:
-            if task.id in self.comments:
-                detail.show_comments(self.comments[task.id])
+        if task is None:
+            return
+        if detail.tab == "detail-history":
+            if task.id in self.histories:
+                detail.show_history(self.histories[task.id])
             else:
-                self.load_comments(task.id)
+                self.load_history(task.id)
+        elif task.id in self.comments:
+            detail.show_comments(self.comments[task.id])
+        else:
+            self.load_comments(task.id)
+
+    def action_detail_tab(self) -> None:
+        detail = self.query_one(TaskDetail)
+        if not detail.display:
+            detail.display = True
+        else:
+            detail.switch_tab()
+        self.show_detail()
+
+    @work(exclusive=True, group="history", exit_on_error=False)
+    async def load_history(self, task_id: uuid.UUID) -> None:
+        try:
+            self.histories[task_id] = (await self.app.api.task_activity(task_id)).items
+        except (ApiError, Unreachable) as exc:
+            self.app.report(exc, "load the history")
+            return
+        selected = self.selected()
+        if selected is not None and selected.id == task_id:
+            self.query_one(TaskDetail).show_history(self.histories[task_id])
 
     @work(exclusive=True, group="comments", exit_on_error=False)
     async def load_comments(self, task_id: uuid.UUID) -> None:
@@ -208,6 +234,13 @@ class BoardScreen(Screen[None]):
 
     # --- live ----------------------------------------------------------------------------
 
+    def _forget_history(self, event: wire.RoomEvent) -> None:
+        """A change to a task (or its comments) makes its loaded history old."""
+        for key in ("task_id", "id"):
+            with contextlib.suppress(ValueError):
+                if self.histories.pop(uuid.UUID(str(event.data.get(key))), None) is not None:
+                    return
+
     def live_frames(self, frames: list[wire.ServerFrame]) -> None:
         store = self.store
         if store is None:
@@ -219,6 +252,7 @@ class BoardScreen(Screen[None]):
             if getattr(frame, "room", None) != self.room:
                 continue
             if isinstance(frame, wire.RoomEvent):
+                self._forget_history(frame)
                 if frame.event.startswith("comment:"):
                     with contextlib.suppress(ValueError):
                         self.comments.pop(uuid.UUID(str(frame.data.get("task_id"))), None)

@@ -23,6 +23,14 @@ KEYS: tuple[tuple[str, str, str, str, str, bool], ...] = (
         "Show or hide the task's detail pane (description as markdown)",
         True,
     ),
+    (
+        "detail_tab",
+        "t",
+        "detail_tab",
+        "Tab",
+        "Detail pane: switch between the task's comments and its history",
+        False,
+    ),
     ("comment", "c", "comment", "Comment", "Comment on the task (markdown; ctrl+s sends)", False),
     (
         "external_editor",
