@@ -11,8 +11,8 @@ from api.rooms.publisher import room_key
 from api.wire import room_of
 from tests.support import ApiUser, stream_entries, wait_until
 from tests.test_export_worker import Stack, leftovers, queued_job, stack, user
-from tests.test_exports import make_project, tasks_of
-from tests.test_imports import finished, start
+from tests.test_exports import make_project
+from tests.test_imports import finished, start, tasks_of
 
 __all__ = ["stack", "user"]  # the fixtures, shared with the export worker tests
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.support import ApiUser, wait_until
-from tests.test_exports import TRICKY, download, export, make_project, tasks_of
+from tests.test_exports import TRICKY, download, export, make_project
 
 MiB = 1024 * 1024
 # What differs between two projects holding the same tasks: ids, times, and the version
@@ -60,6 +60,12 @@ TRELLO = {
         ]},
     ],
 }  # fmt: skip
+
+
+def tasks_of(user: ApiUser, project_id: str) -> list[dict[str, Any]]:
+    """Every task of the project as the API shows it, labels and checklists included."""
+    tasks: list[dict[str, Any]] = user.client.get(f"/api/projects/{project_id}").json()["tasks"]
+    return tasks
 
 
 def start(
