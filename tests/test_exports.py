@@ -87,7 +87,9 @@ def check_csv(body: bytes, tasks: list[dict[str, Any]]) -> None:
 
 def check_json(body: bytes, project_id: str, tasks: list[dict[str, Any]]) -> None:
     doc = json.loads(body)
-    assert doc["project"]["id"] == project_id
+    assert doc["project"]["id"] == project_id and doc["project"]["labels"] == []
+    for t in doc["tasks"]:  # by name and text, not ids: what another project can take in
+        assert (t.pop("labels"), t.pop("checklist")) == ([], [])
     assert sorted(doc["tasks"], key=lambda t: t["id"]) == sorted(tasks, key=lambda t: t["id"])
 
 

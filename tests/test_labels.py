@@ -4,10 +4,12 @@ the room, and the task list's new filters (label, no assignee, due dates, overdu
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from tests.live import connected, room
 from tests.support import ApiUser, MakeUser, Server
+from tests.test_exports import download, export
 
 
 def project(owner: ApiUser, *, viewer: ApiUser | None = None) -> str:
@@ -180,3 +182,26 @@ def test_list_filters_by_labels_assignee_and_due_dates(make_user: MakeUser) -> N
     for bad in ("label=bug", "assignee_id=nobody", "due_before=tomorrow", "overdue=maybe"):
         r = owner.client.get(f"/api/projects/{pid}/tasks?{bad}")
         assert r.status_code == 400, (bad, r.text)
+
+
+def test_the_json_export_carries_labels_by_name_and_checklists(make_user: MakeUser) -> None:
+    owner = make_user()
+    pid = project(owner)
+    bug, ui = label(owner, pid, "bug", "red"), label(owner, pid, "UI", "gray")
+    t = task(owner, pid, labels=[ui["id"], bug["id"]])
+    plain = task(owner, pid)
+    for text, done in (('say "hi" ünï', True), ("then \\ this", False)):
+        r = owner.client.post(f"/api/tasks/{t['id']}/checklist", json={"text": text, "done": done})
+        assert r.status_code == 201, r.text
+    doc = json.loads(download(owner, export(owner, pid, "json")))
+    assert doc["project"]["labels"] == [
+        {"name": "bug", "color": "red"},
+        {"name": "UI", "color": "gray"},
+    ]
+    by_id = {x["id"]: x for x in doc["tasks"]}
+    assert by_id[t["id"]]["labels"] == ["bug", "UI"]
+    assert by_id[t["id"]]["checklist"] == [
+        {"text": 'say "hi" ünï', "done": True},
+        {"text": "then \\ this", "done": False},
+    ]
+    assert (by_id[plain["id"]]["labels"], by_id[plain["id"]]["checklist"]) == ([], [])

@@ -13,15 +13,15 @@ import hashlib
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO, cast
+from typing import Any, BinaryIO
 
 import msgspec
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
-from api.db.models import ExportJob, Project, Task, utcnow
+from api.db.models import ExportJob, Label, Project, Task, utcnow
 from api.domain.exports import reader, webhooks
 from api.domain.exports.formats import EXTENSIONS, WRITERS, Row, RowWriter
 from api.domain.exports.job_rows import change_job
@@ -156,18 +156,25 @@ class Exporter:
         temp.parent.mkdir(parents=True, exist_ok=True)
         async with self.engine.connect() as conn:
             await self._snapshot(conn)
-            project = (
+            project: dict[str, Any] = dict(
                 (await conn.execute(select(*_PROJECT_COLUMNS).where(Project.id == job.project_id)))
                 .mappings()
                 .one()
             )
+            if writer.extras:  # the JSON export names the labels its tasks carry
+                labels = await conn.execute(
+                    select(Label.name, Label.color)
+                    .where(Label.project_id == job.project_id)
+                    .order_by(Label.name_key)
+                )
+                project["labels"] = [dict(row._mapping) for row in labels]
             total = await conn.scalar(
                 select(func.count()).select_from(Task).where(Task.project_id == job.project_id)
             )
             with temp.open("wb", buffering=1 << 20) as fh:
                 out = HashingFile(fh)
-                out.write(writer.start(cast(Mapping[str, Any], project)))
-                rows = reader.batches(conn, job.project_id, FETCH_ROWS)
+                out.write(writer.start(project))
+                rows = reader.batches(conn, job.project_id, FETCH_ROWS, extras=writer.extras)
                 async with contextlib.aclosing(rows):
                     await self._rows(job.id, rows, writer, out, total or 0, attempt, heartbeat)
                 out.write(writer.end())

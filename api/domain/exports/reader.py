@@ -17,7 +17,7 @@ from collections.abc import AsyncGenerator, Callable, Sequence
 from typing import Any
 
 import msgspec
-from sqlalchemy import ColumnElement, Date, Select, Text, Uuid, cast, func, select
+from sqlalchemy import ColumnElement, Date, Select, Text, Uuid, cast, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.db.models import Task, UTCDateTime
@@ -31,7 +31,29 @@ Cell = Callable[[ColumnElement[Any]], ColumnElement[Any]]
 _ISO_DATETIME = 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'
 
 
-def task_query(project_id: uuid.UUID, status: str, cell: Cell = lambda c: c) -> Select[Any]:
+# A task's labels (names, by name) and checklist (`{text, done}`, in order) as JSON text, for
+# the JSON export (contract §9): one correlated lookup each per row, by the tasks' indexes.
+_EXTRAS = {
+    "postgresql": (
+        "(SELECT coalesce(json_agg(l.name ORDER BY l.name_key), '[]')::text FROM task_labels tl"
+        " JOIN labels l ON l.id = tl.label_id WHERE tl.task_id = ordered.id)",
+        "(SELECT coalesce(json_agg(json_build_object('text', c.text, 'done', c.done)"
+        " ORDER BY c.position, c.id), '[]')::text FROM checklist_items c"
+        " WHERE c.task_id = ordered.id)",
+    ),
+    "sqlite": (
+        "(SELECT json_group_array(name) FROM (SELECT l.name FROM task_labels tl JOIN labels l"
+        " ON l.id = tl.label_id WHERE tl.task_id = ordered.id ORDER BY l.name_key))",
+        "(SELECT json_group_array(json_object('text', text, 'done',"
+        " json(CASE WHEN done THEN 'true' ELSE 'false' END))) FROM (SELECT c.text, c.done"
+        " FROM checklist_items c WHERE c.task_id = ordered.id ORDER BY c.position, c.id))",
+    ),
+}
+
+
+def task_query(
+    project_id: uuid.UUID, status: str, cell: Cell = lambda c: c, extras: tuple[str, ...] = ()
+) -> Select[Any]:
     """One status's tasks by position then id, each column through `cell`.
 
     One query per status, not one ordered by a status rank: this order is the one of
@@ -48,6 +70,7 @@ def task_query(project_id: uuid.UUID, status: str, cell: Cell = lambda c: c) -> 
         .subquery("ordered")
     )
     rendered = [cell(ordered.c[name]) for name in TASK_FIELDS]
+    rendered += [literal_column(sql) for sql in extras]
     return select(*rendered).order_by(ordered.c.position, ordered.c.id)
 
 
@@ -66,15 +89,17 @@ def pg_text(column: ColumnElement[Any]) -> ColumnElement[Any]:
 
 
 async def batches(
-    conn: AsyncConnection, project_id: uuid.UUID, size: int
+    conn: AsyncConnection, project_id: uuid.UUID, size: int, *, extras: bool = False
 ) -> AsyncGenerator[Sequence[Row], None]:
-    """Batches of at most `size` rows of cells in board order, in the open transaction."""
+    """Batches of at most `size` rows of cells in board order, in the open transaction;
+    with `extras`, each row ends with its labels' and its checklist's JSON text."""
     fast = conn.dialect.driver == "asyncpg"
+    more = _EXTRAS[conn.dialect.name] if extras else ()
     for status in TASK_STATUSES:  # the board's columns; ck_tasks_status allows no other
         if fast:
-            rows = asyncpg_batches(conn, task_query(project_id, status, pg_text), size)
+            rows = asyncpg_batches(conn, task_query(project_id, status, pg_text, more), size)
         else:
-            rows = sqlalchemy_batches(conn, task_query(project_id, status), size)
+            rows = sqlalchemy_batches(conn, task_query(project_id, status, extras=more), size)
         async with contextlib.aclosing(rows):
             async for batch in rows:
                 yield batch

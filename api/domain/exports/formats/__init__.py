@@ -20,6 +20,9 @@ Row = Sequence[Any]
 
 
 class RowWriter(Protocol):
+    # True: each row ends with two more cells, the task's labels and checklist as JSON text.
+    extras: bool
+
     def start(self, project: Mapping[str, Any]) -> bytes: ...
 
     def rows(self, batch: Sequence[Row]) -> bytes: ...

@@ -62,6 +62,8 @@ def _line(t: Sequence[Any]) -> str:
 
 
 class CsvWriter:
+    extras = False
+
     def start(self, project: Mapping[str, Any]) -> bytes:
         return (",".join(COLUMNS) + "\r\n").encode()
 

@@ -19,6 +19,8 @@ def _inline(text: str) -> str:
 
 
 class MarkdownWriter:
+    extras = False
+
     def __init__(self) -> None:
         self._status: str | None = None
 
