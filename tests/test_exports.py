@@ -59,8 +59,8 @@ def download(user: ApiUser, job: dict[str, Any]) -> bytes:
 
 
 def tasks_of(user: ApiUser, project_id: str) -> list[dict[str, Any]]:
-    """The tasks as an export holds them: the task's own fields, not `comment_count` (§8), nor
-    the task's labels and checklist (§9), which are rows of their own (none in these tasks)."""
+    """The tasks' own fields, as every export holds them: not `comment_count` (§8), nor labels and
+    checklists (§9; the JSON export holds them by name and text, none in these tasks)."""
     tasks: list[dict[str, Any]] = user.client.get(f"/api/projects/{project_id}").json()["tasks"]
     for t in tasks:
         assert t.pop("comment_count") == 0
