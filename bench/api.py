@@ -163,6 +163,21 @@ def wrk(
     return {"rps": rps, "p50": _ms(pct["50"]), "p99": _ms(pct["99"])}
 
 
+Target = tuple[str, Path | None]  # a URL, and the Lua script that picks each request's path
+
+
+def measure(
+    targets: dict[str, Target], token: str, seconds: int, connections: int
+) -> dict[str, dict[str, float]]:
+    """Every target warmed up for 2 s first, then each timed for `seconds`, one after another."""
+    for url, script in targets.values():
+        wrk(url, token, 2, connections, script)
+    return {
+        name: wrk(url, token, seconds, connections, script)
+        for name, (url, script) in targets.items()
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
@@ -176,13 +191,11 @@ def main() -> int:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         url = stack.enter_context(server(stack.enter_context(database(args.database, tmp)), tmp))
         token, pid = seed(url)
-        targets = {"bare": f"{url}{BARE_PATH}", "project": f"{url}/api/projects/{pid}"}
-        for target in targets.values():  # warm up both paths
-            wrk(target, token, 2, args.connections)
-        results = {
-            name: wrk(target, token, args.seconds, args.connections)
-            for name, target in targets.items()
+        targets: dict[str, Target] = {
+            "bare": (f"{url}{BARE_PATH}", None),
+            "project": (f"{url}/api/projects/{pid}", None),
         }
+        results = measure(targets, token, args.seconds, args.connections)
     print(
         f"GET /api/projects/{{id}} ({TASKS} tasks, {args.database}) vs a bare Litestar JSON route"
     )

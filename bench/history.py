@@ -35,7 +35,7 @@ from sqlalchemy.sql.elements import ClauseElement
 from api.domain.activity.service import page_query as activity_page
 from api.domain.notifications.schemas import unread_count_query
 from api.domain.notifications.service import page_query as inbox_page
-from bench.api import BARE_PATH, server, wrk
+from bench.api import BARE_PATH, Target, measure, server
 from tests.support import postgres_database
 
 ACTIVITY = ["id", "project_id", "task_id", "at", "actor_id", "actor_username", "event",
@@ -120,19 +120,15 @@ def main() -> int:
         url = stack.enter_context(server(dsn, tmp))
         s = seed_api(url)
         asyncio.run(seed_rows(dsn, s, args.entries))
-        targets = {
-            "bare": f"{url}{BARE_PATH}",
-            "task history": f"{url}/api/tasks/{s['task']}/activity",
-            "project history": f"{url}/api/projects/{s['project']}/activity",
-            "inbox": f"{url}/api/me/notifications",
-            "inbox unread": f"{url}/api/me/notifications?unread=true",
+        paths = {
+            "bare": BARE_PATH,
+            "task history": f"/api/tasks/{s['task']}/activity",
+            "project history": f"/api/projects/{s['project']}/activity",
+            "inbox": "/api/me/notifications",
+            "inbox unread": "/api/me/notifications?unread=true",
         }
-        for target in targets.values():  # warm up every path
-            wrk(target, s["token"], 2, args.connections)
-        results = {
-            name: wrk(target, s["token"], args.seconds, args.connections)
-            for name, target in targets.items()
-        }
+        targets: dict[str, Target] = {name: (f"{url}{p}", None) for name, p in paths.items()}
+        results = measure(targets, s["token"], args.seconds, args.connections)
         n = args.entries
         print(f"{n} activity entries in one project ({n // 10} on the task),"
               f" {n} notifications ({n // 5} unread), PostgreSQL")  # fmt: skip

@@ -28,7 +28,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.api import BARE_PATH, server, wrk
+from bench.api import BARE_PATH, Target, measure, server
 from tests.support import postgres_database
 
 PROJECTS = 50
@@ -129,13 +129,8 @@ def main() -> int:
         with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}) as c:
             totals = [c.get(p).json()["total"] for p in paths]
         script = lua_script(paths, tmp / "search.lua")
-        targets = {"bare": (f"{url}{BARE_PATH}", None), "search": (url, script)}
-        for target, lua in targets.values():  # warm up both paths
-            wrk(target, token, 2, args.connections, lua)
-        results = {
-            name: wrk(target, token, args.seconds, args.connections, lua)
-            for name, (target, lua) in targets.items()
-        }
+        targets: dict[str, Target] = {"bare": (f"{url}{BARE_PATH}", None), "search": (url, script)}
+        results = measure(targets, token, args.seconds, args.connections)
     totals.sort()
     print(f"GET /api/search, {args.tasks} tasks in {PROJECTS} projects (PostgreSQL), {QUERIES}"
           " queries in turn, vs a bare Litestar JSON route (a 100-task project body)")  # fmt: skip

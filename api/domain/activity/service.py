@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.db.keyset import older_than
 from api.db.models import ActivityEntry, Task
 from api.domain.errors import Invalid, NotFound
 from api.domain.projects.authz import require_role
@@ -45,12 +46,7 @@ def page_query(
     if task_id is not None:
         stmt = stmt.where(ActivityEntry.task_id == task_id)
     if cursor is not None:
-        stmt = stmt.where(
-            or_(
-                ActivityEntry.at < cursor.at,
-                and_(ActivityEntry.at == cursor.at, ActivityEntry.id < cursor.id),
-            )
-        )
+        stmt = stmt.where(older_than(ActivityEntry.at, ActivityEntry.id, cursor))
     return stmt.order_by(ActivityEntry.at.desc(), ActivityEntry.id.desc()).limit(limit + 1)
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import Select, and_, or_, update
+from sqlalchemy import Select, update
 
+from api.db.keyset import older_than
 from api.db.models import Notification, utcnow
 from api.db.session import UnitOfWork
 from api.domain.errors import Invalid
@@ -23,12 +24,7 @@ def page_query(
     if unread:
         stmt = stmt.where(Notification.read_at.is_(None))
     if cursor is not None:
-        stmt = stmt.where(
-            or_(
-                Notification.at < cursor.at,
-                and_(Notification.at == cursor.at, Notification.id < cursor.id),
-            )
-        )
+        stmt = stmt.where(older_than(Notification.at, Notification.id, cursor))
     return stmt.order_by(Notification.at.desc(), Notification.id.desc()).limit(limit + 1)
 
 
