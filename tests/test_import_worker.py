@@ -3,10 +3,18 @@ SIGKILLed mid-import, a failpoint before the commit (the stack of test_export_wo
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import json
+import uuid
 
 import redis
+from sqlalchemy import update
 
+from api.db.models import ImportJob, utcnow
+from api.db.session import make_engine, make_sessionmaker
+from api.domain.exports.cleanup import reconcile
+from api.domain.exports.queue import make_queue
 from api.rooms.publisher import room_key
 from api.wire import room_of
 from tests.support import ApiUser, stream_entries, wait_until
@@ -92,3 +100,34 @@ def test_failure_before_the_commit_leaves_nothing(stack: Stack, user: ApiUser) -
     assert "attempt 3 failed: FailpointError" in job["errors"][0]["message"]
     assert [t["title"] for t in tasks_of(user, project_id)] == ["kept"]
     assert leftovers(stack, project_id) == []
+
+
+def test_an_import_whose_enqueue_was_lost_is_queued_again(stack: Stack, user: ApiUser) -> None:
+    """Redis lost the job between the row's commit and a worker (the upkeep's reconcile)."""
+    project_id = make_project(user, [])
+    job_id = start(user, project_id, csv_rows(10), "csv")["id"]
+
+    async def lose_then_reconcile() -> None:
+        engine = make_engine(stack.env["TASKROOM_DATABASE_URL"])
+        queue = make_queue(stack.redis.url)
+        try:
+            saq_id = queue.job_id(job_id)  # out of every list SAQ keeps, as if never queued
+            await queue.redis.delete(saq_id)
+            await queue.redis.zrem(queue.namespace("incomplete"), saq_id)
+            await queue.redis.lrem(queue.namespace("queued"), 0, saq_id)
+            async with engine.begin() as conn:
+                await conn.execute(
+                    update(ImportJob)
+                    .where(ImportJob.id == uuid.UUID(job_id))
+                    .values(created_at=utcnow() - dt.timedelta(minutes=5))
+                )
+            await reconcile(make_sessionmaker(engine), queue)
+        finally:
+            await queue.disconnect()
+            await engine.dispose()
+
+    asyncio.run(lose_then_reconcile())
+    assert queued_job(stack, job_id) is not None
+    stack.worker()
+    job = finished(user, job_id)
+    assert (job["status"], job["created"]) == ("COMPLETED", 10), job
