@@ -271,3 +271,53 @@ async def test_ssh_keys_screen_lists_adds_and_deletes(api: Server, tmp_path: Pat
 def _keys(user: ApiUser) -> list[dict[str, str]]:
     keys: list[dict[str, str]] = user.client.get("/api/me/ssh-keys").json()
     return keys
+
+
+SESSIONS = 50
+
+
+@pytest.mark.timeout(180)  # bounded: ~1 min on two busy cores, most of it 50 apps starting
+async def test_fifty_sessions_each_see_one_live_edit(api: Server, tmp_path: Path) -> None:
+    """Fifty SSH connections, each on the board; one edit through the API reaches every one of
+    their screens. A gateway of its own: no earlier test's session still counts against its cap."""
+    gateway = gateway_for(api, tmp_path, max_sessions=SESSIONS)
+    try:
+        await _fifty_see_one_edit(gateway, api)
+    finally:
+        gateway.stop()
+
+
+async def _fifty_see_one_edit(gateway: SshGateway, api: Server) -> None:
+    owner = register(api.url)
+    project = owner.client.post("/api/projects", json={"name": "Crowd"}).json()["id"]
+    key = asyncssh.generate_private_key("ssh-ed25519")
+    owner.client.post("/api/me/ssh-keys", json={"public_key": key.export_public_key().decode()})
+    # Under the gateway's 10 connections not logged in per address, and a start the two cores
+    # can follow within the screen's wait.
+    starting = asyncio.Semaphore(8)
+
+    async def on_board() -> tuple[asyncssh.SSHClientConnection, Screen, int]:
+        async with starting:
+            conn = await gateway.connect(owner.username, client_keys=[key])
+            screen, at = await open_board(conn, "Crowd")
+            return conn, screen, at
+
+    started = time.monotonic()
+    sessions = await asyncio.gather(*(on_board() for _ in range(SESSIONS)))
+    all_on_board = time.monotonic() - started
+    try:
+        assert len(gateway.app_processes()) == SESSIONS
+        edited = time.monotonic()
+        r = await asyncio.to_thread(
+            owner.client.post, f"/api/projects/{project}/tasks", json={"title": "Crowdsurf50"}
+        )
+        assert r.status_code == 201, r.text
+        await asyncio.gather(*(screen.wait_for("Crowdsurf50", at) for _, screen, at in sessions))
+        everyone_saw_it = time.monotonic() - edited
+    finally:
+        for conn, _, _ in sessions:
+            conn.close()
+    print(f"{SESSIONS} sessions on the board in {all_on_board:.1f} s; edit on all screens in "
+          f"{everyone_saw_it:.2f} s")  # fmt: skip
+    await eventually(lambda: not gateway.app_processes(), "no app process left behind")
+    owner.close()
