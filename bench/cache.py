@@ -130,12 +130,26 @@ def bare_server(body: bytes, secret: str) -> Iterator[str]:
 def seed(user: ApiUser, tasks: int) -> str:
     pid = str(user.client.post("/api/projects", json={"name": f"{tasks} tasks"}).json()["id"])
     statuses = ("todo", "in_progress", "done")
-    for i in range(tasks):
+    labels = [
+        user.client.post(f"/api/projects/{pid}/labels", json={"name": name}).json()["id"]
+        for name in ("bug", "feature", "ui")
+    ]
+    for i in range(tasks):  # two labels on every other task, a 3-item checklist on every 5th
         r = user.client.post(
             f"/api/projects/{pid}/tasks",
-            json={"title": f"Task {i}", "description": "x" * 200, "status": statuses[i % 3]},
+            json={
+                "title": f"Task {i}",
+                "description": "x" * 200,
+                "status": statuses[i % 3],
+                "labels": labels[i % 2 : i % 2 + 2] if i % 2 == 0 else [],
+            },
         )
         assert r.status_code == 201, r.text
+        task_id = r.json()["id"]
+        for step in range(3 if i % 5 == 0 else 0):
+            item = {"text": f"Step {step}", "done": step == 0}
+            r = user.client.post(f"/api/tasks/{task_id}/checklist", json=item)
+            assert r.status_code == 201, r.text
     return pid
 
 
