@@ -104,6 +104,7 @@ class Check:
     error_count: int = 0
     lowest: dict[str, float] = field(default_factory=dict)
     notes: Notes = field(default_factory=Notes)
+    labels: list[ImportedLabel] | None = None  # the file's own list, once read
 
     def problem(self, row: int, field_name: str | None, message: str) -> None:
         self.error_count += 1
@@ -124,9 +125,12 @@ class Check:
 
 
 def _rows(fmt: str, source: Source, check: Check) -> Iterator[tuple[int, ImportedTask]]:
-    """Every valid row; problems go to `check`. A bad file is one problem at row 0."""
+    """Every valid row; problems go to `check`. A bad file is one problem at row 0, and so
+    is a bad label in the file's own list."""
     try:
         for entry in PARSERS[fmt](source, check.notes):
+            if check.labels is None:  # the parser has read the file's own list by now
+                check.labels = _file_labels(check)
             got = (None, entry.error) if entry.error else check_task(entry.fields)
             if isinstance(got, ImportedTask):
                 yield entry.row, got
@@ -134,6 +138,16 @@ def _rows(fmt: str, source: Source, check: Check) -> Iterator[tuple[int, Importe
                 check.problem(entry.row, *got)
     except BadFile as exc:
         check.problem(0, None, str(exc))
+
+
+def _file_labels(check: Check) -> list[ImportedLabel]:
+    out = []
+    for raw in check.notes.labels:
+        try:
+            out.append(msgspec.convert(raw, ImportedLabel))
+        except msgspec.ValidationError as exc:
+            check.problem(0, "labels", f"a label of the file's project: {exc}")
+    return out
 
 
 def _take(rows: Iterator[T], n: int) -> list[T]:
@@ -308,6 +322,7 @@ class Importer:
             positions = Positions(top, check.lowest)
             labels = Labels(session, job.project_id)
             await labels.load()
+            await labels.of(check.labels or [])
             created, unassigned = 0, 0
             now = utcnow()
             async for batch in batches(_rows(job.format, source, Check(job.format))):

@@ -34,6 +34,8 @@ class Notes:
     """What a parser leaves out on purpose, and what it tells the user about."""
 
     skipped: int = 0
+    # The file's own list of labels ({name, color}), created even where no task has them.
+    labels: list[dict[str, Any]] = field(default_factory=list)
     _warnings: dict[str, None] = field(default_factory=dict)
 
     def warn(self, text: str) -> None:

@@ -43,9 +43,30 @@ def _top_keys(source: Source) -> set[str]:
         }
 
 
+def _project_labels(source: Source) -> list[dict[str, Any]]:
+    with source.open() as fh:
+        return [
+            label for label in ijson.items(fh, "project.labels.item") if isinstance(label, dict)
+        ]
+
+
+def _named(labels: Any, colors: dict[str, Any]) -> Any:
+    """A task's label names with the colours the file's project gives them."""
+    if not isinstance(labels, list):
+        return labels
+    return [
+        {"name": name, "color": colors.get(name.casefold(), "gray")}
+        if isinstance(name, str)
+        else name
+        for name in labels
+    ]
+
+
 def parse(source: Source, notes: Notes) -> Iterator[Entry]:
     row = 0
     try:
+        notes.labels = _project_labels(source)
+        colors = {str(x.get("name", "")).casefold(): x.get("color", "gray") for x in notes.labels}
         with source.open() as fh:
             for row, item in enumerate(ijson.items(fh, "tasks.item", use_float=True), 1):
                 if not isinstance(item, dict):
@@ -53,7 +74,10 @@ def parse(source: Source, notes: Notes) -> Iterator[Entry]:
                     continue
                 for key in item.keys() - FIELDS - EXPORT_ONLY:
                     notes.warn(f"task field {key!r} is not imported")
-                yield Entry(row, _fields(item))
+                fields = _fields(item)
+                if "labels" in fields:
+                    fields["labels"] = _named(fields["labels"], colors)
+                yield Entry(row, fields)
         if row == 0 and "tasks" not in _top_keys(source):
             raise BadFile('no "tasks" list: not a Taskroom JSON export')
     except (ijson.JSONError, UnicodeDecodeError) as exc:
