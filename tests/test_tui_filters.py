@@ -82,3 +82,33 @@ def test_overdue_and_due_today_are_marked_in_text() -> None:
     assert due_text(task(due_date=TODAY), TODAY) == "due today!"
     assert due_text(task(due_date=dt.date(2026, 12, 4)), TODAY) == "due 12-04"
     assert due_text(task(due_date=dt.date(2020, 1, 1), status="done"), TODAY) == "due 2020-01-01"
+
+
+def test_label_filter_needs_every_named_label() -> None:
+    flt = TaskFilter.parse("label:Bug l:ui gate")
+    assert flt.labels == ("bug", "ui") and flt.text == "gate" and flt
+    t = task()
+    assert flt.matches(t, "", TODAY, {"bug", "ui", "docs"})
+    assert not flt.matches(t, "", TODAY, {"bug"})
+    assert not TaskFilter.parse("label:bug").matches(t, "", TODAY)
+
+
+def test_cards_show_label_chips_and_checklist_progress() -> None:
+    from rich.style import Style
+
+    from tui.widgets.task_card import card_lines
+
+    items = [
+        wire.ChecklistItem(id=uuid.uuid4(), text=f"step {n}", done=n < 3, position=float(n))
+        for n in range(7)
+    ]
+    pid = uuid.uuid4()
+    labels = [
+        wire.Label(id=uuid.uuid4(), project_id=pid, name="bug", color="red"),
+        wire.Label(id=uuid.uuid4(), project_id=pid, name="ui", color="teal"),
+    ]
+    t = task(checklist=items, labels=[label.id for label in labels])
+    _title, meta = card_lines(t, "", "", lambda _name: Style(), TODAY, 40, labels)
+    assert meta.plain == "  med ☑3/7 #bug #ui"
+    _title, meta = card_lines(t, "", "", lambda _name: Style(), TODAY, 14, labels)
+    assert meta.plain == "  med ☑3/7 #b…"

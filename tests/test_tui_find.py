@@ -217,3 +217,47 @@ async def test_saved_views_save_recall_from_key_and_palette_and_delete(
         await until(pilot, lambda: not views.views and app.screen is views)
         assert [v["name"] for v in user.client.get("/api/me/views").json()] == ["Not here"]
     user.close()
+
+
+def card_text(screen: Any, status: str) -> str:
+    column = screen.column(status)
+    return " ".join(str(column.render_line(y).text) for y in range(column.size.height))
+
+
+async def test_label_chips_checklist_progress_and_label_filter_live(
+    tui_server: Server, tmp_path: Path
+) -> None:
+    user = register(tui_server.url)
+    pid = new_project(user, "Labels", [])
+    made = [
+        user.client.post(f"/api/projects/{pid}/labels", json={"name": n, "color": c}).json()
+        for n, c in (("bug", "red"), ("ui", "teal"))
+    ]
+    bug, ui = (label["id"] for label in made)
+    for title, labels in (("Crash", [bug]), ("Colours", [bug, ui]), ("Docs", [])):
+        r = user.client.post(f"/api/projects/{pid}/tasks", json={"title": title, "labels": labels})
+        assert r.status_code == 201, r.text
+        if title == "Crash":
+            crash = r.json()["id"]
+    for n in range(3):
+        body = {"text": f"step {n}", "done": n == 0}
+        assert user.client.post(f"/api/tasks/{crash}/checklist", json=body).status_code == 201
+    app = make_app(tui_server.url, tmp_path, token=user.token)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_board(pilot, "Labels")
+        await until(pilot, lambda: app.connection[0] == "live")
+        text = card_text(screen, "todo")
+        assert "☑1/3 #bug" in text and "#bug #ui" in text
+        await pilot.press("slash")
+        await type_text(pilot, "label:bug label:ui")
+        await until(pilot, lambda: titles(app, "todo") == ["Colours"])
+        await pilot.press("enter")
+        r = user.client.patch(f"/api/labels/{bug}", json={"name": "defect"})
+        assert r.status_code == 200, r.text
+        await until(
+            pilot, lambda: "#defect #ui" in card_text(screen, "todo") or not titles(app, "todo")
+        )
+        status = screen.query_one("#board-status")
+        await until(pilot, lambda: "no label 'bug' here" in str(status.render()))
+        assert titles(app, "todo") == []
+    user.close()

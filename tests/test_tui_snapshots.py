@@ -70,8 +70,22 @@ def snap_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Serv
         {"title": "Set up CI", "status": "done", "priority": "high"},
         {"title": "First commit", "status": "done", "priority": "low", "assignee_id": alice.id},
     ]
+    labels = {
+        name: alice.client.post(
+            f"/api/projects/{pid}/labels", json={"name": name, "color": color}
+        ).json()["id"]
+        for name, color in (("docs", "blue"), ("bug", "red"))
+    }
+    tasks[0]["labels"] = [labels["docs"]]
+    tasks[3]["labels"] = [labels["bug"], labels["docs"]]
     for body in tasks:
-        assert alice.client.post(f"/api/projects/{pid}/tasks", json=body).status_code == 201
+        r = alice.client.post(f"/api/projects/{pid}/tasks", json=body)
+        assert r.status_code == 201, r.text
+        if body["title"] == "Write the README":  # a checklist: 1/3 on its card
+            for n in range(3):
+                item = {"text": f"section {n}", "done": n == 0}
+                url = f"/api/tasks/{r.json()['id']}/checklist"
+                assert alice.client.post(url, json=item).status_code == 201
     for view in (
         {"name": "Overdue", "project_id": pid, "query": "overdue"},
         {"name": "Mine, in every project", "query": "@alice priority:high"},

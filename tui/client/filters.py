@@ -1,15 +1,16 @@
 """The board's filter language (`/`, saved views): parsed once, matched against each task.
 
-Free words plus `status:` `priority:` `@user` (or `assignee:`), `assignee:none`, `due:<DATE`,
-`due:>DATE` and `overdue`, with the server's list-filter rules (contract §9): the due bounds
-are inclusive, a task without a due date matches neither, and overdue is due before today
-(UTC) and not done.
+Free words plus `status:` `priority:` `@user` (or `assignee:`), `assignee:none`, `label:name`
+(repeatable: all of them), `due:<DATE`, `due:>DATE` and `overdue`, with the server's list-filter
+rules (contract §9): the due bounds are inclusive, a task without a due date matches neither,
+and overdue is due before today (UTC) and not done.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,6 +61,7 @@ class TaskFilter:
     due_before: dt.date | None = None
     due_after: dt.date | None = None
     overdue: bool = False
+    labels: tuple[str, ...] = ()  # names, lower case
     unknown: tuple[str, ...] = ()
 
     @classmethod
@@ -67,11 +69,14 @@ class TaskFilter:
         words: list[str] = []
         found: dict[str, Any] = {}
         unknown: list[str] = []
+        labels: list[str] = []
         for token in SPACED_LABEL.sub(lambda m: m[1] + m[2].replace(" ", ""), query).split():
             key, sep, value = token.partition(":")
             key = key.lower()
             if token.startswith("@") and len(token) > 1:
                 found["assignee"] = token[1:].lower()
+            elif sep and value and key in ("label", "l"):
+                labels.append(value.lower())
             elif token.lower() == "overdue":
                 found["overdue"] = True
             elif sep and key == "due" and value[:1] in ("<", ">"):
@@ -90,7 +95,7 @@ class TaskFilter:
                     unknown.append(f"{name}:{value} is none of {choices}")
             else:
                 words.append(token.lower())
-        return cls(text=" ".join(words), unknown=tuple(unknown), **found)
+        return cls(text=" ".join(words), labels=tuple(labels), unknown=tuple(unknown), **found)
 
     def __bool__(self) -> bool:
         return bool(
@@ -101,9 +106,17 @@ class TaskFilter:
             or self.due_before
             or self.due_after
             or self.overdue
+            or self.labels
         )
 
-    def matches(self, task: wire.Task, assignee: str, today: dt.date | None = None) -> bool:
+    def matches(
+        self,
+        task: wire.Task,
+        assignee: str,
+        today: dt.date | None = None,
+        labels: Collection[str] = (),
+    ) -> bool:
+        """`labels`: the task's label names in lower case (needed only with `label:`)."""
         if self.status and task.status != self.status:
             return False
         if self.priority and task.priority != self.priority:
@@ -119,6 +132,8 @@ class TaskFilter:
                 return False
             if self.due_after and due < self.due_after:
                 return False
+        if any(name not in labels for name in self.labels):
+            return False
         if self.overdue and not is_overdue(task, today or utc_today()):
             return False
         if self.text:

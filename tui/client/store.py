@@ -51,6 +51,7 @@ class ProjectStore:
     project: wire.Project
     tasks: dict[uuid.UUID, wire.Task] = field(default_factory=dict)
     members: dict[uuid.UUID, wire.Member] = field(default_factory=dict)
+    labels: dict[uuid.UUID, wire.Label] = field(default_factory=dict)
     presence: list[wire.Actor] = field(default_factory=list)
     typing: dict[uuid.UUID, dict[str, float]] = field(default_factory=dict)
     cursor: str | None = None
@@ -66,6 +67,7 @@ class ProjectStore:
         self.project = detail
         self.tasks = {t.id: t for t in detail.tasks}
         self.members = {m.user_id: m for m in detail.members}
+        self.labels = {label.id: label for label in detail.labels}
 
     @property
     def id(self) -> uuid.UUID:
@@ -87,19 +89,35 @@ class ProjectStore:
         member = self.members.get(user_id) if user_id else None
         return member.username if member else ""
 
+    def task_labels(self, task: wire.Task) -> list[wire.Label]:
+        """The task's labels the project still has, by name."""
+        found = [self.labels[i] for i in task.labels if i in self.labels]
+        return sorted(found, key=lambda label: label.name.lower())
+
+    def _shown(self, tasks: Iterable[wire.Task], flt: TaskFilter) -> list[wire.Task]:
+        today = utc_today()
+        return [
+            t
+            for t in tasks
+            if flt.matches(
+                t,
+                self.username(t.assignee_id),
+                today,
+                {label.name.lower() for label in self.task_labels(t)} if flt.labels else set(),
+            )
+        ]
+
     def column(self, status: str, flt: TaskFilter | None = None) -> list[wire.Task]:
         tasks = [t for t in self.tasks.values() if t.status == status]
         if flt:
-            today = utc_today()
-            tasks = [t for t in tasks if flt.matches(t, self.username(t.assignee_id), today)]
+            tasks = self._shown(tasks, flt)
         tasks.sort(key=lambda t: (t.position, str(t.id)))
         return tasks
 
     def listing(self, sort: str, flt: TaskFilter | None = None) -> list[wire.Task]:
         tasks: Iterable[wire.Task] = self.tasks.values()
         if flt:
-            today = utc_today()
-            tasks = [t for t in tasks if flt.matches(t, self.username(t.assignee_id), today)]
+            tasks = self._shown(tasks, flt)
         return sorted(tasks, key=sort_key(sort))
 
     def put(self, task: wire.Task) -> set[str]:
@@ -127,7 +145,7 @@ class ProjectStore:
         return {old.status} if old else set()
 
     def apply(self, frame: wire.RoomEvent) -> set[str]:
-        """Apply one room event; returns the touched columns, plus "project"/"members"."""
+        """Apply one room event; returns the touched columns, plus "project"/"members"/"labels"."""
         self.cursor = frame.cursor
         data = frame.data
         match frame.event:
@@ -147,6 +165,13 @@ class ProjectStore:
                     self.project = msgspec.structs.replace(self.project, role=member.role)
                     return {"members", "project"}
                 return {"members"}
+            case "label:created" | "label:updated":
+                label = msgspec.convert(data, wire.Label, strict=False)
+                self.labels[label.id] = label
+                return {*wire.TASK_STATUSES, "labels"}  # its chips, wherever they are
+            case "label:deleted":
+                self.labels.pop(uuid.UUID(str(data["id"])), None)
+                return {*wire.TASK_STATUSES, "labels"}
             case "member:removed":
                 self.members.pop(uuid.UUID(str(data.get("user_id"))), None)
                 return {"members"}

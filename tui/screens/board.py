@@ -138,7 +138,7 @@ class BoardScreen(Screen[None]):
         if self.list_mode and touched & set(wire.TASK_STATUSES):
             self.fill_list()
         self.query_one(PresenceBar).users = tuple(sorted(u.username for u in store.presence))
-        if "project" in touched:
+        if touched & {"project", "labels"}:
             self.show_status()
         self.show_detail()
 
@@ -217,6 +217,9 @@ class BoardScreen(Screen[None]):
 
     def show_status(self) -> None:
         parts = [f"{problem}: left out" for problem in self.filter.unknown]
+        if self.store is not None and self.filter.labels:
+            here = {label.name.lower() for label in self.store.labels.values()}
+            parts += [f"no label {name!r} here" for name in self.filter.labels if name not in here]
         if self.filter:
             parts.append("filter on (/ to change, esc in it to clear)")
         if self.list_mode:

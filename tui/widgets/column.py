@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import ClassVar
+from typing import ClassVar, get_args
 
 from rich.segment import Segment
 from rich.style import Style
@@ -21,7 +21,8 @@ from tui.client.filters import utc_today
 from tui.client.store import ProjectStore
 from tui.widgets.task_card import CARD_HEIGHT, card_lines
 
-CardKey = tuple[uuid.UUID, int, str, bool, bool, int]  # id, version, typing, cursor, focus, width
+# id, version, typing, label chips (name, colour), cursor, focus, width
+CardKey = tuple[uuid.UUID, int, str, tuple[tuple[str, str], ...], bool, bool, int]
 
 
 class TaskColumn(ScrollView, can_focus=True, inherit_bindings=False):
@@ -48,6 +49,8 @@ class TaskColumn(ScrollView, can_focus=True, inherit_bindings=False):
         "task-card--due",
         "task-card--overdue",
         "task-card--due-today",
+        "task-card--checklist",
+        *(f"task-card--label-{color}" for color in get_args(wire.LabelColor)),
         "task-card--typing",
         "task-card--cursor",
         "task-card--empty",
@@ -179,13 +182,15 @@ class TaskColumn(ScrollView, can_focus=True, inherit_bindings=False):
         task, store = self.tasks[index], self.store
         assert store is not None
         typing = store.typing_label(task.id)
+        labels = store.task_labels(task)
+        chips = tuple((label.name, label.color) for label in labels)  # a rename redraws
         cursor = index == self.cursor
-        key = (task.id, task.version, typing, cursor, cursor and self.has_focus, width)
+        key = (task.id, task.version, typing, chips, cursor, cursor and self.has_focus, width)
         cached = self._cards.get(key)
         if cached is not None:
             return cached
         title, meta = card_lines(
-            task, store.username(task.assignee_id), typing, self._style, self.today, width
+            task, store.username(task.assignee_id), typing, self._style, self.today, width, labels
         )
         base = self._style("")
         if cursor:

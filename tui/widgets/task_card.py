@@ -7,7 +7,7 @@ the `✎ alice` marker, which is never cut.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from rich.style import Style
 from rich.text import Text
@@ -45,6 +45,12 @@ def due_text(task: wire.Task, today: dt.date) -> str:
     return ("!" if state else "") + due_label(task.due_date, today)
 
 
+def checklist_progress(task: wire.Task) -> str:
+    """`3/7`: the checklist's done items of all; empty without one."""
+    items = task.checklist
+    return f"{sum(item.done for item in items)}/{len(items)}" if items else ""
+
+
 def card_lines(
     task: wire.Task,
     assignee: str,
@@ -52,9 +58,11 @@ def card_lines(
     style: Callable[[str], Style],
     today: dt.date,
     width: int,
+    labels: Sequence[wire.Label] = (),
 ) -> tuple[Text, Text]:
     """The title and meta lines of a card, each at most `width` cells; `style` maps a
-    component name to a Rich style."""
+    component name to a Rich style. Labels are chips in their colour that read `#name`
+    without colour too (NO_COLOR); the meta line ends in "…" where they do not fit."""
     mark = PRIORITY_MARK[task.priority]
     marker = Text(f" ✎ {typing}" if typing else "", style("task-card--typing"))
     marker.truncate(max(width - len(mark) - MIN_TITLE, 0), overflow="ellipsis")
@@ -72,5 +80,10 @@ def card_lines(
     if task.due_date:
         state = due_state(task, today)
         meta.append(f" {due_text(task, today)}", style(DUE_STYLE[state]))
+    if progress := checklist_progress(task):
+        meta.append(f" ☑{progress}", style("task-card--checklist"))
+    for label in labels:
+        meta.append(" ")
+        meta.append(f"#{label.name}", style(f"task-card--label-{label.color}"))
     meta.truncate(width, overflow="ellipsis")
     return title, meta
