@@ -183,20 +183,29 @@ def test_a_task_edit_reads_the_task_and_role_at_once_and_no_project(
     alice, bob, _carol = people
     pid = new_project(alice, bob)
     tid = bob.client.post(f"/api/projects/{pid}/tasks", json={"title": "t"}).json()["id"]
-    tables = ("tasks", "memberships", "projects")
+    label = alice.client.post(f"/api/projects/{pid}/labels", json={"name": "bug"}).json()["id"]
+    assert bob.client.patch(f"/api/tasks/{tid}", json={"labels": [label]}).status_code == 200
+    item = bob.client.post(f"/api/tasks/{tid}/checklist", json={"text": "step"})
+    assert item.status_code == 201, item.text
+    tables = ("tasks", "memberships", "projects", "task_labels", "checklist_items")
 
     def entries() -> int:
         return cached.log().count("INSERT INTO activity_entries")
 
-    wait_until(lambda: entries() >= 2, what="the task's history written")  # project, task
+    wait_until(lambda: entries() >= 4, what="the task's history written")
     before, written = {t: reads(cached, t) for t in tables}, entries()
-    assert bob.client.patch(f"/api/tasks/{tid}", json={"title": "u"}).status_code == 200
+    r = bob.client.patch(f"/api/tasks/{tid}", json={"title": "u"})
+    assert r.status_code == 200
+    assert r.json()["labels"] == [label] and [i["text"] for i in r.json()["checklist"]] == ["step"]
     wait_until(lambda: entries() > written, what="the edit's history in the log")  # its last
-    # the task with Bob's role; the members whose lists it touches; nothing of the project
+    # the task with Bob's role; its labels and checklist once, with the written row; the
+    # members whose lists it touches; nothing of the project
     assert {t: reads(cached, t) - before[t] for t in tables} == {
         "tasks": 1,
         "memberships": 1,
         "projects": 0,
+        "task_labels": 1,
+        "checklist_items": 1,
     }
 
 

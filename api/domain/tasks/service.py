@@ -8,6 +8,7 @@ from typing import Any
 
 import msgspec
 from sqlalchemy import Select, case, exists, func, or_, select
+from sqlalchemy.orm import noload
 from sqlalchemy.orm.exc import StaleDataError
 
 from api.db.models import Membership, Task, TaskLabel, utcnow
@@ -93,18 +94,25 @@ class TaskService:
         )
         return (top or 0.0) + POSITION_STEP
 
-    async def _task_for(self, task_id: uuid.UUID, user_id: uuid.UUID, minimum: Role) -> Task:
-        """The task and the caller's role in its project, read in one statement."""
-        row = (
-            await self.session.execute(
-                select(Task, Membership.role)
-                .outerjoin(
-                    Membership,
-                    (Membership.project_id == Task.project_id) & (Membership.user_id == user_id),
-                )
-                .where(Task.id == task_id)
+    async def _task_for(
+        self, task_id: uuid.UUID, user_id: uuid.UUID, minimum: Role, *, collections: bool = True
+    ) -> Task:
+        """The task and the caller's role in its project, read in one statement.
+
+        Without `collections` its labels and checklist are not read: for a caller that
+        re-reads the row with them (an unversioned save) they would be thrown away.
+        """
+        query = (
+            select(Task, Membership.role)
+            .outerjoin(
+                Membership,
+                (Membership.project_id == Task.project_id) & (Membership.user_id == user_id),
             )
-        ).first()
+            .where(Task.id == task_id)
+        )
+        if not collections:
+            query = query.options(noload(Task.label_links), noload(Task.checklist))
+        row = (await self.session.execute(query)).first()
         if row is None:
             raise NotFound(detail=TASK_NOT_FOUND)
         try:
@@ -196,7 +204,10 @@ class TaskService:
         return task_out(await self._task_for(task_id, user_id, "viewer"))
 
     async def update(self, task_id: uuid.UUID, data: TaskUpdate, actor: AuthUser) -> TaskOut:
-        task = await self._task_for(task_id, actor.id, "editor")
+        # An unversioned save that leaves the labels alone gets them and the checklist back
+        # with the written row (apply_to_current), as they are under its lock.
+        rereads = data.version is msgspec.UNSET and data.labels is msgspec.UNSET
+        task = await self._task_for(task_id, actor.id, "editor", collections=not rereads)
         if data.version is not msgspec.UNSET and data.version != task.version:
             raise stale(task_out(task))
         changes = {
