@@ -150,7 +150,13 @@ async def copy_seconds(dsn: str, user: uuid.UUID, copy: Path, runs: int) -> list
             project = await new_project(conn, user)
             rows = await asyncio.to_thread(_for_project, copy, project)
             start = time.perf_counter()
-            await conn.copy_to_table("tasks", source=str(rows), columns=COPY_COLUMNS, format="csv")
+            await conn.copy_to_table(
+                "tasks",
+                source=str(rows),
+                columns=COPY_COLUMNS,
+                format="csv",
+                force_not_null=["description"],
+            )
             times.append(time.perf_counter() - start)
             rows.unlink()
         return times
