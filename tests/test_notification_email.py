@@ -169,3 +169,45 @@ def test_smtp_down_for_good_changes_nothing_for_the_writer(tmp_path: Path) -> No
         assert dave.client.get("/api/me/notifications").json()["unread"] == 5
     finally:
         srv.stop()
+
+
+async def test_the_daily_digest_is_sent_once_a_day_with_the_unread_ones(
+    api: Server, smtp: SmtpSink
+) -> None:
+    """The worker's cron calls `send_digests`; here it is called on the API's own database, as
+    two workers might at the same moment: one digest, listing what is unread since yesterday."""
+    import asyncio
+    import datetime as dt
+
+    from api.db.session import make_engine, make_sessionmaker
+    from api.domain.notifications.email import SmtpConfig
+    from api.domain.notifications.mailer import Mailer
+
+    owner = register(api.url)
+    daily = wants_mail(api, "daily@mail.example", "daily")
+    _pid, task = project_with_task(owner, editor=daily)
+    owner.client.patch(f"/api/tasks/{task}", json={"assignee_id": daily.id}).raise_for_status()
+    owner.client.post(f"/api/tasks/{task}/comments", json={"body": f"@{daily.username} hi"})
+    wait_until(
+        lambda: daily.client.get("/api/me/notifications").json()["unread"] == 2,
+        what="two notifications",
+    )
+    assert to(smtp, "daily@mail.example") == []  # nothing instant for "daily"
+    engine = make_engine(api.env["TASKROOM_DATABASE_URL"])
+    mailer = Mailer(make_sessionmaker(engine), SmtpConfig.parse(smtp.url, "Taskroom <t@x.org>"))
+    today_9am = dt.datetime.now(dt.UTC).replace(hour=9, minute=0)
+    try:
+        # Two workers racing (other tests' "daily" users may get theirs too): each user's day
+        # is claimed once, so a third run finds nothing left to send.
+        await asyncio.gather(mailer.send_digests(today_9am), mailer.send_digests(today_9am))
+        assert await mailer.send_digests(today_9am) == 0
+    finally:
+        await engine.dispose()
+    [digest] = wait_until(lambda: to(smtp, "daily@mail.example"), what="the digest")
+    await asyncio.sleep(1)  # a second copy would have arrived by now
+    assert len(to(smtp, "daily@mail.example")) == 1
+    assert digest["Subject"] == "[Taskroom] 2 unread notifications today"
+    plain = digest.get_body(("plain",))
+    assert plain is not None
+    text = plain.get_content()
+    assert f"{owner.username} assigned you" in text and "mentioned you" in text

@@ -108,7 +108,7 @@ class Mailer:
                     .order_by(Notification.at.desc(), Notification.id.desc())
                     .limit(DIGEST_LIMIT)
                 )
-                items = [notification_out(row.tuple()) for row in rows]
+                items = [notification_out(row) for row in rows]
                 await session.commit()
             if not items:
                 continue

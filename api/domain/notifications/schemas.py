@@ -83,4 +83,4 @@ async def load(
     rows = await session.execute(
         listed().where(Notification.id.in_(ids)).order_by(Notification.at, Notification.id)
     )
-    return [(row[0], notification_out(row.tuple())) for row in rows]
+    return [(row[0], notification_out(row)) for row in rows]

@@ -43,7 +43,7 @@ class NotificationService:
             if cursor is None or cursor.user_id != user_id:
                 raise Invalid("before is not one of your notifications")
         rows = await self.session.execute(page_query(user_id, unread, limit, cursor))
-        items = [notification_out(row.tuple()) for row in rows]
+        items = [notification_out(row) for row in rows]
         more = len(items) > limit
         items = items[:limit]
         return NotificationPage(
