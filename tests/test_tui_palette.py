@@ -155,3 +155,22 @@ async def test_keys_toml_mistakes_are_said(
         assert '"board.new" must be a key in quotes' in notices(app)
         assert "board.priority" not in notices(app)  # a known id is used, not reported
     user.close()
+
+
+def test_users_text_in_a_help_line_is_never_read_as_markup() -> None:
+    """Brackets, slashes and backslashes in a snippet (server text) show as they are; a
+    Textual-escaped `[/x` or a trailing backslash used to break the help line (MarkupError)."""
+    import random
+
+    from textual.content import Content
+
+    from tui.commands import as_markup, snippet_markup
+
+    rng = random.Random(7)
+    for _ in range(5000):
+        text = "".join(rng.choice("[]\\«»b/ x=@") for _ in range(rng.randint(1, 12)))
+        shown = text.replace("\\", "\u2216")
+        assert Content.from_markup(snippet_markup(text)).plain == shown, text
+        assert Content.from_markup(as_markup(text)).plain == shown, text
+    bold = Content.from_markup(snippet_markup("a «[/b]» \\"))
+    assert bold.plain == "a «[/b]» \u2216"

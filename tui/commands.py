@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any, cast
 from textual.app import App
 from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
 from textual.content import Content
-from textual.markup import escape
 
 from api import wire
 from tui.client.http import ApiError, Unreachable
@@ -50,9 +49,17 @@ def highlight(matcher: Matcher, text: str) -> Content:
     return content
 
 
+def as_markup(text: str) -> str:
+    """Users' text inside palette markup (a hit's help line is parsed as markup), shown as it
+    is: every `[` escaped, and a backslash shown as U+2216 (set minus), since markup has no
+    escape for a backslash and one would escape the next tag. (Textual's `escape` leaves
+    `[/…` alone.)"""
+    return text.replace("\\", "\u2216").replace("[", "\\[")
+
+
 def snippet_markup(snippet: str) -> str:
     """The server's snippet as palette markup: its text escaped, the «matches» in bold."""
-    return MARKED.sub(r"«[b]\1[/b]»", escape(snippet))
+    return MARKED.sub(r"«[b]\1[/b]»", as_markup(snippet))
 
 
 def open_board(
@@ -190,7 +197,7 @@ class SearchCommands(Provider):
                 Content(task.title),
                 partial(open_board, app, hit.project.id, hit.project.name, task.id),
                 text=task.title,
-                help=f"{escape(hit.project.name)} · {snippet_markup(hit.snippet)}",
+                help=f"{as_markup(hit.project.name)} · {snippet_markup(hit.snippet)}",
             )
 
 
@@ -220,4 +227,4 @@ class ViewCommands(ListedCommands):
         screen = self.screen
         if isinstance(screen, BoardScreen):
             for view in self.views:
-                yield f"View: {view.name}", escape(view.query), partial(screen.apply_view, view)
+                yield f"View: {view.name}", as_markup(view.query), partial(screen.apply_view, view)

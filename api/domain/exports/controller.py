@@ -119,7 +119,13 @@ class ExportController(Controller):
     async def export_file(
         self,
         export_id: FromPath[uuid.UUID],
-        token: Annotated[str, Parameter(max_length=2048, description="The link's token")],
+        token: Annotated[
+            str,
+            # A JWT: URL-safe base64 parts and dots, so the link stays short and plain.
+            Parameter(
+                max_length=2048, pattern=r"^[A-Za-z0-9_.-]+$", description="The link's token"
+            ),
+        ],
         exports: NamedDependency[ExportService],
         runtime: NamedDependency[Runtime],
     ) -> File:

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency, Provide
+from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, FromQuery, QueryParameter
 
 from api.db.session import UnitOfWork
@@ -38,7 +39,10 @@ class ImportController(Controller):
         ),
         status_code=202,
         request_max_body_size=MAX_FILE_BYTES,
-        responses=responses(400, 401, 403, 404, 413),
+        responses={
+            200: ResponseSpec(data_container=ImportReport, description="The dry run's report"),
+            **responses(400, 401, 403, 404, 413),
+        },
     )
     async def create_import(
         self,
