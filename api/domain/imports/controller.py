@@ -41,6 +41,7 @@ class ImportController(Controller):
         request_max_body_size=MAX_FILE_BYTES,
         responses={
             200: ResponseSpec(data_container=ImportReport, description="The dry run's report"),
+            202: ResponseSpec(data_container=ImportJob, description="The import job"),
             **responses(400, 401, 403, 404, 413),
         },
     )
