@@ -3,6 +3,7 @@ history entry per task; with a failpoint mid-transaction nothing of it stays."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -166,3 +167,39 @@ def test_a_failure_mid_transaction_leaves_every_task_as_it_was(failing_server: S
         assert owner.client.get(f"/api/projects/{pid}/activity?limit=50").json() == history
     finally:
         owner.close()
+
+
+@pytest.fixture(scope="module")
+def echo_server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server logging every SQL statement (PostgreSQL: the backend whose round trips count)."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("statements are counted on PostgreSQL")
+    env = server_env(
+        tmp_path_factory.mktemp("bulk-echo"), database_url, TASKROOM_FAILPOINTS="db.echo=1"
+    )
+    srv = Server(env).start(timeout=90)
+    yield srv
+    srv.stop()
+
+
+def test_a_bulk_assignment_writes_its_notifications_in_one_statement(echo_server: Server) -> None:
+    owner, editor = register(echo_server.url), register(echo_server.url)
+    try:
+        pid = owner.client.post("/api/projects", json={"name": "Many"}).json()["id"]
+        r = owner.client.post(
+            f"/api/projects/{pid}/members", json={"username": editor.username, "role": "editor"}
+        )
+        assert r.status_code == 201
+        ids = tasks(owner, pid, 30)
+        logged = len(echo_server.log())
+        r = bulk(owner, pid, {"task_ids": ids, "set": {"assignee_id": editor.id}})
+        assert r.status_code == 200, r.text
+        insert = r"^\S+ \S+ INFO sqlalchemy\.engine\.Engine INSERT INTO notifications "
+        inserts = len(re.findall(insert, echo_server.log()[logged:], re.M))
+        assert inserts == 1
+        inbox = editor.client.get("/api/me/notifications?limit=50").json()
+        assert sorted(n["task"]["id"] for n in inbox["items"]) == sorted(ids)
+        assert {n["kind"] for n in inbox["items"]} == {"assigned"}
+    finally:
+        owner.close()
+        editor.close()

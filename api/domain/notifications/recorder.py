@@ -153,14 +153,17 @@ def notifications_hook(email_on: bool) -> PreCommitHook:
     async def record_notifications(
         session: AsyncSession, events: list[DomainEvent]
     ) -> list[DomainEvent]:
+        """One INSERT for the whole transaction: a bulk assignment of 500 tasks is one
+        statement, not 500. Each event then carries the ids of the notifications it made."""
+        drafted = [await drafts_for(session, event) for event in events]
+        created = await write(session, [d for drafts in drafted for d in drafts], email_on)
+        written = {id(draft): str(i) for i, draft in created}
         out = []
-        for event in events:
-            drafts = await drafts_for(session, event)
-            created = await write(session, drafts, email_on)
-            if created:
-                ids = [str(i) for i, _ in created]
-                event = dataclasses.replace(event, extra={**event.extra, NOTIFIED: ids})
-            out.append(event)
+        for event, drafts in zip(events, drafted, strict=True):
+            ids = [written[id(d)] for d in drafts if id(d) in written]
+            out.append(
+                dataclasses.replace(event, extra={**event.extra, NOTIFIED: ids}) if ids else event
+            )
         return out
 
     return record_notifications
