@@ -19,7 +19,6 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from api import cache, docs, logs, metrics
 from api.db.session import UnitOfWork, provide_uow
 from api.domain.accounts.controller import AuthController, MeController
-from api.domain.accounts.known import require_account
 from api.domain.activity import recorder as activity_recorder
 from api.domain.activity.controller import ActivityController
 from api.domain.checklist.controller import ChecklistController
@@ -44,7 +43,7 @@ from api.request_line import RequestTargetLimit
 from api.rooms.endpoint import install as install_rooms
 from api.rooms.endpoint import room_socket
 from api.runtime import Runtime
-from api.security import make_jwt_auth, require_scope
+from api.security import make_jwt_auth
 from api.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -161,7 +160,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "runtime": Provide(_runtime, sync_to_thread=False),
             "uow": Provide(_uow),
         },
-        guards=[require_account, require_scope],
         on_app_init=[jwt_auth.on_app_init],
         plugins=[metrics.MetricsPlugin()] if settings.metrics else [],
         middleware=[RequestIdMiddleware(), RequestTargetLimit()],

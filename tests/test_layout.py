@@ -76,9 +76,9 @@ def test_tui_screens_and_widgets_do_not_import_the_app() -> None:
     assert offenders == []
 
 
-# Where HTTP is the point: controllers, the SSH gateway's own route guard, and the auth middleware's
-# account check answer in Litestar's terms; everything else in a domain speaks `api.domain.errors`.
-HTTP_FACING = ("controller.py", "gateway.py", "known.py")
+# Where HTTP is the point: controllers and the SSH gateway's own route guard answer in Litestar's
+# terms; everything else in a domain speaks `api.domain.errors`.
+HTTP_FACING = ("controller.py", "gateway.py")
 
 
 def test_domain_code_raises_domain_errors_not_http_ones() -> None:

@@ -1,26 +1,22 @@
 """Whether a token's user still has an account: tokens are stateless, rows can go.
 
 A token stays valid until it expires even when its user's row is deleted, so every
-authenticated request (the app-wide guard below) and every open socket (the rooms hub's
-sweep) asks here. An answer is trusted for `RECHECK` seconds, so a busy user costs one
+authenticated request (the auth middleware, `api.security`) and every open socket (the rooms
+hub's sweep) asks here. An answer is trusted for `RECHECK` seconds, so a busy user costs one
 primary-key query a second, and a deleted one is refused everywhere within that second.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import Collection
-from typing import Any
 
-from litestar.connection import ASGIConnection
-from litestar.exceptions import NotAuthorizedException
-from litestar.handlers import BaseRouteHandler
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.db.models import User
-from api.security import AuthUser
 
 RECHECK = 1.0
 _CHUNK = 500  # ids per query (SQLite caps bound parameters)
@@ -31,9 +27,20 @@ class KnownUsers:
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
         self._sessionmaker = sessionmaker
         self._confirmed: dict[uuid.UUID, float] = {}  # user id -> when its row was last seen
+        self._asking: dict[uuid.UUID, asyncio.Future[set[uuid.UUID]]] = {}
 
     async def exists(self, user_id: uuid.UUID) -> bool:
-        return not await self.missing([user_id])
+        """One question in flight per user: when the second is up, the requests arriving
+        together share one query instead of each taking a pooled connection for it."""
+        if time.monotonic() - self._confirmed.get(user_id, -RECHECK) < RECHECK:
+            return True
+        asking = self._asking.get(user_id)
+        if asking is None:
+            asking = asyncio.ensure_future(self.missing([user_id]))
+            self._asking[user_id] = asking
+            asking.add_done_callback(lambda _: self._asking.pop(user_id, None))
+        # Shielded: a caller that goes away does not cancel the others' answer.
+        return not await asyncio.shield(asking)
 
     async def missing(self, user_ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
         """Those of `user_ids` whose row is gone (one query per 500 not confirmed lately)."""
@@ -56,14 +63,3 @@ class KnownUsers:
             else:
                 self._confirmed.pop(user_id, None)
         return set(unsure) - found
-
-
-async def require_account(
-    connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler
-) -> None:
-    """App-wide guard: an authenticated caller whose account is gone gets 401, not a 409."""
-    user = connection.scope.get("user")
-    if isinstance(user, AuthUser):
-        accounts: KnownUsers = connection.app.state.runtime.accounts
-        if not await accounts.exists(user.id):
-            raise NotAuthorizedException(detail="This account no longer exists")
