@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from api.domain.notifications.due import due_soon_query
 from tests.live import connected
 from tests.support import ApiUser, MakeUser, Server
 from tests.test_comments import project_with_task
@@ -58,8 +63,8 @@ def test_mentions_reach_members_only_once_per_comment(make_user: MakeUser) -> No
     assert kinds(stranger) == [] and kinds(editor) == []
     assert kinds(owner) == ["commented"]  # the task's creator
     # an edit that drops the mention and one that brings it back: still the one notification
-    for text in ("nobody", f"again @{viewer.username}"):
-        r = editor.client.patch(f"/api/comments/{comment}", json={"body": text})
+    for body in ("nobody", f"again @{viewer.username}"):
+        r = editor.client.patch(f"/api/comments/{comment}", json={"body": body})
         assert r.status_code == 200
     assert kinds(viewer) == ["mentioned"]
     # an edit that adds a new member's mention notifies them
@@ -207,3 +212,23 @@ async def test_every_socket_of_the_user_hears_without_subscribing(
         for live in (a, b):
             assert (await live.expect("unread")) == {"type": "unread", "count": 0}
         assert [f for f in await o.collect(0.5) if f["type"] in ("notification", "unread")] == []
+
+
+async def test_the_due_soon_scan_finds_its_tasks_by_index(
+    database_url: str, server: Server
+) -> None:
+    """The scan runs across every project each day: it must not read every task to do it.
+    PostgreSQL is told to avoid sequential scans, so the plan shows whether an index serves."""
+    postgres = database_url.startswith("postgresql")
+    explain = "EXPLAIN " if postgres else "EXPLAIN QUERY PLAN "
+    query = due_soon_query(dt.date(2026, 12, 4))
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.connect() as conn:
+            if postgres:
+                await conn.execute(text("SET enable_seqscan = off"))
+            sql = str(query.compile(engine, compile_kwargs={"literal_binds": True}))
+            plan = "\n".join(str(row) for row in await conn.execute(text(explain + sql)))
+    finally:
+        await engine.dispose()
+    assert "ix_tasks_due_date" in plan, plan

@@ -191,6 +191,7 @@ class Task(Base):
         Index("ix_tasks_project_status_position", "project_id", "status", "position"),
         Index("ix_tasks_project_updated_at", "project_id", "updated_at"),
         Index("ix_tasks_import_id", "import_id"),
+        Index("ix_tasks_due_date", "due_date"),  # the due-soon scan, across projects
     )
 
 

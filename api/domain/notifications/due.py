@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.db.models import Membership, Task
@@ -24,6 +24,19 @@ def due_key(task_id: uuid.UUID, due: dt.date) -> str:
     return f"due_soon:{task_id}:{due.isoformat()}"
 
 
+def due_soon_query(tomorrow: dt.date) -> Select[uuid.UUID, uuid.UUID, uuid.UUID | None]:
+    """The open tasks due tomorrow whose assignee is still a member (a removal clears the
+    assignee, but races); `ix_tasks_due_date` finds them without reading every task."""
+    return (
+        select(Task.id, Task.project_id, Task.assignee_id)
+        .join(
+            Membership,
+            (Membership.project_id == Task.project_id) & (Membership.user_id == Task.assignee_id),
+        )
+        .where(Task.due_date == tomorrow, Task.status != "done")
+    )
+
+
 async def scan_due_soon(
     sessionmaker: async_sessionmaker[AsyncSession], today: dt.date, email_on: bool
 ) -> list[uuid.UUID]:
@@ -31,17 +44,7 @@ async def scan_due_soon(
     tomorrow = today + dt.timedelta(days=1)
     created: list[uuid.UUID] = []
     async with sessionmaker() as session:
-        rows = (
-            await session.execute(
-                select(Task.id, Task.project_id, Task.assignee_id)
-                .join(  # the assignee is still a member (a removal clears it, but races)
-                    Membership,
-                    (Membership.project_id == Task.project_id)
-                    & (Membership.user_id == Task.assignee_id),
-                )
-                .where(Task.due_date == tomorrow, Task.status != "done")
-            )
-        ).all()
+        rows = (await session.execute(due_soon_query(tomorrow))).all()
         for start in range(0, len(rows), BATCH):
             drafts = [
                 Draft(assignee, "due_soon", project, task, None, due_key(task, tomorrow))
