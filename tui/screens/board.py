@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import textwrap
 import time
@@ -57,6 +58,12 @@ class BoardScreen(Screen[None]):
         self.edits: Edits | None = None
         self.comments: dict[uuid.UUID, list[wire.Comment]] = {}  # loaded for the detail pane
         self.histories: dict[uuid.UUID, list[wire.ActivityItem]] = {}  # its History tab
+        # Joined and asked for now, while the screen is still being built and laid out (the
+        # server's ~0.1 s for a big board overlaps that): the first load awaits this reply.
+        self.app.subscribe(self.room)
+        self._first_fetch: asyncio.Task[wire.ProjectDetail] | None = asyncio.ensure_future(
+            self.app.api.project(project_id)
+        )
 
     # --- layout ------------------------------------------------------------------------------
 
@@ -83,7 +90,6 @@ class BoardScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.app.frames.subscribe(self, self.live_frames, immediate=True)
-        self.app.subscribe(self.room)
         self.load()
 
     def on_unmount(self) -> None:
@@ -99,8 +105,9 @@ class BoardScreen(Screen[None]):
 
     @work(exclusive=True, group="board-load", exit_on_error=False)
     async def load(self) -> None:
+        fetch, self._first_fetch = self._first_fetch, None
         try:
-            detail = await self.app.api.project(self.project_id)
+            detail = await (fetch or self.app.api.project(self.project_id))
         except (ApiError, Unreachable) as exc:
             self.app.report(exc, "load the board")
             if isinstance(exc, ApiError) and exc.status == 404:
