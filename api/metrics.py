@@ -32,7 +32,7 @@ from api.domain.exports.launcher import QueueLauncher
 from api.events import DomainEvent
 
 if TYPE_CHECKING:
-    from api.runtime import Runtime
+    from api.runtime import Core, Runtime
 
 MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
 QUEUE_READ_TIMEOUT = 0.5  # seconds a scrape waits for the queue's length
@@ -161,20 +161,20 @@ class MetricsPlugin(InitPluginProtocol):
         return app_config
 
 
-async def install(runtime: Runtime) -> None:
+async def install(core: Core) -> None:
     """Count committed events; in multiprocess mode, drop this process's live gauges at exit."""
-    if not runtime.settings.metrics:
+    if not core.settings.metrics:
         return
 
     async def published(events: Sequence[DomainEvent]) -> None:
         for event in events:
             EVENTS_PUBLISHED.labels(event.name).inc()
 
-    runtime.dispatcher.register(published)
+    core.dispatcher.register(published)
     if MULTIPROCESS_DIR in os.environ:
         pid = os.getpid()
 
         async def process_gone() -> None:
             multiprocess.mark_process_dead(pid)  # type: ignore[no-untyped-call]
 
-        runtime.closers.append(process_gone)
+        core.closers.append(process_gone)

@@ -1,4 +1,5 @@
-"""The long-lived objects one API process shares: engine, dispatcher, Redis, limiter.
+"""The long-lived objects one API process shares: engine, dispatcher, Redis, limiters, and
+the capabilities built from them (cache, rooms, job launchers, notification delivery).
 
 Built in the app's lifespan and handed to routes by dependency injection, never as globals.
 """
@@ -24,7 +25,7 @@ from api.security import AuthUser
 from api.settings import Settings
 
 if TYPE_CHECKING:
-    from api.cache import CacheStore
+    from api.cache import ReadCache
     from api.domain.exports.launcher import JobLauncher
     from api.domain.notifications.delivery import Delivery
     from api.rooms.hub import Hub
@@ -44,8 +45,9 @@ def make_redis(url: str, **kwargs: Any) -> Redis:
     return Redis.from_pool(BlockingConnectionPool.from_url(url, **kwargs))
 
 
-class Runtime:
-    """Not a dataclass on purpose: Litestar would try to parse a dataclass dependency."""
+class Core:
+    """What start-up builds first, from the settings alone: every capability is built from it
+    (`api.app.assemble`), so none of them is ever half there."""
 
     def __init__(
         self,
@@ -63,22 +65,12 @@ class Runtime:
         self.dispatcher = dispatcher
         self.jwt_auth = jwt_auth
         self.redis = redis
-        self.login_limiter = make_limiter(redis, LOGIN_FAILURES)
-        registrations = Rule("register", settings.register_limit, 3600)
-        self.register_limiter: Limiter = make_limiter(redis, registrations)
-        self.export_limiter = make_limiter(redis, EXPORTS)
-        self.comment_limiter = make_limiter(redis, COMMENTS)
         self.accounts = KnownUsers(sessionmaker)
         self.tokens = TokenLookup(sessionmaker)
         self.closers: list[Callable[[], Awaitable[None]]] = []
-        self.cache: CacheStore | None = None  # set by api.cache.install when Redis is configured
-        self.rooms: Hub | None = None  # set by api.rooms.endpoint.install
-        self.exports: JobLauncher | None = None  # set by the exports installer
-        self.imports: JobLauncher | None = None  # set by the imports installer
-        self.notifications: Delivery | None = None  # set by the notifications installer
 
     @classmethod
-    def build(cls, settings: Settings, jwt_auth: JWTAuth[AuthUser, Token]) -> Runtime:
+    def build(cls, settings: Settings, jwt_auth: JWTAuth[AuthUser, Token]) -> Core:
         # Failpoint `db.echo=1`: log every SQL statement (tests count queries with it).
         engine = make_engine(settings.database_url, echo=bool(settings.failpoints.get("db.echo")))
         # Failpoint `redis.timeout_ms=N`: a looser bound, for functional tests on a loaded machine.
@@ -103,6 +95,47 @@ class Runtime:
         if self.redis is not None:
             await self.redis.aclose()
         await self.engine.dispose()
+
+
+class Runtime:
+    """The core and every capability, none optional: without Redis the cache is `NoCache`,
+    the rooms a `MemoryBroker` and the job launchers this process.
+
+    Not a dataclass on purpose: Litestar would try to parse a dataclass dependency.
+    """
+
+    def __init__(
+        self,
+        core: Core,
+        *,
+        cache: ReadCache,
+        rooms: Hub,
+        exports: JobLauncher,
+        imports: JobLauncher,
+        notifications: Delivery,
+    ) -> None:
+        self.core = core
+        self.settings = core.settings
+        self.engine = core.engine
+        self.sessionmaker = core.sessionmaker
+        self.dispatcher = core.dispatcher
+        self.jwt_auth = core.jwt_auth
+        self.redis = core.redis
+        self.accounts = core.accounts
+        self.tokens = core.tokens
+        self.cache = cache
+        self.rooms = rooms
+        self.exports = exports
+        self.imports = imports
+        self.notifications = notifications
+        self.login_limiter = make_limiter(core.redis, LOGIN_FAILURES)
+        registrations = Rule("register", core.settings.register_limit, 3600)
+        self.register_limiter: Limiter = make_limiter(core.redis, registrations)
+        self.export_limiter = make_limiter(core.redis, EXPORTS)
+        self.comment_limiter = make_limiter(core.redis, COMMENTS)
+
+    async def aclose(self) -> None:
+        await self.core.aclose()
 
 
 def runtime_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Runtime:

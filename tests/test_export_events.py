@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import Sequence
 from pathlib import Path
 
-import pytest
 from litestar.testing import AsyncTestClient
 
 from api import app as app_module
@@ -17,7 +16,7 @@ from api.settings import Settings
 
 
 async def test_in_process_export_records_each_status_change(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
 ) -> None:
     env = {
         "TASKROOM_DATA_DIR": str(tmp_path),
@@ -31,11 +30,9 @@ async def test_in_process_export_records_each_status_change(
     async def capture(events: Sequence[DomainEvent]) -> None:
         seen.extend(e for e in events if e.name == "export:updated")
 
-    async def install(runtime: Runtime) -> None:
-        runtime.dispatcher.register(capture)
-
-    monkeypatch.setattr(app_module, "INSTALLERS", [*app_module.INSTALLERS, install])
     async with AsyncTestClient(app_module.create_app(settings)) as client:
+        runtime: Runtime = client.app.state.runtime
+        runtime.dispatcher.register(capture)
         auth = await client.post(
             "/api/auth/register", json={"username": "eve", "password": "password-123"}
         )

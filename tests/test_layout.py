@@ -128,3 +128,27 @@ def test_every_literal_typed_column_has_the_check_of_its_literal() -> None:
             continue
         expected = f"{column} in (" + ", ".join(f"'{v}'" for v in values) + ")"
         assert checks == {expected}, (table, column, checks)
+
+
+def test_no_capability_of_the_runtime_is_optional() -> None:
+    """Handlers get a whole runtime: without Redis a capability is a null object or an
+    in-process one (`NoCache`, `MemoryBroker`, the in-process launchers), never `None`."""
+    import typing
+
+    import api.cache
+    import api.domain.exports.launcher
+    import api.domain.notifications.delivery
+    import api.rooms.hub
+    from api.runtime import Runtime
+
+    names = {
+        "ReadCache": api.cache.ReadCache,
+        "Hub": api.rooms.hub.Hub,
+        "JobLauncher": api.domain.exports.launcher.JobLauncher,
+        "Delivery": api.domain.notifications.delivery.Delivery,
+    }
+    hints = typing.get_type_hints(Runtime.__init__, localns=names)
+    capabilities = {k: v for k, v in hints.items() if k not in ("core", "return")}
+    assert set(capabilities) == {"cache", "rooms", "exports", "imports", "notifications"}
+    optional = [k for k, v in capabilities.items() if type(None) in typing.get_args(v)]
+    assert optional == []

@@ -1,17 +1,47 @@
-"""Cached reads (contract §4): Redis cache-aside, installed only when Redis is configured.
+"""Cached reads (contract §4): Redis cache-aside when Redis is configured.
 
-Without `TASKROOM_REDIS_URL` nothing here runs and reads go straight to the database.
+Without `TASKROOM_REDIS_URL` the runtime's cache is `NoCache` and reads go straight to the
+database.
 """
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
+from typing import Protocol
+
 from redis.asyncio import Redis
 
-from api.cache.store import CacheStore
-from api.runtime import REDIS_SOCKET_TIMEOUT, Runtime, make_redis
+from api.cache.store import CacheStore, Loader
+from api.runtime import REDIS_SOCKET_TIMEOUT, Core, make_redis
 from api.settings import Settings
 
-__all__ = ["CacheStore", "install", "make_store"]
+__all__ = ["CacheStore", "NoCache", "ReadCache", "install", "make_store"]
+
+MemberView = Callable[[bytes, uuid.UUID], bytes]
+
+
+class ReadCache(Protocol):
+    """What the hot reads ask of a cache (`api.domain.projects.reads`)."""
+
+    async def get_or_fill(self, key: str, ttl: int, loader: Loader) -> bytes: ...
+
+    def member_view(self, shared: bytes, user_id: uuid.UUID, make: MemberView) -> bytes: ...
+
+    async def reachable(self) -> bool: ...
+
+
+class NoCache:
+    """No Redis: every read is a fill, every view made afresh."""
+
+    async def get_or_fill(self, key: str, ttl: int, loader: Loader) -> bytes:
+        return await loader()
+
+    def member_view(self, shared: bytes, user_id: uuid.UUID, make: MemberView) -> bytes:
+        return make(shared, user_id)
+
+    async def reachable(self) -> bool:
+        return False
 
 
 # The cache's own client leaves the ~100 ms bound to its breaker, which counts it in Redis's
@@ -29,13 +59,13 @@ def make_store(settings: Settings, redis_url: str) -> tuple[CacheStore, Redis]:
     return CacheStore(redis, timeout=timeout, failpoints=settings.failpoints), redis
 
 
-async def install(runtime: Runtime) -> None:
-    """Hook the cache into the runtime: reads use `runtime.cache`, commits drop keys."""
-    settings = runtime.settings
+async def install(core: Core) -> ReadCache:
+    """The runtime's cache: with Redis a store whose keys each commit drops."""
+    settings = core.settings
     if settings.redis_url is None:
-        return
+        return NoCache()
     store, redis = make_store(settings, settings.redis_url)
-    runtime.cache = store
-    runtime.dispatcher.register(store.on_events)
-    runtime.closers.append(redis.aclose)  # closers run last-first: the store goes first
-    runtime.closers.append(store.aclose)
+    core.dispatcher.register(store.on_events)
+    core.closers.append(redis.aclose)  # closers run last-first: the store goes first
+    core.closers.append(store.aclose)
+    return store

@@ -49,6 +49,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+import uuid
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from functools import partial
 from typing import cast
@@ -288,6 +289,12 @@ class CacheStore:
             keys = list(self._missed)
             await self._drop_now(keys)
             self._missed.difference_update(keys)
+
+    def member_view(
+        self, shared: bytes, user_id: uuid.UUID, make: Callable[[bytes, uuid.UUID], bytes]
+    ) -> bytes:
+        """One member's view of a shared body, made once per body object (`views.py`)."""
+        return self.views.get(shared, user_id, make)
 
     async def reachable(self) -> bool:
         """For /health: a closed breaker and a PING within the bound."""

@@ -27,7 +27,7 @@ from api.rooms.hub import SEND_BUFFER, SLOW_CONSUMER, Client, Hub
 from api.rooms.personal import PersonalNews
 from api.rooms.redis_broker import RedisBroker
 from api.rooms.sequence import assign_sequence
-from api.runtime import Runtime
+from api.runtime import Core, Runtime
 from api.security import AuthUser, decode_token
 from api.wire import ClientFrame, Ping, Pong, SetTyping, Subscribe, Unsubscribe
 
@@ -78,7 +78,6 @@ async def _read(socket: WebSocket[Any, Any, Any], hub: Hub, client: Client) -> N
 async def room_socket(socket: WebSocket[Any, Any, Any], runtime: NamedDependency[Runtime]) -> None:
     """One socket, many `project:<id>` rooms."""
     hub = runtime.rooms
-    assert hub is not None
     user = await _authenticate(socket, runtime)
     await socket.accept()
     if user is None or not await runtime.accounts.exists(user.id):
@@ -112,20 +111,18 @@ async def room_socket(socket: WebSocket[Any, Any, Any], runtime: NamedDependency
         await asyncio.wait_for(socket.close(code, reason), CLOSE_TIMEOUT)
 
 
-async def install(runtime: Runtime) -> None:
+async def install(core: Core) -> Hub:
     """Number events before commit, publish them after, and start this replica's hub."""
     broker: Broker = (
-        RedisBroker(runtime.redis, runtime.settings.redis_url)
-        if runtime.redis is not None and runtime.settings.redis_url
+        RedisBroker(core.redis, core.settings.redis_url)
+        if core.redis is not None and core.settings.redis_url
         else MemoryBroker()
     )
-    buffer = runtime.settings.failpoints.get("rooms.send_buffer", SEND_BUFFER)
-    hub = Hub(
-        broker, runtime.sessionmaker, runtime.accounts, send_buffer=buffer, tokens=runtime.tokens
-    )
+    buffer = core.settings.failpoints.get("rooms.send_buffer", SEND_BUFFER)
+    hub = Hub(broker, core.sessionmaker, core.accounts, send_buffer=buffer, tokens=core.tokens)
     await hub.start()
-    runtime.rooms = hub
-    runtime.dispatcher.register_pre_commit(assign_sequence)
-    runtime.dispatcher.register(broker.publish)
-    runtime.dispatcher.register(PersonalNews(broker.publish_to_user).on_events)
-    runtime.closers.append(hub.aclose)
+    core.dispatcher.register_pre_commit(assign_sequence)
+    core.dispatcher.register(broker.publish)
+    core.dispatcher.register(PersonalNews(broker.publish_to_user).on_events)
+    core.closers.append(hub.aclose)
+    return hub

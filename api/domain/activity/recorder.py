@@ -20,7 +20,7 @@ from api.rooms.sequence import SEQ
 from api.settings import Failpoints
 
 if TYPE_CHECKING:
-    from api.runtime import Runtime
+    from api.runtime import Core
 
 CHANGES = "changes"  # DomainEvent.extra: {field: [old, new]}, set by the service that knows
 TITLE = "title"  # DomainEvent.extra: the task's title where `data` lacks it (a deletion)
@@ -135,6 +135,6 @@ def activity_hook(failpoints: Failpoints | None = None) -> PreCommitHook:
     return record_activity
 
 
-async def install(runtime: Runtime) -> None:
-    """Every transaction of this process writes its history (an `api.app` installer)."""
-    runtime.dispatcher.register_pre_commit(activity_hook(runtime.settings.failpoints))
+async def install(core: Core) -> None:
+    """Every transaction of this process writes its history (built in `api.app.assemble`)."""
+    core.dispatcher.register_pre_commit(activity_hook(core.settings.failpoints))

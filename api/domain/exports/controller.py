@@ -24,7 +24,6 @@ from api.wire import ExportCreate, ExportJob, ExportLink
 async def provide_export_service(
     uow: NamedDependency[UnitOfWork], runtime: NamedDependency[Runtime]
 ) -> ExportService:
-    assert runtime.exports is not None, "the exports installer did not run"
     return ExportService(
         uow,
         runtime.exports,

@@ -19,7 +19,7 @@ from api.background import Background
 from api.domain.exports.engine import Exporter, Heartbeat, project_dir
 from api.domain.exports.queue import EXPORT_JOB, QUEUE_NAME, enqueue_job
 from api.events import DomainEvent
-from api.runtime import Runtime
+from api.runtime import Core
 
 logger = logging.getLogger(__name__)
 
@@ -71,27 +71,27 @@ class InProcessLauncher(Background):
         self.spawn(self._run(job_id), f"{self.function}:{job_id}")
 
 
-def launcher_for(runtime: Runtime, function: str, runner: JobRunner) -> JobLauncher:
-    """The queue with Redis, else this process; closed with the runtime."""
+def launcher_for(core: Core, function: str, runner: JobRunner) -> JobLauncher:
+    """The queue with Redis, else this process; closed with the core."""
     launcher: JobLauncher
-    if runtime.redis is not None:
-        launcher = QueueLauncher(RedisQueue(runtime.redis, name=QUEUE_NAME), function)
+    if core.redis is not None:
+        launcher = QueueLauncher(RedisQueue(core.redis, name=QUEUE_NAME), function)
     else:
         launcher = InProcessLauncher(runner, function)
-    runtime.closers.append(launcher.aclose)
+    core.closers.append(launcher.aclose)
     return launcher
 
 
-async def install(runtime: Runtime) -> None:
+async def install(core: Core) -> JobLauncher:
     """Pick the launcher for this runtime and delete a deleted project's export files."""
-    settings = runtime.settings
+    settings = core.settings
     exporter = Exporter(
         settings=settings,
-        engine=runtime.engine,
-        sessionmaker=runtime.sessionmaker,
-        dispatcher=runtime.dispatcher,
+        engine=core.engine,
+        sessionmaker=core.sessionmaker,
+        dispatcher=core.dispatcher,
     )
-    runtime.exports = launcher_for(runtime, EXPORT_JOB, exporter)
+    launcher = launcher_for(core, EXPORT_JOB, exporter)
 
     async def delete_files(events: Sequence[DomainEvent]) -> None:
         for event in events:
@@ -99,4 +99,5 @@ async def install(runtime: Runtime) -> None:
                 folder = project_dir(settings.export_dir, event.project_id)
                 await asyncio.to_thread(shutil.rmtree, folder, ignore_errors=True)
 
-    runtime.dispatcher.register(delete_files)
+    core.dispatcher.register(delete_files)
+    return launcher

@@ -21,7 +21,6 @@ from api.wire import ImportFormat, ImportJob, ImportReport
 async def provide_import_service(
     uow: NamedDependency[UnitOfWork], runtime: NamedDependency[Runtime]
 ) -> ImportService:
-    assert runtime.imports is not None, "the imports installer did not run"
     return ImportService(uow, runtime.imports, runtime.settings.export_dir)
 
 

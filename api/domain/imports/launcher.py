@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from api.domain.exports.launcher import launcher_for
+from api.domain.exports.launcher import JobLauncher, launcher_for
 from api.domain.exports.queue import IMPORT_JOB
 from api.domain.imports.engine import Importer
-from api.runtime import Runtime
+from api.runtime import Core
 
 
-async def install(runtime: Runtime) -> None:
+async def install(core: Core) -> JobLauncher:
     importer = Importer(
-        settings=runtime.settings, sessionmaker=runtime.sessionmaker, dispatcher=runtime.dispatcher
+        settings=core.settings, sessionmaker=core.sessionmaker, dispatcher=core.dispatcher
     )
-    runtime.imports = launcher_for(runtime, IMPORT_JOB, importer)
+    return launcher_for(core, IMPORT_JOB, importer)

@@ -22,7 +22,6 @@ Limit = Annotated[int, Parameter(ge=1, le=200)]
 async def provide_notification_service(
     uow: NamedDependency[UnitOfWork], runtime: NamedDependency[Runtime]
 ) -> NotificationService:
-    assert runtime.notifications is not None
     return NotificationService(uow, runtime.notifications)
 
 

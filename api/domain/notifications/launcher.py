@@ -26,7 +26,8 @@ from api.domain.notifications.due import scan_due_soon
 from api.domain.notifications.email import SmtpConfig
 from api.domain.notifications.mailer import Mailer
 from api.domain.notifications.recorder import notifications_hook
-from api.runtime import Runtime
+from api.rooms.hub import Hub
+from api.runtime import Core
 from api.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -108,24 +109,22 @@ async def _every(seconds: int, delivery: Delivery, mailer: Mailer | None, email_
         await asyncio.sleep(seconds)
 
 
-async def install(runtime: Runtime) -> None:
-    """Notifications from every transaction; their delivery after each commit."""
-    settings = runtime.settings
-    hub = runtime.rooms
-    assert hub is not None, "install after the rooms"
-    mailer = mailer_for(settings, runtime.sessionmaker)
+async def install(core: Core, hub: Hub) -> Delivery:
+    """Notifications from every transaction; their delivery (through `hub`) after each commit."""
+    settings = core.settings
+    mailer = mailer_for(settings, core.sessionmaker)
     mail: QueueMail | InProcessMail | None = None
     if mailer is not None:
-        if runtime.redis is not None:
-            mail = QueueMail(RedisQueue(runtime.redis, name=QUEUE_NAME))
+        if core.redis is not None:
+            mail = QueueMail(RedisQueue(core.redis, name=QUEUE_NAME))
         else:
             mail = InProcessMail(mailer)
-        runtime.closers.append(mail.aclose)
-    delivery = Delivery(runtime.sessionmaker, hub.broker.publish_to_user, mail)
-    runtime.notifications = delivery
-    runtime.dispatcher.register_pre_commit(notifications_hook(settings.email_on))
-    runtime.dispatcher.register(delivery.on_events)
-    if runtime.redis is None:  # the worker's cron, in this process
+        core.closers.append(mail.aclose)
+    delivery = Delivery(core.sessionmaker, hub.broker.publish_to_user, mail)
+    core.dispatcher.register_pre_commit(notifications_hook(settings.email_on))
+    core.dispatcher.register(delivery.on_events)
+    if core.redis is None:  # the worker's cron, in this process
         loop = Background()
         loop.spawn(_every(scan_every(settings), delivery, mailer, settings.email_on), "due-soon")
-        runtime.closers.append(loop.aclose)
+        core.closers.append(loop.aclose)
+    return delivery

@@ -15,7 +15,6 @@ import uuid
 from litestar.serialization import encode_json
 
 from api.cache.keys import PROJECT_TTL, PROJECTS_TTL, project_key, projects_key
-from api.cache.store import Loader
 from api.db.session import UnitOfWork
 from api.domain.errors import NotFound
 from api.domain.projects.authz import PROJECT_NOT_FOUND
@@ -26,12 +25,6 @@ _NO_ROLE = b'"role":null'
 _ROLE = b'"role":"'
 
 
-async def _cached(runtime: Runtime, key: str, ttl: int, loader: Loader) -> bytes:
-    if runtime.cache is None:
-        return await loader()
-    return await runtime.cache.get_or_fill(key, ttl, loader)
-
-
 async def project_list_body(runtime: Runtime, user_id: uuid.UUID) -> bytes:
     """The body of `GET /api/projects` for one user."""
 
@@ -40,7 +33,7 @@ async def project_list_body(runtime: Runtime, user_id: uuid.UUID) -> bytes:
             service = ProjectService(UnitOfWork(session, runtime.dispatcher))
             return encode_json(await service.list_for(user_id))
 
-    return await _cached(runtime, projects_key(user_id), PROJECTS_TTL, load)
+    return await runtime.cache.get_or_fill(projects_key(user_id), PROJECTS_TTL, load)
 
 
 async def project_detail_body(runtime: Runtime, project_id: uuid.UUID) -> bytes:
@@ -51,15 +44,13 @@ async def project_detail_body(runtime: Runtime, project_id: uuid.UUID) -> bytes:
             service = ProjectService(UnitOfWork(session, runtime.dispatcher))
             return encode_json(await service.detail(project_id, None))
 
-    return await _cached(runtime, project_key(project_id), PROJECT_TTL, load)
+    return await runtime.cache.get_or_fill(project_key(project_id), PROJECT_TTL, load)
 
 
 async def project_detail_for(runtime: Runtime, project_id: uuid.UUID, user_id: uuid.UUID) -> bytes:
     """The body of `GET /api/projects/{id}` for one member (404 for anyone else)."""
     shared = await project_detail_body(runtime, project_id)
-    if runtime.cache is None:
-        return for_member(shared, user_id)
-    return runtime.cache.views.get(shared, user_id, for_member)
+    return runtime.cache.member_view(shared, user_id, for_member)
 
 
 def for_member(shared: bytes, user_id: uuid.UUID) -> bytes:
