@@ -6,6 +6,7 @@ subscribing to the `app.frames` signal; the app only routes, it holds no project
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections import deque
@@ -131,10 +132,15 @@ class TaskroomApp(App[None]):
 
     @work(exclusive=True, group="session")
     async def resume(self) -> None:
-        """Reuse a kept (or given) token; a rejected one goes back to the login screen."""
+        """Reuse a kept (or given) token; a rejected one goes back to the login screen.
+
+        The project list is asked for alongside `me` (one round trip less before it shows)."""
+        projects = asyncio.ensure_future(self.api.projects())
+        projects.add_done_callback(_retrieved)
         try:
             user = await self.api.me()
         except ApiError as exc:
+            projects.cancel()
             if exc.status == 401:
                 if self.persist_token:
                     self.tokens.forget(self.server)
@@ -144,11 +150,15 @@ class TaskroomApp(App[None]):
                 self.show_login(f"The server refused: {exc.detail}")
             return
         except Unreachable:
+            projects.cancel()
             self.show_login()  # it says so, and resumes when the server answers
             return
-        self.start_session(user)
+        self.start_session(user, projects)
 
-    def start_session(self, user: wire.User) -> None:
+    def start_session(
+        self, user: wire.User, projects: asyncio.Future[list[wire.Project]] | None = None
+    ) -> None:
+        """`projects`: the project list already asked for, which the projects screen shows."""
         from tui.screens.projects import ProjectsScreen
 
         self.user = user
@@ -159,7 +169,7 @@ class TaskroomApp(App[None]):
             self.live = LiveClient(self, self.api.ws_url, self.api.token)
             self.run_worker(self.live.run(), name="live", group="live", exclusive=True)
         self.refresh_unread()
-        self.switch_or_push(ProjectsScreen())
+        self.switch_or_push(ProjectsScreen(projects))
 
     def logout(self, message: str = "Logged out.") -> None:
         if self.persist_token:
@@ -329,3 +339,9 @@ class TaskroomApp(App[None]):
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
+
+
+def _retrieved(future: asyncio.Future[Any]) -> None:
+    """A request given up on (the login failed) may fail unseen: asyncio must not report it."""
+    if not future.cancelled():
+        future.exception()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import TYPE_CHECKING, ClassVar
 
@@ -47,9 +48,11 @@ class ProjectsScreen(Screen[None]):
 
     app: TaskroomApp
 
-    def __init__(self) -> None:
+    def __init__(self, first: asyncio.Future[list[wire.Project]] | None = None) -> None:
+        """`first`: the list already asked for (at start, alongside `me`), for the first load."""
         super().__init__()
         self.projects: list[wire.Project] = []
+        self._first = first
 
     def compose(self) -> ComposeResult:
         user = self.app.user.username if self.app.user else ""
@@ -84,8 +87,9 @@ class ProjectsScreen(Screen[None]):
     async def load(self, select: uuid.UUID | None = None, quiet: bool = False) -> None:
         """`quiet`: after a live change, saying what came or went, and nothing when the server
         is away or nothing changed."""
+        first, self._first = self._first, None
         try:
-            projects = await self.app.api.projects()
+            projects = await (first or self.app.api.projects())
         except (ApiError, Unreachable) as exc:
             if not quiet or (isinstance(exc, ApiError) and exc.status == 401):
                 self.app.report(exc, "load your projects")
