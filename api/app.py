@@ -18,6 +18,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from api import cache, docs, logs, metrics
 from api.db.session import UnitOfWork, provide_uow
+from api.domain import idempotency
 from api.domain.accounts.controller import AuthController, MeController
 from api.domain.activity import recorder as activity_recorder
 from api.domain.activity.controller import ActivityController
@@ -112,6 +113,7 @@ async def assemble(core: Core) -> Runtime:
     await activity_recorder.install(core)
     notifications = await notifications_launcher.install(core, rooms)
     await metrics.install(core)
+    await idempotency.install(core)
     return Runtime(
         core,
         cache=read_cache,

@@ -16,6 +16,7 @@ _DESCRIPTIONS = {
     404: "No such thing, or not a member",
     409: "Conflict (stale version, duplicate)",
     413: "Body larger than 1 MiB",
+    422: "Idempotency-Key already used for a different request",
     429: "Rate limited (failed logins, exports, comments); see Retry-After",
 }
 

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from api.cache import CacheStore, make_store
 from api.db.models import utcnow
 from api.db.session import make_engine, make_sessionmaker
+from api.domain import idempotency
 from api.domain.exports import cleanup
 from api.domain.exports.engine import Exporter
 from api.domain.exports.launcher import JobRunner
@@ -88,6 +89,7 @@ async def upkeep(ctx: Context) -> None:
     if removed:
         logger.info("deleted %d expired export files", removed)
     await cleanup.reconcile(ctx["exporter"].sessionmaker, ctx["worker"].queue)
+    await idempotency.purge(ctx["exporter"].sessionmaker)
 
 
 def due_soon_cron(settings: Settings) -> str:

@@ -1,5 +1,5 @@
 """SQLAlchemy models: users, projects, memberships, tasks, labels, checklists, comments,
-export and import jobs."""
+export and import jobs, idempotency keys."""
 
 from __future__ import annotations
 
@@ -483,6 +483,23 @@ class SavedView(Base):
     __table_args__ = (Index("ix_saved_views_user_created", "user_id", "created_at"),)
 
 
+class IdempotencyRecord(Base):
+    """A write sent with an `Idempotency-Key`: written in the write's own transaction, so a
+    retry finds it exactly when the write happened (api/domain/idempotency.py)."""
+
+    __tablename__ = "idempotency_keys"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))  # method, path and body
+    response: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON; set before commit
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_idempotency_keys_created", "created_at"),)
+
+
 __all__ = [
     "ActivityEntry",
     "ApiToken",
@@ -491,6 +508,7 @@ __all__ = [
     "Comment",
     "EmailDigest",
     "ExportJob",
+    "IdempotencyRecord",
     "ImportJob",
     "Label",
     "Membership",

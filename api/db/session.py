@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import event
@@ -51,11 +52,25 @@ class UnitOfWork:
         self.session = session
         self._dispatcher = dispatcher
         self._events: list[DomainEvent] = []
+        self._held = False
 
     def record(self, *events: DomainEvent) -> None:
         self._events.extend(events)
 
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """Inside, `commit()` only flushes: the caller adds to the same transaction after the
+        service is done (an idempotent write stores its answer), then commits itself."""
+        self._held = True
+        try:
+            yield
+        finally:
+            self._held = False
+
     async def commit(self) -> None:
+        if self._held:
+            await self.session.flush()
+            return
         events, self._events = self._events, []
         if events:
             events = await self._dispatcher.before_commit(self.session, events)

@@ -45,6 +45,10 @@ class Conflict(DomainError):
     """The current state refuses it (a stale version, a duplicate, the owner leaving)."""
 
 
+class Unprocessable(DomainError):
+    """Well-formed, but at odds with an earlier request (an Idempotency-Key reused for another)."""
+
+
 class TooLarge(DomainError):
     """A body or file over its limit."""
 
@@ -60,6 +64,7 @@ STATUS: dict[type[DomainError], int] = {
     NotFound: 404,
     Conflict: 409,
     TooLarge: 413,
+    Unprocessable: 422,
     TooMany: 429,
 }
 

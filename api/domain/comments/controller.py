@@ -11,6 +11,7 @@ from litestar.params import FromPath, JSONBody
 from api.db.session import UnitOfWork
 from api.domain.comments.service import CommentService
 from api.domain.deps import AuthRequest
+from api.domain.idempotency import Idempotent, provide_idempotent
 from api.openapi import responses
 from api.runtime import Runtime
 from api.wire import Comment, CommentCreate, CommentUpdate
@@ -24,7 +25,10 @@ async def provide_comment_service(
 
 class CommentController(Controller):
     tags = ["comments"]
-    dependencies = {"comments": Provide(provide_comment_service)}
+    dependencies = {
+        "comments": Provide(provide_comment_service),
+        "once": Provide(provide_idempotent),
+    }
 
     @get(
         "/api/tasks/{task_id:uuid}/comments",
@@ -43,7 +47,7 @@ class CommentController(Controller):
         "/api/tasks/{task_id:uuid}/comments",
         summary="Comment on a task (editor+; at most 30 a minute per user)",
         status_code=201,
-        responses=responses(400, 401, 403, 404, 413, 429),
+        responses=responses(400, 401, 403, 404, 409, 413, 422, 429),
     )
     async def create_comment(
         self,
@@ -51,8 +55,9 @@ class CommentController(Controller):
         task_id: FromPath[uuid.UUID],
         data: JSONBody[CommentCreate],
         comments: NamedDependency[CommentService],
+        once: NamedDependency[Idempotent],
     ) -> Comment:
-        return await comments.create(task_id, data, request.user)
+        return await once.run(data, Comment, lambda: comments.create(task_id, data, request.user))
 
     @patch(
         "/api/comments/{comment_id:uuid}",

@@ -12,6 +12,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 
 from api.db.session import UnitOfWork
 from api.domain.deps import AuthRequest, provide_with_uow
+from api.domain.idempotency import Idempotent, provide_idempotent
 from api.domain.tasks.bulk import BulkService
 from api.domain.tasks.service import NOBODY, TaskFilters, TaskService
 from api.openapi import responses
@@ -57,13 +58,14 @@ class TaskController(Controller):
     dependencies = {
         "tasks": provide_with_uow(TaskService),
         "bulk": Provide(provide_bulk_service),
+        "once": Provide(provide_idempotent),
     }
 
     @post(
         "/api/projects/{project_id:uuid}/tasks",
         summary="Create a task (editor+)",
         status_code=201,
-        responses=responses(400, 401, 403, 404, 413),
+        responses=responses(400, 401, 403, 404, 409, 413, 422),
     )
     async def create_task(
         self,
@@ -71,8 +73,9 @@ class TaskController(Controller):
         project_id: FromPath[uuid.UUID],
         data: JSONBody[TaskCreate],
         tasks: NamedDependency[TaskService],
+        once: NamedDependency[Idempotent],
     ) -> TaskOut:
-        return await tasks.create(project_id, data, request.user)
+        return await once.run(data, TaskOut, lambda: tasks.create(project_id, data, request.user))
 
     @get(
         "/api/projects/{project_id:uuid}/tasks",
@@ -138,7 +141,7 @@ class TaskController(Controller):
     @patch(
         "/api/tasks/{task_id:uuid}",
         summary="Change any task fields; a stale `version` gets 409 with the current task",
-        responses=responses(400, 401, 403, 404, 409, 413),
+        responses=responses(400, 401, 403, 404, 409, 413, 422),
     )
     async def update_task(
         self,
@@ -146,18 +149,20 @@ class TaskController(Controller):
         task_id: FromPath[uuid.UUID],
         data: JSONBody[TaskUpdate],
         tasks: NamedDependency[TaskService],
+        once: NamedDependency[Idempotent],
     ) -> TaskOut:
-        return await tasks.update(task_id, data, request.user)
+        return await once.run(data, TaskOut, lambda: tasks.update(task_id, data, request.user))
 
     @delete(
         "/api/tasks/{task_id:uuid}",
         summary="Delete a task (editor+)",
-        responses=responses(401, 403, 404),
+        responses=responses(400, 401, 403, 404, 409, 422),
     )
     async def delete_task(
         self,
         request: AuthRequest,
         task_id: FromPath[uuid.UUID],
         tasks: NamedDependency[TaskService],
+        once: NamedDependency[Idempotent],
     ) -> None:
-        await tasks.delete(task_id, request.user)
+        await once.run(None, type(None), lambda: tasks.delete(task_id, request.user))
