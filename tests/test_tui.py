@@ -254,7 +254,7 @@ async def test_board_keys_move_priority_reorder_delete_undo(
         await eventually(lambda: task_field(user, pid, "Alpha", "priority") == "urgent")
         await pilot.press("u")  # undo my last change: back to high
         await eventually(lambda: task_field(user, pid, "Alpha", "priority") == "high")
-        await pilot.press("j", "l", "h")  # cursor to Beta, over and back
+        await pilot.press("j", "right", "h")  # cursor to Beta, over and back
         assert selected(app).title == "Beta"
         await pilot.press("d")
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))

@@ -277,7 +277,7 @@ def test_snapshot(
         app = make_app(server.url, tmp_path, token=alice.token, live=False)
         run_before = {
             "projects": on_projects,
-            "board": then("l"),
+            "board": then("right"),
             "list": then("v", "s"),
             "editor": then("e"),
             "help": then("question_mark"),

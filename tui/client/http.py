@@ -154,6 +154,19 @@ class ApiClient:
     async def delete_task(self, task_id: uuid.UUID) -> None:
         await self._send("DELETE", f"/api/tasks/{task_id}")
 
+    async def bulk_set(
+        self, project_id: uuid.UUID, task_ids: list[uuid.UUID], fields: dict[str, Any]
+    ) -> list[wire.Task]:
+        """One all-or-nothing change of up to 500 tasks (contract §9); the tasks as saved."""
+        body = {"task_ids": task_ids, "set": fields}
+        path = f"/api/projects/{project_id}/tasks/bulk"
+        return (await self._call(wire.BulkUpdated, "POST", path, body)).tasks
+
+    async def bulk_delete(self, project_id: uuid.UUID, task_ids: list[uuid.UUID]) -> int:
+        body = {"task_ids": task_ids, "delete": True}
+        path = f"/api/projects/{project_id}/tasks/bulk"
+        return (await self._call(wire.BulkDeleted, "POST", path, body)).deleted
+
     async def task(self, task_id: uuid.UUID) -> wire.Task:
         return await self._call(wire.Task, "GET", f"/api/tasks/{task_id}")
 

@@ -20,10 +20,12 @@ from api import wire
 from tui.client.edits import Edits, Severity
 from tui.client.filters import TaskFilter
 from tui.client.http import ApiError, Unreachable
+from tui.client.marks import Marks
 from tui.client.store import LIST_SORTS, SORT_LABELS, STATUS_TITLES, ProjectStore
 from tui.editor import EditorFailed, edit_text
 from tui.screens import board_keys
 from tui.screens.confirm import ConfirmScreen, PickScreen
+from tui.screens.labels import LabelPicker
 from tui.widgets.column import TaskColumn
 from tui.widgets.filter_bar import FilterBar
 from tui.widgets.status import PresenceBar, TopBar
@@ -56,6 +58,7 @@ class BoardScreen(Screen[None]):
         self.list_mode = False
         self.sort = LIST_SORTS[0]
         self.edits: Edits | None = None
+        self.marks = Marks()  # bulk keys act on these; shared with the columns and the list
         self.comments: dict[uuid.UUID, list[wire.Comment]] = {}  # loaded for the detail pane
         self.histories: dict[uuid.UUID, list[wire.ActivityItem]] = {}  # its History tab
         # Joined and asked for now, while the screen is still being built and laid out (the
@@ -89,6 +92,9 @@ class BoardScreen(Screen[None]):
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
+        for column in self.columns():
+            column.marks = self.marks
+        self.query_one(TaskList).marks = self.marks
         self.app.frames.subscribe(self, self.live_frames, immediate=True)
         self.load()
 
@@ -145,7 +151,7 @@ class BoardScreen(Screen[None]):
         if self.list_mode and touched & set(wire.TASK_STATUSES):
             self.fill_list()
         self.query_one(PresenceBar).users = tuple(sorted(u.username for u in store.presence))
-        if touched & {"project", "labels"}:
+        if self.marks.keep(store.tasks) or touched & {"project", "labels"}:
             self.show_status()
         self.show_detail()
 
@@ -222,8 +228,17 @@ class BoardScreen(Screen[None]):
         if str(label.content) != text:
             label.update(text, layout=False)
 
+    def _marked(self) -> str:
+        """`3 marked  `: how many tasks the bulk keys act on."""
+        return f"{len(self.marks)} marked  " if self.marks else ""
+
     def show_status(self) -> None:
-        parts = [f"{problem}: left out" for problem in self.filter.unknown]
+        parts = []
+        if self.marks and self.store is not None:
+            shown = {t.id for t in self.store.listing("position", self.filter)}
+            hidden = len(self.marks.ids - shown)  # still marked: a filter never drops a mark
+            parts.append(f"{len(self.marks)} marked" + (f", {hidden} hidden" if hidden else ""))
+        parts += [f"{problem}: left out" for problem in self.filter.unknown]
         if self.store is not None and self.filter.labels:
             here = {label.name.lower() for label in self.store.labels.values()}
             parts += [f"no label {name!r} here" for name in self.filter.labels if name not in here]
@@ -354,7 +369,7 @@ class BoardScreen(Screen[None]):
 
     def on_task_column_highlighted(self, message: TaskColumn.Highlighted) -> None:
         if message.task is not None and message.column.has_focus:
-            self._label("#board-status", message.task.title)
+            self._label("#board-status", self._marked() + message.task.title)
         self.show_detail()
 
     def on_data_table_row_highlighted(self) -> None:
@@ -391,6 +406,79 @@ class BoardScreen(Screen[None]):
         assert self.edits is not None
         await self.edits.send(before, fields, label)
 
+    # --- marks and bulk changes ----------------------------------------------------------
+
+    def marked_tasks(self) -> list[wire.Task]:
+        store = self.store
+        return [store.tasks[i] for i in self.marks.ids if i in store.tasks] if store else []
+
+    def shown_ids(self) -> list[uuid.UUID]:
+        """The tasks in view, in order: the focused column's, or the list's rows."""
+        if self.list_mode:
+            task_list = self.query_one(TaskList)
+            return [uuid.UUID(str(row.value)) for row in task_list.rows]
+        column = self.focused_column()
+        return [t.id for t in column.tasks] if column else []
+
+    def marks_changed(self, tasks: list[wire.Task]) -> None:
+        for column in self.columns():
+            column.refresh()
+        if self.list_mode:
+            self.query_one(TaskList).show_marks(tasks)
+        self.show_status()
+
+    def action_mark(self) -> None:
+        task = self.selected()
+        if task is not None:
+            self.marks.toggle(task.id)
+            self.marks_changed([task])
+
+    def action_mark_range(self) -> None:
+        task, store = self.selected(), self.store
+        if task is not None and store is not None:
+            before = set(self.marks.ids)
+            self.marks.mark_range(self.shown_ids(), task.id)
+            self.marks_changed([store.tasks[i] for i in self.marks.ids - before])
+
+    def action_mark_all(self) -> None:
+        if self.store is not None:
+            shown = self.store.listing("position", self.filter)
+            self.marks.mark_all(t.id for t in shown)
+            self.marks_changed(shown)
+
+    def clear_marks(self) -> None:
+        marked = self.marked_tasks()
+        self.marks.clear()
+        self.marks_changed(marked)
+
+    @work(group="writes", exit_on_error=False)
+    async def bulk(self, tasks: list[wire.Task], fields: dict[str, Any], label: str) -> None:
+        if self.edits is not None:
+            await self.edits.bulk_set(tasks, fields, label)
+
+    @work(exit_on_error=False)
+    async def action_labels(self) -> None:
+        task, store = self.selected(), self.store
+        if task is None or store is None or not self.can_change():
+            return
+        tasks = self.marked_tasks() or [task]
+        title = f"Labels of {len(tasks)} tasks" if self.marks else "Labels"
+        picker = LabelPicker(title, list(store.labels.values()), tasks)
+        changes = await self.app.push_screen_wait(picker)
+        if not changes:
+            return
+        if self.marks:
+            fields = {
+                "add_labels": [i for i, on in changes.items() if on],
+                "remove_labels": [i for i, on in changes.items() if not on],
+            }
+            self.bulk(tasks, {k: v for k, v in fields.items() if v}, f"Labels of {len(tasks)}")
+            return
+        current = store.tasks.get(task.id, task)
+        labels = [i for i in current.labels if changes.get(i, True)]
+        labels += [i for i, on in changes.items() if on and i not in labels]
+        self.change(current, {"labels": labels}, "Labels")
+
     # --- actions -------------------------------------------------------------------------
 
     def action_column(self, step: int) -> None:
@@ -410,6 +498,13 @@ class BoardScreen(Screen[None]):
         if not 0 <= index < len(statuses):
             return
         status = statuses[index]
+        if self.marks:  # all to the column beside the cursor's
+            moving = [t for t in self.marked_tasks() if t.status != status]
+            if moving:
+                self.bulk(
+                    moving, {"status": status}, f"Move {len(moving)} to {STATUS_TITLES[status]}"
+                )
+            return
         fields = {"status": status, "position": self.store.end_position(status)}
         self.change(task, fields, f"Move to {STATUS_TITLES[status]}")
 
@@ -427,6 +522,10 @@ class BoardScreen(Screen[None]):
             return
         order = wire.TASK_PRIORITIES
         priority = order[(order.index(task.priority) + 1) % len(order)]
+        if self.marks:  # the cursor's task's next priority, on all of them
+            marked = self.marked_tasks()
+            self.bulk(marked, {"priority": priority}, f"Priority {priority} on {len(marked)}")
+            return
         self.change(task, {"priority": priority}, f"Priority {priority}")
 
     @work(exit_on_error=False)
@@ -444,6 +543,10 @@ class BoardScreen(Screen[None]):
             return
         assignee = None if picked == NOBODY else uuid.UUID(picked)
         label = f"Assign to @{store.username(assignee)}" if assignee else "Unassign"
+        if self.marks:
+            marked = self.marked_tasks()
+            self.bulk(marked, {"assignee_id": assignee}, f"{label} ({len(marked)} tasks)")
+            return
         self.change(task, {"assignee_id": assignee}, label)
 
     @work(exit_on_error=False)
@@ -482,6 +585,11 @@ class BoardScreen(Screen[None]):
         task, store = self.selected(), self.store
         if task is None or store is None or not self.can_change():
             return
+        if marked := self.marked_tasks():
+            question = ConfirmScreen(f"Delete {len(marked)} tasks?")
+            if await self.app.push_screen_wait(question) and self.edits is not None:
+                await self.edits.bulk_delete(marked)
+            return
         title = textwrap.shorten(task.title, 80, placeholder=" …")  # the buttons stay in view
         if not await self.app.push_screen_wait(ConfirmScreen(f"Delete {title!r}?")):
             return
@@ -497,6 +605,9 @@ class BoardScreen(Screen[None]):
         self.load()
 
     def action_back(self) -> None:
+        if self.marks:
+            self.clear_marks()
+            return
         if self.query_one(FilterBar).display and self.filter:
             self._set_filter("")
             return

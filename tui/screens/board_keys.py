@@ -41,7 +41,25 @@ KEYS: tuple[tuple[str, str, str, str, str, bool], ...] = (
         False,
     ),
     ("assign", "a", "assign", "Assign", "Assign to a member", False),
-    ("undo", "u", "undo", "Undo", "Undo your own last change", False),
+    ("undo", "u", "undo", "Undo", "Undo your own last change (a bulk change at once)", False),
+    (
+        "mark",
+        "space",
+        "mark",
+        "Mark",
+        "Mark or unmark the task: H L p a l d then act on every marked task at once",
+        False,
+    ),
+    (
+        "mark_range",
+        "V",
+        "mark_range",
+        "Range",
+        "Mark from the last task marked to the cursor (in the column or the list)",
+        False,
+    ),
+    ("mark_all", "asterisk", "mark_all", "All", "Mark every task shown (the filter's)", False),
+    ("labels", "l", "labels", "Labels", "Toggle labels on the task, or the marked ones", False),
     (
         "filter",
         "slash",
@@ -59,8 +77,8 @@ KEYS: tuple[tuple[str, str, str, str, str, bool], ...] = (
     ("export", "x", "exports", "Export", "Exports of the project", True),
     ("refresh", "r", "refresh", "Refresh", "Reload the project from the server", False),
     ("left", "left,h", "column(-1)", "Left", "Focus the column on the left", False),
-    ("right", "right,l", "column(1)", "Right", "Focus the column on the right", False),
-    ("back", "q,escape", "back", "Back", "Back to the projects", True),
+    ("right", "right", "column(1)", "Right", "Focus the column on the right (l: labels)", False),
+    ("back", "q,escape", "back", "Back", "Clear the marks, else back to the projects", True),
 )
 
 BINDINGS: list[BindingType] = [

@@ -18,11 +18,12 @@ from textual.widget import Widget
 
 from api import wire
 from tui.client.filters import utc_today
+from tui.client.marks import Marks
 from tui.client.store import ProjectStore
 from tui.widgets.task_card import CARD_HEIGHT, card_lines
 
-# id, version, typing, label chips (name, colour), cursor, focus, width
-CardKey = tuple[uuid.UUID, int, str, tuple[tuple[str, str], ...], bool, bool, int]
+# id, version, typing, label chips (name, colour), marked, cursor, focus, width
+CardKey = tuple[uuid.UUID, int, str, tuple[tuple[str, str], ...], bool, bool, bool, int]
 
 
 class TaskColumn(ScrollView, can_focus=True, inherit_bindings=False):
@@ -53,6 +54,7 @@ class TaskColumn(ScrollView, can_focus=True, inherit_bindings=False):
         *(f"task-card--label-{color}" for color in get_args(wire.LabelColor)),
         "task-card--typing",
         "task-card--cursor",
+        "task-card--marked",
         "task-card--empty",
     }
 
@@ -69,6 +71,7 @@ class TaskColumn(ScrollView, can_focus=True, inherit_bindings=False):
         self.status = status
         self.tasks: list[wire.Task] = []
         self.store: ProjectStore | None = None
+        self.marks = Marks()  # the board's, shared by its columns
         self.today = utc_today()
         self._cards: dict[CardKey, tuple[Strip, Strip]] = {}
         self._styles: dict[str, Style] = {}
@@ -184,13 +187,21 @@ class TaskColumn(ScrollView, can_focus=True, inherit_bindings=False):
         typing = store.typing_label(task.id)
         labels = store.task_labels(task)
         chips = tuple((label.name, label.color) for label in labels)  # a rename redraws
-        cursor = index == self.cursor
-        key = (task.id, task.version, typing, chips, cursor, cursor and self.has_focus, width)
+        cursor, marked = index == self.cursor, task.id in self.marks
+        focus = cursor and self.has_focus
+        key = (task.id, task.version, typing, chips, marked, cursor, focus, width)
         cached = self._cards.get(key)
         if cached is not None:
             return cached
         title, meta = card_lines(
-            task, store.username(task.assignee_id), typing, self._style, self.today, width, labels
+            task,
+            store.username(task.assignee_id),
+            typing,
+            self._style,
+            self.today,
+            width,
+            labels,
+            marked,
         )
         base = self._style("")
         if cursor:

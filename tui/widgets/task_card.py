@@ -16,6 +16,7 @@ from api import wire
 
 CARD_HEIGHT = 3  # title, meta line, gap
 PRIORITY_MARK = {"urgent": "!!", "high": "! ", "medium": "· ", "low": "  "}
+MARK = "▌"  # a marked card's left edge, on both lines: seen without colour too (NO_COLOR)
 MIN_TITLE = 6  # cells of the title that a long typing marker leaves
 PRIORITY_LABEL = {"urgent": "urgent", "high": "high", "medium": "med", "low": "low"}
 
@@ -59,21 +60,26 @@ def card_lines(
     today: dt.date,
     width: int,
     labels: Sequence[wire.Label] = (),
+    marked: bool = False,
 ) -> tuple[Text, Text]:
     """The title and meta lines of a card, each at most `width` cells; `style` maps a
     component name to a Rich style. Labels are chips in their colour that read `#name`
-    without colour too (NO_COLOR); the meta line ends in "…" where they do not fit."""
-    mark = PRIORITY_MARK[task.priority]
+    without colour too (NO_COLOR); the meta line ends in "…" where they do not fit. A marked
+    card starts with `▌` on both lines."""
+    lead = MARK if marked else ""
+    mark = lead + PRIORITY_MARK[task.priority]
     marker = Text(f" ✎ {typing}" if typing else "", style("task-card--typing"))
     marker.truncate(max(width - len(mark) - MIN_TITLE, 0), overflow="ellipsis")
     name = Text(task.title, style("task-card--title"))
     name.truncate(max(width - len(mark) - marker.cell_len, 0), overflow="ellipsis")
     title = Text(no_wrap=True, end="")
-    title.append(mark, style(f"task-card--{task.priority}"))
+    title.append(lead, style("task-card--marked"))
+    title.append(PRIORITY_MARK[task.priority], style(f"task-card--{task.priority}"))
     title.append_text(name)
     title.append_text(marker)
     meta = Text(no_wrap=True, overflow="ellipsis", end="")
-    meta.append("  ")
+    meta.append(lead, style("task-card--marked"))
+    meta.append(" " if marked else "  ")
     meta.append(PRIORITY_LABEL[task.priority], style(f"task-card--{task.priority}"))
     if assignee:
         meta.append(f" @{assignee}", style("task-card--assignee"))

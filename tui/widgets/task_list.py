@@ -5,21 +5,23 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import uuid
-from typing import ClassVar
+from typing import ClassVar, get_args
 
 from rich.text import Text
-from textual.widgets.data_table import RowDoesNotExist
+from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 
 from api import wire
 from tui.client.filters import TaskFilter, utc_today
+from tui.client.marks import Marks
 from tui.client.store import STATUS_TITLES, ProjectStore
 from tui.widgets.tables import Table, cell, cursor_id, fit_columns
-from tui.widgets.task_card import DUE_STYLE, PRIORITY_LABEL, due_state
+from tui.widgets.task_card import DUE_STYLE, MARK, PRIORITY_LABEL, due_state
 
 # the title takes what the fixed columns leave (an "In progress", "urgent", a date;
-# usernames end in "…" past 12 cells)
+# usernames and labels end in "…" past 12 cells)
 LIST_COLUMNS = (
     ("title", "Title", None),
+    ("labels", "Labels", 12),
     ("status", "Status", 11),
     ("priority", "Priority", 8),
     ("assignee", "Assignee", 12),
@@ -30,10 +32,15 @@ LIST_COLUMNS = (
 class TaskList(Table[Text]):
     """The list view's rows, keyed by task id; refilled whole, keeping the cursor's task."""
 
-    COMPONENT_CLASSES: ClassVar[set[str]] = {"task-card--overdue", "task-card--due-today"}
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "task-card--overdue",
+        "task-card--due-today",
+        *(f"task-card--label-{color}" for color in get_args(wire.LabelColor)),
+    }
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(cursor_type="row", id=id)
+        self.marks = Marks()  # the board's
 
     @property
     def current_id(self) -> uuid.UUID | None:
@@ -45,7 +52,8 @@ class TaskList(Table[Text]):
         today = utc_today()
         for t in store.listing(sort, flt):
             self.add_row(
-                cell(t.title),
+                self._title(t),
+                self._labels(store, t),
                 cell(STATUS_TITLES[t.status]),
                 cell(PRIORITY_LABEL[t.priority]),
                 cell(store.username(t.assignee_id)),
@@ -54,6 +62,24 @@ class TaskList(Table[Text]):
             )
         if keep is not None:
             self.show_task(keep)
+
+    def _title(self, task: wire.Task) -> Text:
+        return cell(f"{MARK}{task.title}" if task.id in self.marks else task.title)
+
+    def _labels(self, store: ProjectStore, task: wire.Task) -> Text:
+        text = cell("")
+        for label in store.task_labels(task):
+            style = self.get_component_rich_style(f"task-card--label-{label.color}", partial=True)
+            if text:
+                text.append(" ")
+            text.append(f"#{label.name}", style)
+        return text
+
+    def show_marks(self, tasks: list[wire.Task]) -> None:
+        """Redraw the title cells of tasks whose mark changed, not the whole list."""
+        for task in tasks:
+            with contextlib.suppress(CellDoesNotExist):  # a row filtered out
+                self.update_cell(str(task.id), "title", self._title(task))
 
     def show_task(self, task_id: uuid.UUID) -> None:
         with contextlib.suppress(RowDoesNotExist):  # filtered out, or gone
