@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from taskroom_cli import demo, exports, remote, serve, ssh_serve, tui, worker
+from taskroom_cli import completion, demo, exports, remote, serve, ssh_serve, tui, worker
 from taskroom_cli.errors import CliError, UsageError
 
 COMMAND_MODULES = [serve, worker, exports, tui, demo, ssh_serve, remote]
@@ -20,6 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in COMMAND_MODULES:
         module.register(sub)
+    completion.register(sub, parser)
     return parser
 
 

@@ -133,3 +133,27 @@ def test_db_upgrade_from_empty_then_models_and_migrations_agree(
     migrate.check(empty_database)  # `alembic check`: raises if autogenerate finds a difference
     r = taskroom("db", "upgrade", env=env)  # a second run is a no-op
     assert r.returncode == 0, r.stderr
+
+
+def complete_in_bash(script: str, line: str) -> list[str]:
+    """What bash offers for `line` (ending where the cursor is) with the generated script."""
+    words = line.split(" ")
+    program = (
+        f"{script}\nCOMP_WORDS=({' '.join(repr(w) for w in words)}); "
+        f"COMP_CWORD={len(words) - 1}; COMP_LINE={line!r}; COMP_POINT={len(line)}; "
+        '_shtab_taskroom; printf "%s\\n" "${COMPREPLY[@]}"'
+    )
+    out = subprocess.run(["bash", "-c", program], capture_output=True, text=True, check=True)
+    return sorted(out.stdout.split())
+
+
+def test_shell_completion_scripts_complete_commands_and_options() -> None:
+    bash = taskroom("completion", "bash")
+    assert bash.returncode == 0, bash.stderr
+    commands = complete_in_bash(bash.stdout, "taskroom ")
+    assert {"serve", "worker", "demo", "tui", "import", "completion"} <= set(commands)
+    assert complete_in_bash(bash.stdout, "taskroom se") == ["serve"]
+    assert "--port" in complete_in_bash(bash.stdout, "taskroom serve --p")
+    zsh = taskroom("completion", "zsh")
+    assert zsh.returncode == 0 and zsh.stdout.startswith("#compdef taskroom")
+    assert taskroom("completion", "fish").returncode == 2
