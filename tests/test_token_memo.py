@@ -1,8 +1,8 @@
 """Remembered authentications give the same answers as fresh ones: expiry and secret still count.
 
-Through real `taskroom serve`-shaped apps (Litestar's test client runs the real middleware
-stack): a remembered header is still refused once its token expires, and a token signed with
-another secret is never accepted because of what an app remembers.
+Through real Taskroom apps (Litestar's test client runs the real middleware stack): a
+remembered header is still refused once its token expires, and a token signed with another
+secret is never accepted because of what an app remembers.
 """
 
 from __future__ import annotations
@@ -10,35 +10,40 @@ from __future__ import annotations
 import datetime as dt
 import time
 import uuid
+from pathlib import Path
 
-from litestar import Litestar, Request, get
-from litestar.datastructures import State
-from litestar.security.jwt import JWTAuth, Token
+from litestar import Litestar
 from litestar.testing import TestClient
 
-from api.security import AuthUser, issue_token, make_jwt_auth
+from api.app import create_app
+from api.db import migrate
+from api.runtime import Runtime
+from api.security import issue_token
+from api.settings import Settings
 
 
-def app_with_secret(secret: str) -> tuple[Litestar, JWTAuth[AuthUser, Token]]:
-    auth = make_jwt_auth(secret, 3600)
-
-    @get("/who", sync_to_thread=False)
-    def who(request: Request[AuthUser, Token, State]) -> str:
-        return request.user.username
-
-    return Litestar([who], on_app_init=[auth.on_app_init]), auth
+def app_with_secret(data: Path, secret: str) -> Litestar:
+    env = {"TASKROOM_DATA_DIR": str(data), "TASKROOM_SECRET_KEY": secret}
+    settings = Settings.from_env(env, dotenv=False)
+    migrate.upgrade(settings.database_url)
+    return create_app(settings)
 
 
-def test_a_remembered_header_still_expires_and_checks_the_secret() -> None:
-    app, auth = app_with_secret("s" * 48)
-    other_app, _ = app_with_secret("t" * 48)
-    token = issue_token(auth, uuid.uuid4(), "ann", ttl=dt.timedelta(seconds=2))
-    header = {"Authorization": f"Bearer {token}"}
+def test_a_remembered_header_still_expires_and_checks_the_secret(tmp_path: Path) -> None:
+    app = app_with_secret(tmp_path / "a", "s" * 48)
+    other_app = app_with_secret(tmp_path / "b", "t" * 48)
     with TestClient(app) as client, TestClient(other_app) as other:
-        assert client.get("/who", headers=header).text == "ann"
-        assert client.get("/who", headers=header).text == "ann"  # remembered
-        assert other.get("/who", headers=header).status_code == 401  # another secret
-        assert client.get("/who", headers={"Authorization": "Bearer x.y.z"}).status_code == 401
-        assert client.get("/who").status_code == 401
+        body = {"username": "ann", "password": "password-123"}
+        ann = client.post("/api/auth/register", json=body).json()["user"]
+        runtime: Runtime = client.app.state.runtime
+        token = issue_token(runtime.jwt_auth, uuid.UUID(ann["id"]), "ann", dt.timedelta(seconds=2))
+        header = {"Authorization": f"Bearer {token}"}
+        assert client.get("/api/me", headers=header).json()["username"] == "ann"
+        assert client.get("/api/me", headers=header).json()["username"] == "ann"  # remembered
+        assert other.get("/api/me", headers=header).status_code == 401  # another secret
+        assert client.get("/api/me", headers={"Authorization": "Bearer x.y.z"}).status_code == 401
+        assert client.get("/api/me").status_code == 401
         time.sleep(2.5)
-        assert client.get("/who", headers=header).status_code == 401  # expired, though remembered
+        assert (
+            client.get("/api/me", headers=header).status_code == 401
+        )  # expired, though remembered
