@@ -31,6 +31,7 @@ CONTRACT_COMMANDS = {"demo", "serve", "worker", "tui", "ssh-serve", "db", "expor
     "comment",
     "export",
     "import",
+    "completion",  # issue 15: shell completion, beside the contract's commands
 }
 API_COMMAND = ["taskroom", "serve", "--host", "0.0.0.0", "--port", "8000", "--no-migrate"]
 # Each Taskroom service's exact command: a dropped subcommand or option fails here.

@@ -24,6 +24,7 @@ from tests.tui_support import (
 from tui.app import TaskroomApp
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.views import SaveViewScreen, ViewsScreen
+from tui.widgets.task_list import LIST_COLUMNS
 
 SIZE = (100, 30)
 
@@ -72,7 +73,8 @@ async def test_board_filters_by_due_dates_overdue_and_nobody(
         await pilot.press("ctrl+u", "enter")
         await pilot.press("v")
         rows = screen.query_one("#task-list", DataTable)
-        dues = {str(rows.get_row_at(i)[0]): str(rows.get_row_at(i)[4]) for i in range(5)}
+        due = [key for key, _label, _width in LIST_COLUMNS].index("due")
+        dues = {str(rows.get_row_at(i)[0]): str(rows.get_row_at(i)[due]) for i in range(5)}
         assert dues["Late"] == f"!{day(-2)}" and dues["Today"] == f"{day(0)}!"
         assert dues["Later"] == day(30) and dues["Late but done"] == day(-5)
     user.close()
