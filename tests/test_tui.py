@@ -35,6 +35,7 @@ from tui.screens.confirm import ConfirmScreen, PickScreen, PromptScreen
 from tui.screens.conflict import ConflictScreen
 from tui.screens.exports import ExportsScreen
 from tui.screens.help import HelpScreen
+from tui.screens.labels import LabelPicker
 from tui.screens.login import LoginScreen
 from tui.screens.members import MembersScreen
 from tui.screens.projects import ProjectsScreen
@@ -301,6 +302,42 @@ async def test_board_new_edit_assign_and_inline_validation(
         await until(pilot, lambda: isinstance(app.screen, PickScreen))
         await pilot.press("down", "enter")  # the only member: me
         await eventually(lambda: task_field(user, pid, "Delta two", "assignee_id") == user.id)
+
+
+async def test_editor_picks_labels_saved_with_the_form(
+    tui_server: Server, user: ApiUser, tmp_path: Path
+) -> None:
+    pid = new_project(user, "Labelled", TASKS)
+    ids = {
+        name: user.client.post(
+            f"/api/projects/{pid}/labels", json={"name": name, "color": color}
+        ).json()["id"]
+        for name, color in (("ui", "blue"), ("bug", "red"))
+    }
+    app = make_app(tui_server.url, tmp_path, token=user.token)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_board(pilot, "Labelled")
+        await pilot.press("n")
+        editor = await until(pilot, lambda: isinstance(app.screen, TaskEditor) and app.screen)
+        await type_text(pilot, "Tagged")
+        assert shown(editor, "#labels") == "none"
+        await pilot.press("ctrl+l")
+        await until(pilot, lambda: isinstance(app.screen, LabelPicker))
+        await pilot.press("space", "down", "space", "enter")  # bug, then ui (by name)
+        await until(pilot, lambda: app.screen is editor and shown(editor, "#labels") == "#bug #ui")
+        await pilot.press("ctrl+s")
+        created = await eventually(lambda: task_by_title(user, pid, "Tagged"))
+        assert sorted(created["labels"]) == sorted(ids.values())
+        await until(pilot, lambda: selected(app).title == "Tagged")
+        await pilot.press("enter")
+        editor = await until(pilot, lambda: isinstance(app.screen, TaskEditor) and app.screen)
+        await until(pilot, lambda: shown(editor, "#labels") == "#bug #ui")
+        await pilot.press("ctrl+l", "space", "escape")  # cancelled: nothing changes
+        await until(pilot, lambda: app.screen is editor and shown(editor, "#labels") == "#bug #ui")
+        await pilot.press("ctrl+l", "space", "enter")  # bug off
+        await until(pilot, lambda: app.screen is editor and shown(editor, "#labels") == "#ui")
+        await pilot.press("ctrl+s")
+        await eventually(lambda: task_field(user, pid, "Tagged", "labels") == [ids["ui"]])
 
 
 def shown(screen: Any, selector: str) -> str:

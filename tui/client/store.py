@@ -89,9 +89,9 @@ class ProjectStore:
         member = self.members.get(user_id) if user_id else None
         return member.username if member else ""
 
-    def task_labels(self, task: wire.Task) -> list[wire.Label]:
-        """The task's labels the project still has, by name."""
-        found = [self.labels[i] for i in task.labels if i in self.labels]
+    def task_labels(self, ids: Iterable[uuid.UUID]) -> list[wire.Label]:
+        """Those of a task's label ids the project still has, as labels by name."""
+        found = [self.labels[i] for i in ids if i in self.labels]
         return sorted(found, key=lambda label: label.name.lower())
 
     def _shown(self, tasks: Iterable[wire.Task], flt: TaskFilter) -> list[wire.Task]:
@@ -103,7 +103,9 @@ class ProjectStore:
                 t,
                 self.username(t.assignee_id),
                 today,
-                {label.name.lower() for label in self.task_labels(t)} if flt.labels else set(),
+                {label.name.lower() for label in self.task_labels(t.labels)}
+                if flt.labels
+                else set(),
             )
         ]
 

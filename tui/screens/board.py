@@ -25,7 +25,7 @@ from tui.client.store import LIST_SORTS, SORT_LABELS, STATUS_TITLES, ProjectStor
 from tui.editor import EditorFailed, edit_text
 from tui.screens import board_keys
 from tui.screens.confirm import ConfirmScreen, PickScreen
-from tui.screens.labels import LabelPicker
+from tui.screens.labels import LabelPicker, applied
 from tui.widgets.column import TaskColumn
 from tui.widgets.filter_bar import FilterBar
 from tui.widgets.status import PresenceBar, TopBar
@@ -463,7 +463,7 @@ class BoardScreen(Screen[None]):
             return
         tasks = self.marked_tasks() or [task]
         title = f"Labels of {len(tasks)} tasks" if self.marks else "Labels"
-        picker = LabelPicker(title, list(store.labels.values()), tasks)
+        picker = LabelPicker(title, list(store.labels.values()), [t.labels for t in tasks])
         changes = await self.app.push_screen_wait(picker)
         if not changes:
             return
@@ -475,9 +475,7 @@ class BoardScreen(Screen[None]):
             self.bulk(tasks, {k: v for k, v in fields.items() if v}, f"Labels of {len(tasks)}")
             return
         current = store.tasks.get(task.id, task)
-        labels = [i for i in current.labels if changes.get(i, True)]
-        labels += [i for i, on in changes.items() if on and i not in labels]
-        self.change(current, {"labels": labels}, "Labels")
+        self.change(current, {"labels": applied(current.labels, changes)}, "Labels")
 
     # --- actions -------------------------------------------------------------------------
 

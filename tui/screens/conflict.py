@@ -16,12 +16,14 @@ from tui.client.store import ProjectStore
 from tui.screens.table_dialog import TableDialog
 from tui.widgets.tables import Table, cell
 
-FIELDS = ("title", "description", "status", "priority", "assignee_id", "due_date")
+FIELDS = ("title", "description", "status", "priority", "assignee_id", "due_date", "labels")
 
 
 def shown(store: ProjectStore, field: str, value: Any) -> str:
     if field == "assignee_id":
         return f"@{store.username(value)}" if value else "nobody"
+    if field == "labels":
+        return " ".join(f"#{label.name}" for label in store.task_labels(value)) or "none"
     if value is None or value == "":
         return "—"
     return str(value)

@@ -1,11 +1,12 @@
 """The label picker: the project's labels as colour chips with a check for those on the
-task(s); space toggles one, enter applies the changes, escape leaves everything as it was."""
+task(s) (the marked ones on the board, the form's task in the editor); space toggles one,
+enter applies the changes, escape leaves everything as it was."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from typing import ClassVar, get_args
+from collections.abc import Collection, Sequence
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on
@@ -17,27 +18,33 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from api import wire
+from tui.widgets.task_card import LABEL_CHIPS
 
 CHECKS = {True: "[x]", False: "[ ]", None: "[-]"}  # on all, on none, on some of the tasks
 
 
 def label_states(
-    labels: Sequence[wire.Label], tasks: Sequence[wire.Task]
+    labels: Sequence[wire.Label], on: Sequence[Collection[uuid.UUID]]
 ) -> dict[uuid.UUID, bool | None]:
-    """Per label: on every task (True), on none (False) or on some (None)."""
+    """Per label: on every task (True), on none (False) or on some (None); `on` holds each
+    task's label ids."""
     states: dict[uuid.UUID, bool | None] = {}
     for label in labels:
-        having = sum(label.id in t.labels for t in tasks)
-        states[label.id] = True if having == len(tasks) else False if not having else None
+        having = sum(label.id in ids for ids in on)
+        states[label.id] = True if having == len(on) else False if not having else None
     return states
+
+
+def applied(ids: Sequence[uuid.UUID], changes: dict[uuid.UUID, bool]) -> list[uuid.UUID]:
+    """A task's label ids after the picker's changes: those kept, in order, then the new."""
+    kept = [i for i in ids if changes.get(i, True)]
+    return kept + [i for i, on in changes.items() if on and i not in kept]
 
 
 class LabelOptions(OptionList):
     """The chips take their label's colour from the stylesheet, as on the cards."""
 
-    COMPONENT_CLASSES: ClassVar[set[str]] = {
-        f"task-card--label-{color}" for color in get_args(wire.LabelColor)
-    }
+    COMPONENT_CLASSES: ClassVar[set[str]] = set(LABEL_CHIPS)
 
 
 class LabelPicker(ModalScreen[dict[uuid.UUID, bool] | None]):
@@ -50,12 +57,12 @@ class LabelPicker(ModalScreen[dict[uuid.UUID, bool] | None]):
     ]
 
     def __init__(
-        self, title: str, labels: Sequence[wire.Label], tasks: Sequence[wire.Task]
+        self, title: str, labels: Sequence[wire.Label], on: Sequence[Collection[uuid.UUID]]
     ) -> None:
         super().__init__()
         self.title_text = title
         self.labels = sorted(labels, key=lambda label: label.name.lower())
-        self.initial = label_states(self.labels, tasks)
+        self.initial = label_states(self.labels, on)
         self.states = dict(self.initial)
 
     def compose(self) -> ComposeResult:

@@ -19,6 +19,8 @@ from tui.client.http import ApiError, Unreachable
 from tui.client.store import STATUS_TITLES, ProjectStore, to_task
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.conflict import ConflictScreen
+from tui.screens.labels import LabelPicker, applied
+from tui.widgets.label_chips import LabelChips
 from tui.widgets.mention_area import MentionArea
 
 if TYPE_CHECKING:
@@ -63,6 +65,7 @@ class TaskEditor(ModalScreen[wire.Task | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", id="editor.save"),
+        Binding("ctrl+l", "labels", "Labels", id="editor.labels"),
         Binding("escape", "cancel", "Cancel", id="editor.cancel"),
     ]
     AUTO_FOCUS = "#title"
@@ -76,6 +79,7 @@ class TaskEditor(ModalScreen[wire.Task | None]):
         self.editing = task
         self.status = task.status if task else status
         self.opened: dict[str, Any] = {}
+        self.label_ids = list(task.labels) if task else []
 
     def compose(self) -> ComposeResult:
         task = self.editing
@@ -126,6 +130,9 @@ class TaskEditor(ModalScreen[wire.Task | None]):
                 yield Input(due, placeholder="none", id="due_date", compact=True)
             yield FieldError(id="error-assignee_id")
             yield FieldError(id="error-due_date")
+            with Horizontal(id="editor-labels"):
+                yield Label("Labels ^l ")
+                yield LabelChips(id="labels")
             yield FieldError(id="error-general")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Save ^s", variant="primary", id="save", compact=True)
@@ -134,6 +141,7 @@ class TaskEditor(ModalScreen[wire.Task | None]):
 
     def on_mount(self) -> None:
         self.app.frames.subscribe(self, self.live_frames, immediate=True)
+        self.query_one(LabelChips).show(self.store.task_labels(self.label_ids))
         self.opened = self.values()  # what Esc compares with before dropping anything
         if not self.store.can_edit:
             for widget in self.query("Input, TextArea, Select, #save"):
@@ -168,6 +176,7 @@ class TaskEditor(ModalScreen[wire.Task | None]):
             "priority": self.query_one("#priority", Select).value,
             "assignee_id": uuid.UUID(str(assignee)) if assignee != NOBODY else None,
             "due_date": due_value,
+            "labels": list(self.label_ids),
         }
 
     def changes(self) -> dict[str, Any]:
@@ -184,6 +193,18 @@ class TaskEditor(ModalScreen[wire.Task | None]):
         self.query_one("#error-general", FieldError).say(
             "; ".join([*rest, general][:3]).strip("; ")
         )
+
+    @work(exclusive=True, group="editor-labels", exit_on_error=False)
+    async def action_labels(self) -> None:
+        """The label picker for this form's task; saved with the rest on ctrl+s."""
+        if not self.store.can_edit:
+            self.show_errors({}, "Read-only: you are a viewer of this project.")
+            return
+        picker = LabelPicker("Labels", list(self.store.labels.values()), [self.label_ids])
+        changes = await self.app.push_screen_wait(picker)
+        if changes:
+            self.label_ids = applied(self.label_ids, changes)
+            self.query_one(LabelChips).show(self.store.task_labels(self.label_ids))
 
     @on(Button.Pressed, "#save")
     def _save_pressed(self) -> None:

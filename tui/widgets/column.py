@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import ClassVar, get_args
+from typing import ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
@@ -20,7 +20,7 @@ from api import wire
 from tui.client.filters import utc_today
 from tui.client.marks import Marks
 from tui.client.store import ProjectStore
-from tui.widgets.task_card import CARD_HEIGHT, card_lines
+from tui.widgets.task_card import CARD_HEIGHT, LABEL_CHIPS, card_lines
 
 # id, version, typing, label chips (name, colour), marked, cursor, focus, width
 CardKey = tuple[uuid.UUID, int, str, tuple[tuple[str, str], ...], bool, bool, bool, int]
@@ -51,7 +51,7 @@ class TaskColumn(ScrollView, can_focus=True, inherit_bindings=False):
         "task-card--overdue",
         "task-card--due-today",
         "task-card--checklist",
-        *(f"task-card--label-{color}" for color in get_args(wire.LabelColor)),
+        *LABEL_CHIPS,
         "task-card--typing",
         "task-card--cursor",
         "task-card--marked",
@@ -185,7 +185,7 @@ class TaskColumn(ScrollView, can_focus=True, inherit_bindings=False):
         task, store = self.tasks[index], self.store
         assert store is not None
         typing = store.typing_label(task.id)
-        labels = store.task_labels(task)
+        labels = store.task_labels(task.labels)
         chips = tuple((label.name, label.color) for label in labels)  # a rename redraws
         cursor, marked = index == self.cursor, task.id in self.marks
         focus = cursor and self.has_focus

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from typing import get_args
 
 from rich.style import Style
 from rich.text import Text
@@ -19,6 +20,8 @@ PRIORITY_MARK = {"urgent": "!!", "high": "! ", "medium": "· ", "low": "  "}
 MARK = "▌"  # a marked card's left edge, on both lines: seen without colour too (NO_COLOR)
 MIN_TITLE = 6  # cells of the title that a long typing marker leaves
 PRIORITY_LABEL = {"urgent": "urgent", "high": "high", "medium": "med", "low": "low"}
+# The component classes that colour label chips, for every widget that draws them.
+LABEL_CHIPS = frozenset(f"task-card--label-{color}" for color in get_args(wire.LabelColor))
 
 
 def due_label(due: dt.date | None, today: dt.date | None = None) -> str:
@@ -50,6 +53,16 @@ def checklist_progress(task: wire.Task) -> str:
     """`3/7`: the checklist's done items of all; empty without one."""
     items = task.checklist
     return f"{sum(item.done for item in items)}/{len(items)}" if items else ""
+
+
+def label_chips(labels: Sequence[wire.Label], style: Callable[[str], Style]) -> Text:
+    """`#bug #ui`: each chip in its label's colour, reading the same without colour (NO_COLOR)."""
+    chips = Text(no_wrap=True, overflow="ellipsis", end="")
+    for label in labels:
+        if chips:
+            chips.append(" ")
+        chips.append(f"#{label.name}", style(f"task-card--label-{label.color}"))
+    return chips
 
 
 def card_lines(
@@ -88,8 +101,8 @@ def card_lines(
         meta.append(f" {due_text(task, today)}", style(DUE_STYLE[state]))
     if progress := checklist_progress(task):
         meta.append(f" ☑{progress}", style("task-card--checklist"))
-    for label in labels:
+    if labels:
         meta.append(" ")
-        meta.append(f"#{label.name}", style(f"task-card--label-{label.color}"))
+        meta.append_text(label_chips(labels, style))
     meta.truncate(width, overflow="ellipsis")
     return title, meta

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import uuid
-from typing import ClassVar, get_args
+from typing import ClassVar
 
 from rich.text import Text
 from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
@@ -15,7 +15,14 @@ from tui.client.filters import TaskFilter, utc_today
 from tui.client.marks import Marks
 from tui.client.store import STATUS_TITLES, ProjectStore
 from tui.widgets.tables import Table, cell, cursor_id, fit_columns
-from tui.widgets.task_card import DUE_STYLE, MARK, PRIORITY_LABEL, due_state
+from tui.widgets.task_card import (
+    DUE_STYLE,
+    LABEL_CHIPS,
+    MARK,
+    PRIORITY_LABEL,
+    due_state,
+    label_chips,
+)
 
 # the title takes what the fixed columns leave (an "In progress", "urgent", a date;
 # usernames and labels end in "…" past 12 cells)
@@ -35,7 +42,7 @@ class TaskList(Table[Text]):
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "task-card--overdue",
         "task-card--due-today",
-        *(f"task-card--label-{color}" for color in get_args(wire.LabelColor)),
+        *LABEL_CHIPS,
     }
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -67,13 +74,10 @@ class TaskList(Table[Text]):
         return cell(f"{MARK}{task.title}" if task.id in self.marks else task.title)
 
     def _labels(self, store: ProjectStore, task: wire.Task) -> Text:
-        text = cell("")
-        for label in store.task_labels(task):
-            style = self.get_component_rich_style(f"task-card--label-{label.color}", partial=True)
-            if text:
-                text.append(" ")
-            text.append(f"#{label.name}", style)
-        return text
+        return label_chips(
+            store.task_labels(task.labels),
+            lambda name: self.get_component_rich_style(name, partial=True),
+        )
 
     def show_marks(self, tasks: list[wire.Task]) -> None:
         """Redraw the title cells of tasks whose mark changed, not the whole list."""
